@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { Duration } from './duration.js';
+import { Channel, Policy } from './policy.js';
+import { SeverityName } from './severity.js';
+
+/** The config file (DESIGN.md section 4): one YAML or JSON file, every secret through `${ENV}`. */
+
+const Id = z.string().trim().min(1, 'must not be empty');
+
+export const Gates = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** The environment this deployment runs in (usually `${ESCALATION_ENV}`). */
+  environment: z.string().optional(),
+  enabledEnvironments: z.array(z.string().min(1)).default(['production']),
+  minSeverity: SeverityName.default('warning'),
+});
+export type Gates = z.infer<typeof Gates>;
+
+export const Route = z.strictObject({
+  /** Label values an alert must carry (`severity`, `service` and `source` match those fields). */
+  match: z.record(z.string(), z.string()).optional(),
+  policy: Id,
+});
+export type Route = z.infer<typeof Route>;
+
+export const ContactMethod = z.strictObject({ channel: Channel, address: Id });
+export type ContactMethod = z.infer<typeof ContactMethod>;
+
+export const NotificationRule = z.strictObject({
+  after: Duration.default(0),
+  channels: z.array(Channel).min(1),
+});
+
+export const User = z.strictObject({
+  id: Id,
+  name: z.string().optional(),
+  timezone: z.string().optional(),
+  contacts: z.array(ContactMethod).min(1, 'a user needs at least one contact method'),
+  rules: z.array(NotificationRule).optional(),
+});
+export type User = z.infer<typeof User>;
+
+export const Team = z.strictObject({
+  id: Id,
+  members: z.array(Id).min(1, 'a team needs at least one member'),
+  notify: z.enum(['all', 'round-robin']).default('all'),
+});
+export type Team = z.infer<typeof Team>;
+
+export const Schedule = z.strictObject({
+  id: Id,
+  timezone: z.string().min(1),
+  rotation: z.strictObject({
+    members: z.array(Id).min(1),
+    shift: Duration.refine((ms) => ms > 0, 'must be longer than 0'),
+    handoff: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day such as 08:00'),
+    start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-01-05'),
+  }),
+  overrides: z.array(z.strictObject({ user: Id, from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })).optional(),
+});
+export type Schedule = z.infer<typeof Schedule>;
+
+export const Directory = z.strictObject({
+  users: z.array(User).default([]),
+  teams: z.array(Team).default([]),
+  schedules: z.array(Schedule).default([]),
+});
+export type Directory = z.infer<typeof Directory>;
+
+const BaseUrl = z.url({ protocol: /^https?$/ });
+
+export const Providers = z.strictObject({
+  log: z.strictObject({ level: z.enum(['info', 'warn']).default('info') }).optional(),
+  webhook: z
+    .strictObject({
+      /** Signs every body with HMAC-SHA256 when set. */
+      secret: z.string().min(1).optional(),
+      timeout: Duration.default(10_000),
+      headers: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
+  slack: z.strictObject({ token: Id, signingSecret: Id.optional(), baseUrl: BaseUrl.optional() }).optional(),
+  email: z.strictObject({ url: z.string().min(1), from: Id }).optional(),
+  pagerduty: z.strictObject({ routingKey: Id, baseUrl: BaseUrl.optional() }).optional(),
+  opsgenie: z.strictObject({ apiKey: Id, baseUrl: BaseUrl.optional() }).optional(),
+  twilio: z.strictObject({ accountSid: Id, authToken: Id, from: Id, baseUrl: BaseUrl.optional() }).optional(),
+});
+export type Providers = z.infer<typeof Providers>;
+
+export const ApiToken = z.strictObject({
+  name: Id,
+  token: z.string().min(16, 'must be at least 16 characters'),
+  scopes: z.array(z.enum(['incidents:read', 'incidents:write', 'admin'])).min(1),
+});
+
+/** How notification activities retry (defaults from the source documents: 5s, backoff 2, 4 attempts). */
+export const DeliverySettings = z.strictObject({
+  initialInterval: Duration.default(5_000),
+  backoff: z.number().min(1).default(2),
+  maximumInterval: Duration.default(60_000),
+  maximumAttempts: z.number().int().min(1).max(100).default(4),
+  /** One attempt's time limit. */
+  attemptTimeout: Duration.default(30_000),
+});
+export type DeliverySettings = z.infer<typeof DeliverySettings>;
+
+export const Config = z
+  .strictObject({
+    gates: Gates.default({ enabled: true, enabledEnvironments: ['production'], minSeverity: 'warning' }),
+    routes: z.array(Route).default([]),
+    directory: Directory.default({ users: [], teams: [], schedules: [] }),
+    providers: Providers.default({}),
+    delivery: DeliverySettings.default({
+      initialInterval: 5_000,
+      backoff: 2,
+      maximumInterval: 60_000,
+      maximumAttempts: 4,
+      attemptTimeout: 30_000,
+    }),
+    api: z.strictObject({ tokens: z.array(ApiToken).default([]) }).default({ tokens: [] }),
+    policies: z.array(Policy).min(1, 'the config needs at least one policy'),
+  })
+  .superRefine(checkReferences);
+export type Config = z.infer<typeof Config>;
+
+/** Cross-references zod's shapes cannot express: names that must exist and must be unique. */
+function checkReferences(config: Config, ctx: z.RefinementCtx): void {
+  const policyNames = new Set<string>();
+  config.policies.forEach((policy, index) => {
+    if (policyNames.has(policy.name)) {
+      ctx.addIssue({ code: 'custom', path: ['policies', index, 'name'], message: `policy "${policy.name}" is defined twice` });
+    }
+    policyNames.add(policy.name);
+  });
+  config.routes.forEach((route, index) => {
+    if (!policyNames.has(route.policy)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routes', index, 'policy'],
+        message: `route names policy "${route.policy}", which is not defined; define it under policies or fix the name`,
+      });
+    }
+    if (!route.match && index !== config.routes.length - 1) {
+      ctx.addIssue({ code: 'custom', path: ['routes', index], message: 'a route without match is the default and must come last' });
+    }
+  });
+  const directory = config.directory;
+  const known = {
+    user: new Set(directory.users.map((u) => u.id)),
+    team: new Set(directory.teams.map((t) => t.id)),
+    schedule: new Set(directory.schedules.map((s) => s.id)),
+  };
+  for (const kind of ['users', 'teams', 'schedules'] as const) {
+    const seen = new Set<string>();
+    directory[kind].forEach((entry, index) => {
+      if (seen.has(entry.id)) {
+        ctx.addIssue({ code: 'custom', path: ['directory', kind, index, 'id'], message: `"${entry.id}" is defined twice` });
+      }
+      seen.add(entry.id);
+    });
+  }
+  directory.teams.forEach((team, t) =>
+    team.members.forEach((member, m) => {
+      if (!known.user.has(member)) {
+        ctx.addIssue({ code: 'custom', path: ['directory', 'teams', t, 'members', m], message: `user "${member}" is not in directory.users` });
+      }
+    }),
+  );
+  directory.schedules.forEach((schedule, s) => {
+    schedule.rotation.members.forEach((member, m) => {
+      if (!known.user.has(member)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['directory', 'schedules', s, 'rotation', 'members', m],
+          message: `user "${member}" is not in directory.users`,
+        });
+      }
+    });
+  });
+  config.policies.forEach((policy, p) =>
+    policy.levels.forEach((level, l) =>
+      level.targets.forEach((target, t) => {
+        if ((target.type === 'user' || target.type === 'team' || target.type === 'schedule') && !known[target.type].has(target.id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['policies', p, 'levels', l, 'targets', t, 'id'],
+            message: `policy ${policy.name} level ${l + 1} names ${target.type} "${target.id}", which is not in directory.${target.type}s`,
+          });
+        }
+      }),
+    ),
+  );
+}

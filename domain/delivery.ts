@@ -1,0 +1,71 @@
+import type { Channel, Target } from './policy.js';
+import type { IncidentRecord } from './incident.js';
+
+/**
+ * The contract between the workflow and the notification activities. Types only: the workflow
+ * imports them with `import type`, the activities implement them.
+ */
+
+/** One address to notify, after a level's target was resolved through the directory. */
+export interface Delivery {
+  /** The level target it came from (`user:team-lead`, `team:sre`), for the record and the key. */
+  target: string;
+  channel: Channel;
+  address: string;
+  /** The person's name or id when the target resolved to a person. */
+  recipient?: string;
+  /** Wait this long after the level fired before sending (per-user notification rules). */
+  afterMs?: number;
+}
+
+export interface ResolveTargetsRequest {
+  workflowId: string;
+  level: number;
+  targets: Target[];
+  /** Due time of the notification (epoch ms): schedules resolve who is on call then. */
+  at: number;
+}
+
+/** What a provider sees of the incident: the record without its long lists. */
+export type IncidentSnapshot = Omit<IncidentRecord, 'timeline' | 'notifications'> & {
+  timeline: IncidentRecord['timeline'];
+};
+
+export interface DeliveryRequest {
+  idempotencyKey: string;
+  kind: 'page' | 'repeat';
+  incident: IncidentSnapshot;
+  /** 0-based level index and repeat number. */
+  level: number;
+  repeat: number;
+  delivery: Delivery;
+  /** Link to the incident in the Temporal Web UI, when known. */
+  uiUrl?: string;
+}
+
+export interface DeliveryResult {
+  status: 'delivered';
+  attempt: number;
+  at: string;
+  providerMessageId?: string;
+}
+
+/** Details attached to a provider's ApplicationFailure so the record can say which attempt failed. */
+export interface DeliveryFailureDetails {
+  attempt: number;
+  channel: Channel;
+  status?: number;
+}
+
+/** ApplicationFailure types the providers throw; the retry policy never retries the non-retryable ones. */
+export const DELIVERY_FAILURE = {
+  rejected: 'ProviderRejected',
+  notConfigured: 'ProviderNotConfigured',
+  unavailable: 'ProviderUnavailable',
+  rateLimited: 'ProviderRateLimited',
+} as const;
+
+export interface NotificationActivities {
+  resolveTargets(request: ResolveTargetsRequest): Promise<Delivery[]>;
+  deliver(request: DeliveryRequest): Promise<DeliveryResult>;
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { Duration } from './duration.js';
+import { SeverityName } from './severity.js';
+
+/** Channels a notification can go out on; each has one provider in activities/providers/. */
+export const CHANNELS = ['log', 'webhook', 'slack', 'email', 'sms', 'voice', 'pagerduty', 'opsgenie'] as const;
+export const Channel = z.enum(CHANNELS);
+export type Channel = z.infer<typeof Channel>;
+
+const Id = z.string().trim().min(1, 'must not be empty');
+
+/** Who a level notifies (DESIGN.md section 4). `user`, `team` and `schedule` name the directory. */
+export const Target = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('user'), id: Id }),
+  z.strictObject({ type: z.literal('team'), id: Id }),
+  z.strictObject({ type: z.literal('schedule'), id: Id }),
+  z.strictObject({ type: z.literal('channel'), id: Id, provider: Channel }),
+  z.strictObject({ type: z.literal('email'), address: z.email('must be an email address') }),
+  z.strictObject({
+    type: z.literal('phone'),
+    address: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567'),
+  }),
+  z.strictObject({ type: z.literal('webhook'), url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }) }),
+  z.strictObject({ type: z.literal('pagerduty'), routingKey: z.string().min(1).optional() }),
+  z.strictObject({
+    type: z.literal('opsgenie'),
+    responders: z.array(z.strictObject({ type: z.enum(['user', 'team', 'escalation', 'schedule']), name: Id })).optional(),
+  }),
+  z.strictObject({ type: z.literal('log'), id: Id.optional() }),
+]);
+export type Target = z.infer<typeof Target>;
+
+/** A stable, readable name for a target: used in idempotency keys, logs and the record. */
+export function targetLabel(target: Target): string {
+  switch (target.type) {
+    case 'user':
+    case 'team':
+    case 'schedule':
+      return `${target.type}:${target.id}`;
+    case 'channel':
+      return `channel:${target.provider}:${target.id}`;
+    case 'email':
+    case 'phone':
+      return `${target.type}:${target.address}`;
+    case 'webhook':
+      return `webhook:${target.url}`;
+    case 'pagerduty':
+      return `pagerduty:${target.routingKey ? 'custom-key' : 'default'}`;
+    case 'opsgenie':
+      return `opsgenie:${(target.responders ?? []).map((r) => `${r.type}=${r.name}`).join(',') || 'default'}`;
+    case 'log':
+      return `log:${target.id ?? 'default'}`;
+    default: {
+      const unknownTarget: never = target;
+      return String(unknownTarget);
+    }
+  }
+}
+
+export const Repeat = z.strictObject({
+  count: z.number().int().min(0).max(100),
+  interval: Duration.refine((ms) => ms > 0, 'must be longer than 0 so repeats do not fire all at once'),
+});
+export type Repeat = z.infer<typeof Repeat>;
+
+export const Level = z.strictObject({
+  delay: Duration.default(0),
+  targets: z.array(Target).min(1, 'a level needs at least one target'),
+  repeat: Repeat.optional(),
+});
+export type Level = z.infer<typeof Level>;
+
+const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day such as 09:00');
+
+export const BusinessHours = z.strictObject({
+  days: z.array(Weekday).min(1),
+  start: ClockTime,
+  end: ClockTime,
+  timezone: z.string().min(1),
+  /** Severities that page even outside business hours. */
+  bypassSeverities: z.array(SeverityName).optional(),
+});
+export type BusinessHours = z.infer<typeof BusinessHours>;
+
+export const Policy = z.strictObject({
+  name: Id.regex(/^[A-Za-z0-9._-]+$/, 'may hold letters, digits, dot, dash and underscore only'),
+  description: z.string().optional(),
+  severities: z.array(SeverityName).optional(),
+  levels: z.array(Level).min(1, 'a policy needs at least one level'),
+  /** Walk all levels again this many times before TIMED_OUT. */
+  repeatPolicy: z.number().int().min(0).max(100).default(0),
+  /** Hard bound on level changes (ESCALATING moves), loops included. */
+  maxEscalations: z.number().int().min(0).optional(),
+  /** Wait after the last level (and its repeats) before looping or timing out. */
+  finalWait: Duration.optional(),
+  ackTimeout: Duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
+  autoResolve: Duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
+  cooldown: Duration.optional(),
+  businessHours: BusinessHours.optional(),
+});
+/** A policy as parsed: every duration in milliseconds. This is also the snapshot a workflow runs. */
+export type Policy = z.infer<typeof Policy>;
