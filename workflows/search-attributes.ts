@@ -1,0 +1,21 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Search attributes kept current for the Web UI and the API's list (DESIGN.md section 5). Clients,
+ * `escalate setup` and the dev server register exactly this list.
+ */
+export const IncidentStateKey = defineSearchAttributeKey('IncidentState', SearchAttributeType.KEYWORD);
+export const IncidentSeverityKey = defineSearchAttributeKey('IncidentSeverity', SearchAttributeType.KEYWORD);
+export const IncidentServiceKey = defineSearchAttributeKey('IncidentService', SearchAttributeType.KEYWORD);
+export const EscalationPolicyKey = defineSearchAttributeKey('EscalationPolicy', SearchAttributeType.KEYWORD);
+export const EscalationLevelKey = defineSearchAttributeKey('EscalationLevel', SearchAttributeType.INT);
+export const AcknowledgedByKey = defineSearchAttributeKey('AcknowledgedBy', SearchAttributeType.KEYWORD);
+
+export const INCIDENT_SEARCH_ATTRIBUTES = [
+  IncidentStateKey,
+  IncidentSeverityKey,
+  IncidentServiceKey,
+  EscalationPolicyKey,
+  EscalationLevelKey,
+  AcknowledgedByKey,
+] as const;
