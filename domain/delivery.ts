@@ -26,10 +26,8 @@ export interface ResolveTargetsRequest {
   at: number;
 }
 
-/** What a provider sees of the incident: the record without its long lists. */
-export type IncidentSnapshot = Omit<IncidentRecord, 'timeline' | 'notifications'> & {
-  timeline: IncidentRecord['timeline'];
-};
+/** What a provider sees of the incident: the record without the list of notifications. */
+export type IncidentSnapshot = Omit<IncidentRecord, 'notifications'>;
 
 export interface DeliveryRequest {
   idempotencyKey: string;

@@ -1,0 +1,159 @@
+import type { IncidentRecord, IncidentState, TimelineEntry } from './incident.js';
+import { move, type IncidentEvent, type Move } from './state-machine.js';
+import type { IncidentSpec } from './workflow-input.js';
+
+/**
+ * The incident record and the moves on it. Pure: the workflow owns the object and passes the time.
+ * Every move, refusal and note lands on the timeline: it is the audit trail operators read.
+ */
+export function newRecord(spec: IncidentSpec, policy: string, workflowId: string, at: string): IncidentRecord {
+  return {
+    id: workflowId,
+    key: spec.key,
+    workflowId,
+    state: 'PENDING',
+    severity: spec.severity,
+    summary: spec.summary,
+    ...(spec.source !== undefined && { source: spec.source }),
+    ...(spec.service !== undefined && { service: spec.service }),
+    labels: spec.labels,
+    ...(spec.details !== undefined && { details: spec.details }),
+    links: spec.links,
+    policy,
+    level: 0,
+    repeat: 0,
+    cycle: 0,
+    escalationCount: 0,
+    notificationCount: 0,
+    occurrences: 1,
+    firstSeenAt: at,
+    lastSeenAt: at,
+    createdAt: at,
+    updatedAt: at,
+    runs: 0,
+    timeline: [{ at, kind: 'note', to: 'PENDING', by: spec.source ?? 'api', reason: `opened under policy ${policy}` }],
+    notifications: [],
+  };
+}
+
+export interface MoveContext {
+  at: string;
+  by: string;
+  reason?: string;
+  level?: number;
+}
+
+/** Applies an event to the record if the state machine allows it; records the move or the refusal. */
+export function applyEvent(record: IncidentRecord, event: IncidentEvent, ctx: MoveContext): Move {
+  const result = move(record.state, event);
+  if (!result.ok) return result;
+  record.state = result.to;
+  record.updatedAt = ctx.at;
+  switch (result.to) {
+    case 'ACKNOWLEDGED':
+      record.acknowledgedAt = ctx.at;
+      record.acknowledgedBy = ctx.by;
+      record.nextEscalationAt = undefined;
+      break;
+    case 'RESOLVED':
+    case 'CANCELLED':
+    case 'FAILED':
+      record.resolvedAt = ctx.at;
+      record.resolvedBy = ctx.by;
+      if (ctx.reason) record.closedReason = ctx.reason;
+      record.nextEscalationAt = undefined;
+      break;
+    case 'TIMED_OUT':
+      record.nextEscalationAt = undefined;
+      break;
+    case 'ACTIVE':
+      if (result.from === 'ACKNOWLEDGED') {
+        record.acknowledgedAt = undefined;
+        record.acknowledgedBy = undefined;
+      }
+      break;
+    case 'PENDING':
+    case 'ESCALATING':
+      break;
+    default: {
+      const unknownState: never = result.to;
+      throw new Error(`unhandled state ${String(unknownState)}`);
+    }
+  }
+  pushTimeline(record, {
+    at: ctx.at,
+    kind: 'move',
+    from: result.from,
+    to: result.to,
+    by: ctx.by,
+    ...(ctx.reason !== undefined && { reason: ctx.reason }),
+    ...(ctx.level !== undefined && { level: ctx.level }),
+  });
+  return result;
+}
+
+export function recordRefusal(record: IncidentRecord, ctx: MoveContext & { reason: string }): void {
+  pushTimeline(record, { at: ctx.at, kind: 'refused', from: record.state, by: ctx.by, reason: ctx.reason });
+}
+
+export function recordNote(record: IncidentRecord, ctx: MoveContext & { reason: string }, kind: TimelineEntry['kind'] = 'note'): void {
+  pushTimeline(record, { at: ctx.at, kind, by: ctx.by, reason: ctx.reason, ...(ctx.level !== undefined && { level: ctx.level }) });
+}
+
+/** The timeline is capped so a record carried through continue-as-new stays well under payload limits. */
+export const TIMELINE_LIMIT = 1_000;
+export const NOTIFICATION_LIMIT = 1_000;
+
+function pushTimeline(record: IncidentRecord, entry: TimelineEntry): void {
+  record.timeline.push(entry);
+  if (record.timeline.length > TIMELINE_LIMIT) {
+    // Keep the opening entry: it says how the incident started.
+    record.timeline.splice(1, record.timeline.length - TIMELINE_LIMIT);
+  }
+}
+
+export function trimNotifications(record: IncidentRecord): void {
+  const excess = record.notifications.length - NOTIFICATION_LIMIT;
+  if (excess <= 0) return;
+  let dropped = 0;
+  record.notifications = record.notifications.filter((n) => {
+    if (dropped < excess && n.status !== 'pending') {
+      dropped += 1;
+      return false;
+    }
+    return true;
+  });
+}
+
+const STATE_ICON: Record<IncidentState, string> = {
+  PENDING: '⏳',
+  ACTIVE: '🔔',
+  ESCALATING: '📣',
+  ACKNOWLEDGED: '👀',
+  RESOLVED: '✅',
+  CANCELLED: '🚫',
+  TIMED_OUT: '⌛',
+  FAILED: '💥',
+};
+
+/** The short markdown status the Web UI shows as the workflow's current details. */
+export function currentDetails(record: IncidentRecord, levelCount: number): string {
+  const delivered = record.notifications.filter((n) => n.status === 'delivered').length;
+  const failed = record.notifications.filter((n) => n.status === 'failed').length;
+  const pending = record.notifications.filter((n) => n.status === 'pending').length;
+  const lines = [
+    `### ${STATE_ICON[record.state]} ${record.state} · ${record.severity} · ${record.summary}`,
+    `- **Policy** ${record.policy}: level ${record.level}/${levelCount}` +
+      (record.repeat > 0 ? `, repeat ${record.repeat}` : '') +
+      (record.cycle > 0 ? `, walk ${record.cycle + 1}` : '') +
+      ` · ${record.escalationCount} escalation(s)`,
+    `- **Notifications** ${delivered} delivered, ${failed} failed, ${pending} in flight`,
+  ];
+  if (record.service) lines.push(`- **Service** ${record.service}`);
+  if (record.occurrences > 1) lines.push(`- **Occurrences** ${record.occurrences} (last ${record.lastSeenAt})`);
+  if (record.nextEscalationAt) lines.push(`- **Next escalation** ${record.nextEscalationAt}`);
+  if (record.acknowledgedBy) lines.push(`- **Acknowledged** by ${record.acknowledgedBy} at ${record.acknowledgedAt}`);
+  if (record.resolvedBy) lines.push(`- **Closed** by ${record.resolvedBy} at ${record.resolvedAt}${record.closedReason ? ` (${record.closedReason})` : ''}`);
+  return lines.join('\n');
+}
+

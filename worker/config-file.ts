@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from '../domain/config.js';
+import { parseConfigText } from '../domain/config-text.js';
+import { formatFieldErrors, type FieldError } from '../domain/errors.js';
+
+/** The config file could not be used; the message has one line per problem, with file and line. */
+export class ConfigFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly errors: FieldError[],
+  ) {
+    super(`${file} is not a valid escalation config:\n${formatFieldErrors(errors, file)}`);
+    this.name = 'ConfigFileError';
+  }
+}
+
+export function loadConfigFile(file: string, env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigFileError(file, [{ path: '', message: `cannot read the file (${reason}); set ESCALATION_CONFIG to the config's path` }]);
+  }
+  const parsed = parseConfigText(text, env);
+  if (!parsed.ok) throw new ConfigFileError(file, parsed.errors);
+  return parsed.config;
+}

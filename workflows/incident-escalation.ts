@@ -1,0 +1,441 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { advance, firstStep, manualEscalation, nextStep, restartLevel, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
+import { formatDuration } from '../domain/duration.js';
+import { formatFieldErrors, fieldErrors } from '../domain/errors.js';
+import { isTerminal, type IncidentRecord } from '../domain/incident.js';
+import { applyEvent, newRecord, recordNote, recordRefusal, type MoveContext } from '../domain/record.js';
+import { higherSeverity } from '../domain/severity.js';
+import { canMove, move, type IncidentEvent } from '../domain/state-machine.js';
+import { IncidentWorkflowInput, type Occurrence, type ParsedWorkflowInput } from '../domain/workflow-input.js';
+import {
+  acknowledgeSignal,
+  acknowledgeUpdate,
+  annotateSignal,
+  annotateUpdate,
+  cancelSignal,
+  cancelUpdate,
+  escalateSignal,
+  escalateUpdate,
+  INCIDENT_CLOSED,
+  MOVE_REFUSED,
+  occurrenceSignal,
+  occurrenceUpdate,
+  resolveSignal,
+  resolveUpdate,
+  stateQuery,
+  type ActorInput,
+  type ReasonInput,
+} from './messages.js';
+import { Notifier } from './notifier.js';
+import { Visibility } from './visibility.js';
+
+/** What continue-as-new carries into the next run. */
+interface Carry {
+  record: IncidentRecord;
+  cursor?: EscalationCursor;
+  /** Restarts of the escalation (policy loops, re-opens): keeps idempotency keys unique. */
+  epoch: number;
+}
+
+/**
+ * One incident, from trigger to close (DESIGN.md sections 3 and 5). The loop waits for whichever
+ * comes first: an answer (signal or update), the next escalation step, the ack timeout, or the
+ * auto-resolve deadline. Every due time comes from the policy maths in domain/, so a late timer
+ * never shifts the levels after it.
+ */
+export async function incidentEscalation(rawInput: IncidentWorkflowInput): Promise<IncidentRecord> {
+  const parsed = IncidentWorkflowInput.safeParse(rawInput);
+  if (!parsed.success) return failOnBadInput(rawInput, formatFieldErrors(fieldErrors(parsed.error)));
+  const run = new IncidentRun(parsed.data);
+  return run.execute();
+}
+
+class IncidentRun {
+  private readonly record: IncidentRecord;
+  private readonly notifier: Notifier;
+  private readonly visibility: Visibility;
+  private cursor: EscalationCursor | undefined;
+  private step: EscalationStep | undefined;
+  private epoch: number;
+  /** Bumped by every handler: the main loop wakes when it changes. */
+  private version = 0;
+  private manual: { step: EscalationStep; by: string; reason?: string } | undefined;
+  private manualDone = 0;
+
+  constructor(private readonly input: ParsedWorkflowInput) {
+    const info = workflowInfo();
+    const carry = input.carry as Carry | undefined;
+    this.record = carry?.record ?? newRecord(input.incident, input.policy.name, info.workflowId, nowIso());
+    if (carry) this.record.runs += 1;
+    this.cursor = carry?.cursor;
+    this.epoch = carry?.epoch ?? 0;
+    this.notifier = new Notifier(this.record, input.settings.delivery, this.uiUrl(), () => this.changed(), () => this.isPaging());
+    this.visibility = new Visibility(this.record, input.policy.levels.length);
+    if (this.isEscalating()) this.step = this.cursor ? nextStep(input.policy, this.cursor) : firstStep(input.policy, Date.parse(this.record.createdAt));
+    this.setHandlers();
+  }
+
+  async execute(): Promise<IncidentRecord> {
+    this.refresh();
+    while (!isTerminal(this.record.state)) {
+      if (this.shouldContinueAsNew()) {
+        await condition(allHandlersFinished);
+        const carry: Carry = { record: this.record, epoch: this.epoch, ...(this.cursor && { cursor: this.cursor }) };
+        return continueAsNew<typeof import('./incident-escalation.js').incidentEscalation>({ ...this.input, carry });
+      }
+      await this.waitAndAct();
+    }
+    // Closed: stop what is still retrying, let it settle, then let handlers finish answering.
+    this.notifier.cancelPending();
+    await this.notifier.drain();
+    await condition(allHandlersFinished);
+    this.refresh();
+    return this.record;
+  }
+
+  private async waitAndAct(): Promise<void> {
+    if (this.manual) return this.runManualEscalation();
+    const deadline = this.nextDeadline();
+    const seen = this.version;
+    if (!deadline) {
+      await condition(() => this.version !== seen);
+      return;
+    }
+    const wait = deadline.at - Date.now();
+    if (wait > 0) {
+      const answered = await condition(() => this.version !== seen, wait);
+      if (answered) return;
+    }
+    await deadline.act();
+  }
+
+  /** The earliest of: the next escalation step, the ack timeout, auto-resolve. */
+  private nextDeadline(): { at: number; act: () => Promise<void> } | undefined {
+    const candidates: { at: number; act: () => Promise<void> }[] = [];
+    const policy = this.input.policy;
+    if (policy.autoResolve !== undefined) {
+      const at = Date.parse(this.record.createdAt) + policy.autoResolve;
+      candidates.push({ at, act: async () => this.autoResolve(policy.autoResolve ?? 0) });
+    }
+    if (this.isEscalating() && this.step) {
+      const step = this.step;
+      candidates.push({ at: step.dueAt, act: () => this.takeStep(step, { by: 'policy' }) });
+    }
+    if (this.record.state === 'ACKNOWLEDGED' && policy.ackTimeout !== undefined && this.record.acknowledgedAt) {
+      const at = Date.parse(this.record.acknowledgedAt) + policy.ackTimeout;
+      candidates.push({ at, act: () => this.reopenAfterAckTimeout(policy.ackTimeout ?? 0) });
+    }
+    return candidates.sort((a, b) => a.at - b.at)[0];
+  }
+
+  /** Pages still go out: nobody has answered yet (ESCALATING is the moment a level is being sent). */
+  private isPaging(): boolean {
+    return this.isEscalating() || this.record.state === 'ESCALATING';
+  }
+
+  private isEscalating(): boolean {
+    return this.record.state === 'PENDING' || this.record.state === 'ACTIVE';
+  }
+
+  /** Carries out one step of the policy: notify a level, repeat it, or time out. */
+  private async takeStep(step: EscalationStep, actor: { by: string; reason?: string }): Promise<void> {
+    const policy = this.input.policy;
+    const at = nowIso();
+    if (step.kind === 'timeout') {
+      this.apply('timeout', { at, by: actor.by, reason: actor.reason ?? step.reason });
+      this.step = undefined;
+      this.refresh();
+      return;
+    }
+    const level = policy.levels[step.level];
+    if (!level) throw ApplicationFailure.nonRetryable(`policy ${policy.name} has no level ${step.level + 1}`);
+    if (step.kind === 'level' && step.level === 0 && step.cycle > 0) this.epoch += 1;
+    const fromState = this.record.state;
+    if (step.kind === 'level' && step.isEscalation && fromState === 'ACTIVE') {
+      this.apply('escalate', { at, by: actor.by, reason: actor.reason ?? `level ${step.level + 1} due`, level: step.level + 1 });
+    }
+    this.cursor = advance(this.cursor, step);
+    this.record.level = this.cursor.level + 1;
+    this.record.repeat = this.cursor.repeat;
+    this.record.cycle = this.cursor.cycle;
+    this.record.escalationCount = this.cursor.escalationCount;
+    this.step = nextStep(policy, this.cursor);
+    this.refresh();
+
+    await this.notifier.notifyLevel(level, {
+      level: step.level,
+      repeat: step.kind === 'repeat' ? step.repeat : 0,
+      cycle: step.cycle,
+      epoch: this.epoch,
+      kind: step.kind === 'repeat' ? 'repeat' : 'page',
+      at,
+      dueAt: step.dueAt,
+    });
+    // An answer may have arrived while targets were resolved; the state machine decides what stands.
+    if (this.record.state === 'PENDING') this.apply('activate', { at: nowIso(), by: actor.by, reason: `level 1 notified`, level: 1 });
+    else if (this.record.state === 'ESCALATING') {
+      this.apply('levelNotified', { at: nowIso(), by: actor.by, reason: `level ${step.level + 1} notified`, level: step.level + 1 });
+    } else if (step.kind === 'repeat') {
+      recordNote(this.record, { at, by: actor.by, reason: `level ${step.level + 1} re-notified (repeat ${step.repeat})`, level: step.level + 1 }, 'notification');
+    }
+    this.refresh();
+  }
+
+  private async runManualEscalation(): Promise<void> {
+    const manual = this.manual;
+    this.manual = undefined;
+    if (!manual) return;
+    if (this.isEscalating()) await this.takeStep(manual.step, manual);
+    this.manualDone += 1;
+  }
+
+  private async reopenAfterAckTimeout(ackTimeout: number): Promise<void> {
+    const at = nowIso();
+    this.apply('reopen', { at, by: 'policy', reason: `acknowledgement not followed by a resolve within ${formatDuration(ackTimeout)} (ackTimeout)` });
+    this.epoch += 1;
+    const now = Date.now();
+    if (this.cursor) {
+      this.cursor = restartLevel(this.cursor, now);
+      const level = this.input.policy.levels[this.cursor.level];
+      this.step = nextStep(this.input.policy, this.cursor);
+      this.refresh();
+      if (level) {
+        await this.notifier.notifyLevel(level, {
+          level: this.cursor.level,
+          repeat: 0,
+          cycle: this.cursor.cycle,
+          epoch: this.epoch,
+          kind: 'page',
+          at,
+          dueAt: now,
+        });
+      }
+    } else {
+      // Acknowledged before level 1 went out: start the policy from its first level now.
+      this.step = { kind: 'level', cycle: 0, level: 0, dueAt: now, isEscalation: false };
+    }
+    this.refresh();
+  }
+
+  private autoResolve(after: number): Promise<void> {
+    this.apply('resolve', { at: nowIso(), by: 'policy', reason: `auto-resolved after ${formatDuration(after)} (autoResolve)` });
+    this.refresh();
+    return Promise.resolve();
+  }
+
+  private setHandlers(): void {
+    const answer = (event: 'acknowledge' | 'resolve' | 'cancel') => (input: ActorInput | ReasonInput) => {
+      const reason = 'note' in input ? input.note : 'reason' in input ? input.reason : undefined;
+      if (!this.apply(event, { at: nowIso(), by: input.by, ...(reason !== undefined && { reason }) })) return;
+      // Answered: nobody needs paging about it any more.
+      this.notifier.cancelPending();
+      this.refresh();
+    };
+    const refuseUnless = (event: IncidentEvent) => (input: ActorInput | ReasonInput) => {
+      requireActor(input.by);
+      if (!canMove(this.record.state, event)) {
+        throw ApplicationFailure.create({ type: MOVE_REFUSED, message: this.refusal(event), nonRetryable: true });
+      }
+    };
+
+    for (const [event, signal, update] of [
+      ['acknowledge', acknowledgeSignal, acknowledgeUpdate],
+      ['resolve', resolveSignal, resolveUpdate],
+      ['cancel', cancelSignal, cancelUpdate],
+    ] as const) {
+      const handle = answer(event);
+      setHandler(signal, (input: ActorInput | ReasonInput) => {
+        if (!canMove(this.record.state, event)) return this.refuse(event, input.by);
+        handle(input);
+      });
+      setHandler(
+        update,
+        (input: ActorInput | ReasonInput) => {
+          handle(input);
+          return this.record;
+        },
+        { validator: refuseUnless(event) },
+      );
+    }
+
+    setHandler(escalateSignal, (input) => {
+      const refusal = this.escalationRefusal();
+      if (refusal) return this.refuse('escalate', input.by, refusal);
+      this.requestEscalation(input);
+    });
+    setHandler(
+      escalateUpdate,
+      async (input) => {
+        const target = this.manualDone + 1;
+        this.requestEscalation(input);
+        await condition(() => this.manualDone >= target || isTerminal(this.record.state));
+        return this.record;
+      },
+      {
+        validator: (input) => {
+          requireActor(input.by);
+          const refusal = this.escalationRefusal();
+          if (refusal) throw ApplicationFailure.create({ type: MOVE_REFUSED, message: refusal, nonRetryable: true });
+        },
+      },
+    );
+
+    setHandler(annotateSignal, (input) => {
+      this.annotate(input.by, input.note);
+    });
+    setHandler(annotateUpdate, (input) => this.annotate(input.by, input.note), {
+      validator: (input) => {
+        requireActor(input.by);
+        if (!input.note || input.note.trim() === '') throw ApplicationFailure.create({ type: MOVE_REFUSED, message: 'annotate needs a non-empty note', nonRetryable: true });
+      },
+    });
+
+    setHandler(occurrenceSignal, (occurrence) => {
+      if (!isTerminal(this.record.state)) this.countOccurrence(occurrence);
+    });
+    setHandler(occurrenceUpdate, (occurrence) => ({ created: !this.countOccurrence(occurrence), record: this.record }), {
+      validator: (_occurrence: Occurrence) => {
+        if (isTerminal(this.record.state)) {
+          throw ApplicationFailure.create({
+            type: INCIDENT_CLOSED,
+            nonRetryable: true,
+            message: `${this.record.workflowId} is ${this.record.state} and closing; a new alert with this key opens a new incident`,
+          });
+        }
+      },
+    });
+
+    setHandler(stateQuery, () => this.record);
+  }
+
+  private apply(event: IncidentEvent, ctx: MoveContext): boolean {
+    const result = applyEvent(this.record, event, ctx);
+    if (!result.ok) {
+      log.warn('move refused', { workflowId: this.record.workflowId, event, state: this.record.state, reason: result.reason });
+      recordRefusal(this.record, { ...ctx, reason: result.reason });
+    } else {
+      log.info(`incident ${result.from} → ${result.to}`, { workflowId: this.record.workflowId, by: ctx.by, reason: ctx.reason });
+    }
+    this.changed();
+    return result.ok;
+  }
+
+  private refuse(event: IncidentEvent, by: string, reason = this.refusal(event)): void {
+    log.warn('signal refused', { workflowId: this.record.workflowId, event, state: this.record.state, reason });
+    recordRefusal(this.record, { at: nowIso(), by, reason });
+    this.refresh();
+  }
+
+  private refusal(event: IncidentEvent): string {
+    const result = move(this.record.state, event);
+    return result.ok ? `${event} is allowed from ${this.record.state}` : `${this.record.workflowId}: ${result.reason}`;
+  }
+
+  private escalationRefusal(): string | undefined {
+    if (!this.isEscalating()) {
+      return `${this.record.workflowId}: cannot escalate a ${this.record.state} incident; only PENDING or ACTIVE incidents escalate`;
+    }
+    if (this.manual) return `${this.record.workflowId}: an escalation is already under way`;
+    const result = manualEscalation(this.input.policy, this.cursor, Date.now());
+    return result.ok ? undefined : `${this.record.workflowId}: ${result.reason}`;
+  }
+
+  private requestEscalation(input: ReasonInput): void {
+    const result = manualEscalation(this.input.policy, this.cursor, Date.now());
+    if (!result.ok) return this.refuse('escalate', input.by, result.reason);
+    this.manual = { step: result.step, by: input.by, reason: input.reason ?? `escalated by ${input.by}` };
+    this.changed();
+  }
+
+  private annotate(by: string, note: string): IncidentRecord {
+    recordNote(this.record, { at: nowIso(), by, reason: note });
+    this.refresh();
+    return this.record;
+  }
+
+  /** Counts a repeat of the alert; answers true when it was the occurrence that opened the incident. */
+  private countOccurrence(occurrence: Occurrence): boolean {
+    if (occurrence.occurrenceId === this.input.occurrenceId) return false;
+    const at = nowIso();
+    this.record.occurrences += 1;
+    this.record.lastSeenAt = occurrence.receivedAt;
+    let reason = `alert fired again (${this.record.occurrences} occurrences)`;
+    if (occurrence.severity) {
+      const raised = higherSeverity(this.record.severity, occurrence.severity);
+      if (raised !== this.record.severity) {
+        reason += `; severity raised ${this.record.severity} → ${raised}`;
+        this.record.severity = raised;
+      }
+    }
+    recordNote(this.record, { at, by: occurrence.source ?? 'alert', reason }, 'occurrence');
+    this.refresh();
+    return true;
+  }
+
+  private changed(): void {
+    this.version += 1;
+  }
+
+  /** After every change: nextEscalationAt, search attributes and current details follow the record. */
+  private refresh(): void {
+    this.record.nextEscalationAt = this.isEscalating() && this.step ? new Date(this.step.dueAt).toISOString() : undefined;
+    this.record.updatedAt = nowIso();
+    this.visibility.sync();
+    this.changed();
+  }
+
+  private shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    const long = info.continueAsNewSuggested || info.historyLength > this.input.settings.maxHistoryEvents;
+    // In-flight deliveries belong to this run: wait for them to settle before handing over.
+    return long && this.notifier.idle && !this.manual;
+  }
+
+  private uiUrl(): string | undefined {
+    const base = this.input.settings.uiUrl;
+    if (!base) return undefined;
+    return `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(this.input.settings.namespace)}/workflows/${encodeURIComponent(this.record.workflowId)}`;
+  }
+}
+
+function requireActor(by: unknown): void {
+  if (typeof by !== 'string' || by.trim() === '') {
+    throw ApplicationFailure.create({ type: MOVE_REFUSED, message: 'the request must say who is doing it (field "by")', nonRetryable: true });
+  }
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** An input that does not validate cannot escalate: the incident ends FAILED, saying why. */
+function failOnBadInput(rawInput: IncidentWorkflowInput, reason: string): IncidentRecord {
+  const info = workflowInfo();
+  const at = nowIso();
+  const message = `incident input is invalid, nothing was escalated: ${reason}`;
+  log.error(message, { workflowId: info.workflowId });
+  const spec = rawInput.incident as Partial<ParsedWorkflowInput['incident']> | undefined;
+  const record = newRecord(
+    {
+      key: info.workflowId.replace(/^incident-/, ''),
+      summary: typeof spec?.summary === 'string' ? spec.summary : '(invalid input)',
+      severity: 'critical',
+      labels: {},
+      links: [],
+    },
+    typeof rawInput.policy?.name === 'string' ? rawInput.policy.name : '(none)',
+    info.workflowId,
+    at,
+  );
+  applyEvent(record, 'fail', { at, by: 'engine', reason: message });
+  new Visibility(record, 0).sync();
+  return record;
+}

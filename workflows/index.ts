@@ -1,0 +1,1 @@
+export { incidentEscalation } from './incident-escalation.js';

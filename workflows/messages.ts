@@ -1,0 +1,51 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { IncidentRecord } from '../domain/incident.js';
+import type { Occurrence } from '../domain/workflow-input.js';
+
+/**
+ * The incident workflow's messages. Clients import this module alone, without the workflow.
+ * Every operation exists as a signal (fire and forget: chat buttons, webhooks) and as an update
+ * (the caller learns the new state, or why the move was refused).
+ */
+export const WORKFLOW_TYPE = 'incidentEscalation';
+export const DEFAULT_TASK_QUEUE = 'escalation';
+
+export interface ActorInput {
+  by: string;
+  note?: string;
+}
+export interface ReasonInput {
+  by: string;
+  reason?: string;
+}
+export interface AnnotateInput {
+  by: string;
+  note: string;
+}
+
+export interface OccurrenceAnswer {
+  /** True when this occurrence opened the incident, false when it was counted on an open one. */
+  created: boolean;
+  record: IncidentRecord;
+}
+
+export const acknowledgeSignal = defineSignal<[ActorInput]>('acknowledge');
+export const resolveSignal = defineSignal<[ActorInput]>('resolve');
+export const cancelSignal = defineSignal<[ReasonInput]>('cancel');
+export const escalateSignal = defineSignal<[ReasonInput]>('escalate');
+export const annotateSignal = defineSignal<[AnnotateInput]>('annotate');
+export const occurrenceSignal = defineSignal<[Occurrence]>('occurrence');
+
+export const acknowledgeUpdate = defineUpdate<IncidentRecord, [ActorInput]>('acknowledgeIncident');
+export const resolveUpdate = defineUpdate<IncidentRecord, [ActorInput]>('resolveIncident');
+export const cancelUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('cancelIncident');
+export const escalateUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('escalateIncident');
+export const annotateUpdate = defineUpdate<IncidentRecord, [AnnotateInput]>('annotateIncident');
+export const occurrenceUpdate = defineUpdate<OccurrenceAnswer, [Occurrence]>('recordOccurrence');
+
+export const stateQuery = defineQuery<IncidentRecord>('state');
+
+/** ApplicationFailure type of a refused update: the state machine said no. */
+export const MOVE_REFUSED = 'IncidentMoveRefused';
+/** ApplicationFailure type of an occurrence sent to an incident that is closing. */
+export const INCIDENT_CLOSED = 'IncidentClosed';

@@ -1,0 +1,196 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+} from '@temporalio/workflow';
+import type { DeliverySettings } from '../domain/config.js';
+import { DELIVERY_FAILURE, type Delivery, type DeliveryFailureDetails, type NotificationActivities } from '../domain/delivery.js';
+import { notificationKey } from '../domain/escalation.js';
+import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
+import type { Level } from '../domain/policy.js';
+import { trimNotifications } from '../domain/record.js';
+
+/**
+ * Sends a level's notifications beside the escalation timer: each delivery is its own activity with
+ * its own retries, tracked in the record, and never awaited by the escalation loop. A failing
+ * provider ends as a `failed` entry in `notifications[]`, never as a failed or late incident.
+ */
+export interface NotifyRound {
+  level: number;
+  repeat: number;
+  cycle: number;
+  epoch: number;
+  kind: 'page' | 'repeat';
+  /** Workflow time the round was due, ISO. */
+  at: string;
+  dueAt: number;
+}
+
+export class Notifier {
+  private readonly deliver: NotificationActivities['deliver'];
+  private readonly resolveTargets: NotificationActivities['resolveTargets'];
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Cancelled when the incident is answered: nobody needs paging about it any more. */
+  private scope = new CancellationScope();
+
+  constructor(
+    private readonly record: IncidentRecord,
+    delivery: DeliverySettings,
+    private readonly uiUrl: string | undefined,
+    private readonly onChange: () => void,
+    private readonly isPaging: () => boolean,
+  ) {
+    this.deliver = proxyActivities<NotificationActivities>({
+      startToCloseTimeout: delivery.attemptTimeout,
+      // The heartbeat lets a cancelled delivery stop mid-request instead of paging anyway.
+      heartbeatTimeout: Math.max(delivery.attemptTimeout, 10_000),
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: {
+        initialInterval: delivery.initialInterval,
+        backoffCoefficient: delivery.backoff,
+        maximumInterval: delivery.maximumInterval,
+        maximumAttempts: delivery.maximumAttempts,
+        nonRetryableErrorTypes: [DELIVERY_FAILURE.rejected, DELIVERY_FAILURE.notConfigured],
+      },
+    }).deliver;
+    // Resolving targets reads the directory and the clock, nothing remote: a local activity keeps
+    // the first page fast.
+    this.resolveTargets = proxyLocalActivities<NotificationActivities>({
+      startToCloseTimeout: 10_000,
+      retry: { initialInterval: 200, backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [DELIVERY_FAILURE.notConfigured] },
+    }).resolveTargets;
+  }
+
+  get idle(): boolean {
+    return this.inFlight.size === 0;
+  }
+
+  /** Resolves the level's targets (awaited: it is fast and local), then sends in the background. */
+  async notifyLevel(level: Level, round: NotifyRound): Promise<void> {
+    let deliveries: Delivery[];
+    try {
+      deliveries = await this.resolveTargets({ workflowId: this.record.workflowId, level: round.level, targets: level.targets, at: round.dueAt });
+    } catch (error) {
+      const reason = failureMessage(error);
+      log.warn('could not resolve targets; this level notifies nobody', { workflowId: this.record.workflowId, level: round.level + 1, reason });
+      this.record.timeline.push({ at: round.at, kind: 'notification', by: 'engine', level: round.level + 1, reason: `targets not resolved: ${reason}` });
+      this.onChange();
+      return;
+    }
+    // Someone may have answered while the targets were resolved.
+    if (!this.isPaging()) return;
+    for (const delivery of deliveries) this.dispatch(delivery, round);
+    trimNotifications(this.record);
+    this.onChange();
+  }
+
+  /** Stops every delivery still waiting or retrying. */
+  cancelPending(): void {
+    this.scope.cancel();
+    this.scope = new CancellationScope();
+  }
+
+  /** Waits until every started delivery has settled (before completing or continuing as new). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private dispatch(delivery: Delivery, round: NotifyRound): void {
+    const idempotencyKey = notificationKey({
+      workflowId: this.record.workflowId,
+      epoch: round.epoch,
+      level: round.level,
+      repeat: round.repeat,
+      target: delivery.target,
+      channel: delivery.channel,
+    });
+    const entry: NotificationRecord = {
+      idempotencyKey,
+      level: round.level + 1,
+      repeat: round.repeat,
+      cycle: round.cycle,
+      target: delivery.recipient ? `${delivery.target} → ${delivery.recipient}` : delivery.target,
+      channel: delivery.channel,
+      address: delivery.address,
+      attempt: 0,
+      status: 'pending',
+      at: round.at,
+    };
+    this.record.notifications.push(entry);
+    this.record.notificationCount += 1;
+    const { notifications: _notifications, ...snapshot }: IncidentRecord = this.record;
+    const scope = this.scope;
+    const run = scope
+      .run(async () => {
+        if (delivery.afterMs && delivery.afterMs > 0) await sleep(delivery.afterMs);
+        return this.deliver({
+          idempotencyKey,
+          kind: round.kind,
+          incident: snapshot,
+          level: round.level,
+          repeat: round.repeat,
+          delivery,
+          ...(this.uiUrl !== undefined && { uiUrl: this.uiUrl }),
+        });
+      })
+      .then(
+        (result) => {
+          entry.status = 'delivered';
+          entry.attempt = result.attempt;
+          entry.settledAt = result.at;
+        },
+        (error: unknown) => {
+          if (isCancellation(error)) {
+            entry.status = 'cancelled';
+            entry.error = 'cancelled: the incident was answered before this notification went out';
+          } else {
+            entry.status = 'failed';
+            entry.error = failureMessage(error);
+            entry.retryable = !isNonRetryable(error);
+            entry.attempt = failureAttempt(error) ?? entry.attempt;
+            log.warn('notification failed; escalation continues', {
+              workflowId: this.record.workflowId,
+              idempotencyKey,
+              error: entry.error,
+            });
+          }
+          entry.settledAt = new Date().toISOString();
+        },
+      )
+      .finally(() => {
+        this.inFlight.delete(run);
+        this.onChange();
+      });
+    this.inFlight.add(run);
+  }
+}
+
+function rootCause(error: unknown): unknown {
+  return error instanceof ActivityFailure && error.cause ? error.cause : error;
+}
+
+export function failureMessage(error: unknown): string {
+  const cause = rootCause(error);
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}
+
+function isNonRetryable(error: unknown): boolean {
+  const cause = rootCause(error);
+  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
+}
+
+function failureAttempt(error: unknown): number | undefined {
+  const cause = rootCause(error);
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as Partial<DeliveryFailureDetails> | undefined;
+    if (typeof details?.attempt === 'number') return details.attempt;
+  }
+  return undefined;
+}

@@ -1,0 +1,51 @@
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { IncidentRecord } from '../domain/incident.js';
+import { currentDetails } from '../domain/record.js';
+import {
+  AcknowledgedByKey,
+  EscalationLevelKey,
+  EscalationPolicyKey,
+  IncidentServiceKey,
+  IncidentSeverityKey,
+  IncidentStateKey,
+} from './search-attributes.js';
+
+/**
+ * Keeps what operators see in the Web UI in step with the record: the search attributes (only
+ * the ones that changed, so history stays small) and the markdown current details.
+ */
+export class Visibility {
+  private last = new Map<string, string | number | undefined>();
+  private lastDetails = '';
+
+  constructor(
+    private readonly record: IncidentRecord,
+    private readonly levelCount: number,
+  ) {}
+
+  sync(): void {
+    const r = this.record;
+    const wanted: [SearchAttributeUpdatePair['key'], string | number | undefined][] = [
+      [IncidentStateKey, r.state],
+      [IncidentSeverityKey, r.severity],
+      [IncidentServiceKey, r.service],
+      [EscalationPolicyKey, r.policy],
+      [EscalationLevelKey, r.level],
+      [AcknowledgedByKey, r.acknowledgedBy],
+    ];
+    const updates: SearchAttributeUpdatePair[] = [];
+    for (const [key, value] of wanted) {
+      if (this.last.get(key.name) === value && this.last.has(key.name)) continue;
+      this.last.set(key.name, value);
+      if (value === undefined && !this.last.has(key.name)) continue;
+      updates.push({ key, value: value ?? null } as SearchAttributeUpdatePair);
+    }
+    if (updates.length > 0) upsertSearchAttributes(updates);
+    const details = currentDetails(r, this.levelCount);
+    if (details !== this.lastDetails) {
+      this.lastDetails = details;
+      setCurrentDetails(details);
+    }
+  }
+}
