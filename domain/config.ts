@@ -167,6 +167,14 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
     }),
   );
   directory.schedules.forEach((schedule, s) => {
+    (schedule.overrides ?? []).forEach((override, o) => {
+      if (!known.user.has(override.user)) {
+        ctx.addIssue({ code: 'custom', path: ['directory', 'schedules', s, 'overrides', o, 'user'], message: `user "${override.user}" is not in directory.users` });
+      }
+      if (Date.parse(override.from) >= Date.parse(override.to)) {
+        ctx.addIssue({ code: 'custom', path: ['directory', 'schedules', s, 'overrides', o, 'to'], message: `must be after from (${override.from})` });
+      }
+    });
     schedule.rotation.members.forEach((member, m) => {
       if (!known.user.has(member)) {
         ctx.addIssue({

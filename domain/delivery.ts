@@ -12,7 +12,7 @@ export interface Delivery {
   target: string;
   channel: Channel;
   address: string;
-  /** The person's name or id when the target resolved to a person. */
+  /** The directory id of the person the target resolved to (part of the idempotency key). */
   recipient?: string;
   /** Wait this long after the level fired before sending (per-user notification rules). */
   afterMs?: number;

@@ -42,7 +42,7 @@ export function parseDuration(value: string | number): DurationParse {
     const ms = (w ?? 0) * UNIT_MS.w! + (d ?? 0) * UNIT_MS.d! + (h ?? 0) * UNIT_MS.h! + (m ?? 0) * UNIT_MS.m! + (s ?? 0) * 1000;
     return { ok: true, ms: Math.round(ms) };
   }
-  if (/^P.*[YM].*$/.test(upper) && !upper.includes('T')) {
+  if (/^P[^T]*[YM]/.test(upper)) {
     return { ok: false, reason: `"${value}" uses years or months, which have no fixed length; use days (P30D) or 720h` };
   }
   return { ok: false, reason: `"${value}" is not a duration; use ${suggestDuration(text)}` };
@@ -71,9 +71,9 @@ function suggestDuration(text: string): string {
 
 /** Formats milliseconds as the compact form (`1h30m`, `500ms`): for logs, messages and the UI. */
 export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const parts: string[] = [];
   let rest = Math.round(ms);
+  if (rest <= 0) return '0s';
+  const parts: string[] = [];
   for (const [unit, size] of [
     ['d', UNIT_MS.d!],
     ['h', UNIT_MS.h!],

@@ -138,7 +138,13 @@ export function notificationKey(parts: {
   repeat: number;
   target: string;
   channel: string;
+  /** The person a team or schedule resolved to: each member of a team is a notification of its own. */
+  recipient?: string;
+  /** Tells apart two addresses on one channel for the same recipient (a user with two emails). */
+  index?: number;
 }): string {
   const epoch = parts.epoch > 0 ? `/E${parts.epoch}` : '';
-  return `${parts.workflowId}${epoch}/L${parts.level + 1}/R${parts.repeat}/${parts.target}/${parts.channel}`;
+  const target = parts.recipient && !parts.target.endsWith(`:${parts.recipient}`) ? `${parts.target}~${parts.recipient}` : parts.target;
+  const index = parts.index ? `#${parts.index + 1}` : '';
+  return `${parts.workflowId}${epoch}/L${parts.level + 1}/R${parts.repeat}/${target}/${parts.channel}${index}`;
 }

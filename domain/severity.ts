@@ -26,7 +26,7 @@ export const SEVERITY_ALIASES: Readonly<Record<string, Severity>> = {
 export function normalizeSeverity(value: string): Severity | undefined {
   const key = value.trim().toLowerCase();
   if ((SEVERITIES as readonly string[]).includes(key)) return key as Severity;
-  return SEVERITY_ALIASES[key];
+  return Object.hasOwn(SEVERITY_ALIASES, key) ? SEVERITY_ALIASES[key] : undefined;
 }
 
 export function severityRank(severity: Severity): number {

@@ -94,9 +94,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const describe = () => `Temporal dev server (${cliPath} ${args.join(' ')})`;
   const exitedEarly = exited.then((how) => Promise.reject(new Error(`it ${how} before it was ready`)));
   exitedEarly.catch(() => undefined); // once ready, a later exit is stop()'s business
+  const giveUp = new AbortController();
   try {
-    await Promise.race([waitUntilReady(address, namespace, options.readyTimeoutMs ?? 60_000), exitedEarly]);
+    await Promise.race([waitUntilReady(address, namespace, options.readyTimeoutMs ?? 60_000, giveUp.signal), exitedEarly]);
   } catch (error) {
+    giveUp.abort();
     await stop();
     throw new Error(`${describe()} did not start: ${(error as Error).message}\nLast output:\n${output.lines().join('\n') || '(none)'}`);
   }
@@ -114,12 +116,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
 }
 
-async function waitUntilReady(address: string, namespace: string, timeoutMs: number): Promise<void> {
+async function waitUntilReady(address: string, namespace: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let connection: Connection | undefined;
   let lastError = 'no attempt finished';
   try {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !signal.aborted) {
       try {
         connection ??= await Connection.connect({ address, connectTimeout: 2_000 });
         const current = connection;

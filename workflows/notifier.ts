@@ -85,7 +85,13 @@ export class Notifier {
     }
     // Someone may have answered while the targets were resolved.
     if (!this.isPaging()) return;
-    for (const delivery of deliveries) this.dispatch(delivery, round);
+    const seen = new Map<string, number>();
+    for (const delivery of deliveries) {
+      const id = `${delivery.target}|${delivery.recipient ?? ''}|${delivery.channel}`;
+      const index = seen.get(id) ?? 0;
+      seen.set(id, index + 1);
+      this.dispatch(delivery, round, index);
+    }
     trimNotifications(this.record);
     this.onChange();
   }
@@ -101,8 +107,10 @@ export class Notifier {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private dispatch(delivery: Delivery, round: NotifyRound): void {
+  private dispatch(delivery: Delivery, round: NotifyRound, index: number): void {
     const idempotencyKey = notificationKey({
+      index,
+      ...(delivery.recipient !== undefined && { recipient: delivery.recipient }),
       workflowId: this.record.workflowId,
       epoch: round.epoch,
       level: round.level,

@@ -1,0 +1,94 @@
+import { Context } from '@temporalio/activity';
+import type { Logger } from '@temporalio/common';
+import type { Config } from '../domain/config.js';
+import type { Delivery, DeliveryRequest, DeliveryResult, NotificationActivities, ResolveTargetsRequest } from '../domain/delivery.js';
+import { createProviderRegistry, providerNotConfigured } from './providers/registry.js';
+import { resolveTargets } from './resolve-targets.js';
+import { userAgent } from './version.js';
+
+/**
+ * The notification activities, built once by the worker from the config it owns (the
+ * `activities-dependency-injection` shape): `resolveTargets` turns a level's targets into
+ * addresses, `deliver` sends one notification through its channel's provider.
+ *
+ * Both throw ApplicationFailures of the DELIVERY_FAILURE types: ProviderNotConfigured and
+ * ProviderRejected are not retryable, ProviderUnavailable and ProviderRateLimited are (the latter
+ * with the provider's Retry-After as `nextRetryDelay`). Each delivery failure carries one
+ * DeliveryFailureDetails.
+ */
+export interface ActivityDeps {
+  config: Config;
+  /** Where the activities and the log provider write; default the activity logger (`Context.current().log`), which the worker maps to pino. */
+  logger?: Logger;
+  /** The clock for `sentAt`, signatures and results (epoch ms); tests pin it. */
+  now?: () => number;
+  /** Sent as `User-Agent: escalation-engine/<version>`; default package.json's version. */
+  version?: string;
+}
+
+export function createActivities(deps: ActivityDeps): NotificationActivities {
+  const now = deps.now ?? Date.now;
+  const registry = createProviderRegistry(deps.config.providers, {
+    userAgent: userAgent(deps.version),
+    now,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
+  const log = (): Logger => deps.logger ?? Context.current().log;
+
+  return {
+    async resolveTargets(request: ResolveTargetsRequest): Promise<Delivery[]> {
+      const deliveries = resolveTargets(deps.config.directory, request);
+      log().debug('targets resolved', {
+        incidentWorkflowId: request.workflowId,
+        level: request.level + 1,
+        targets: request.targets.length,
+        deliveries: deliveries.map((d) => `${d.target} → ${d.channel}:${d.address}${d.afterMs ? ` after ${d.afterMs}ms` : ''}`),
+      });
+      return deliveries;
+    },
+
+    async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
+      const context = Context.current();
+      const attempt = context.info.attempt;
+      const provider = registry.get(request.delivery.channel);
+      if (!provider) throw providerNotConfigured(request, deps.config.providers, attempt);
+
+      const sent = await whileHeartbeating(context, () => provider.send(request, { attempt, signal: context.cancellationSignal }));
+      log().info('notification delivered', {
+        incidentWorkflowId: request.incident.workflowId,
+        level: request.level + 1,
+        repeat: request.repeat,
+        target: request.delivery.target,
+        channel: request.delivery.channel,
+        attempt,
+        idempotencyKey: request.idempotencyKey,
+        ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
+      });
+      return {
+        status: 'delivered',
+        attempt,
+        at: new Date(now()).toISOString(),
+        ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
+      };
+    },
+  };
+}
+
+/**
+ * Temporal tells an activity it was cancelled (the incident was answered) only in reply to a
+ * heartbeat, so a delivery heartbeats while its request is in flight and stops mid-request instead
+ * of paging anyway. The SDK throttles what actually reaches the server.
+ */
+async function whileHeartbeating<T>(context: Context, work: () => Promise<T>): Promise<T> {
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), 1_000);
+  timer.unref();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export type { NotificationProvider, SendContext, SendResult } from './providers/types.js';
+export { signWebhookBody, verifyWebhookSignature, WEBHOOK_HEADERS, type WebhookPayload } from './providers/webhook.js';

@@ -1,0 +1,85 @@
+import { ApplicationFailure, type Logger } from '@temporalio/common';
+import type { Providers } from '../../domain/config.js';
+import { DELIVERY_FAILURE, type DeliveryRequest } from '../../domain/delivery.js';
+import type { Channel } from '../../domain/policy.js';
+import { failureDetails } from '../errors.js';
+import { createLogProvider } from './log.js';
+import type { NotificationProvider } from './types.js';
+import { createWebhookProvider } from './webhook.js';
+
+/**
+ * Channel → provider, built once from `providers:` in escalation.yaml when the worker starts.
+ *
+ * `log` and `webhook` need no credentials, so they are always there (with the schema's defaults
+ * when their section is missing): a `webhook` target carries its own URL. slack, email, sms,
+ * voice, pagerduty and opsgenie have no provider in this version, configured or not.
+ */
+export interface ProviderRegistry {
+  get(channel: Channel): NotificationProvider | undefined;
+  readonly channels: readonly Channel[];
+}
+
+export interface RegistryDeps {
+  userAgent: string;
+  now?: () => number;
+  /** Overrides the activity logger for the log provider. */
+  logger?: Logger;
+}
+
+/**
+ * The providers this version has. Each returns undefined when its section of `providers:` is
+ * missing and it cannot work without one (none so far: log and webhook have usable defaults).
+ */
+const FACTORIES: Partial<Record<Channel, (providers: Providers, deps: RegistryDeps) => NotificationProvider | undefined>> = {
+  log: (providers, deps) =>
+    createLogProvider({ settings: providers.log ?? { level: 'info' }, ...(deps.logger ? { logger: deps.logger } : {}) }),
+  webhook: (providers, deps) =>
+    createWebhookProvider({
+      settings: providers.webhook ?? { timeout: 10_000 },
+      userAgent: deps.userAgent,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+};
+
+export function createProviderRegistry(providers: Providers, deps: RegistryDeps): ProviderRegistry {
+  const byChannel = new Map<Channel, NotificationProvider>();
+  for (const [channel, factory] of Object.entries(FACTORIES) as [Channel, NonNullable<(typeof FACTORIES)[Channel]>][]) {
+    const provider = factory(providers, deps);
+    if (provider) byChannel.set(channel, provider);
+  }
+  return {
+    get: (channel) => byChannel.get(channel),
+    channels: [...byChannel.keys()],
+  };
+}
+
+/** What `providers:` needs for each channel, as the engineer would type it. */
+const PROVIDER_SECTION: Record<Channel, { key: keyof Providers; example: string }> = {
+  log: { key: 'log', example: 'log: { level: info }' },
+  webhook: { key: 'webhook', example: 'webhook: { secret: "${WEBHOOK_SECRET}" }' },
+  slack: { key: 'slack', example: 'slack: { token: "${SLACK_BOT_TOKEN}" }' },
+  email: { key: 'email', example: 'email: { url: "smtp://mail.example.com:587", from: "oncall@example.com" }' },
+  sms: { key: 'twilio', example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }' },
+  voice: { key: 'twilio', example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }' },
+  pagerduty: { key: 'pagerduty', example: 'pagerduty: { routingKey: "${PD_ROUTING_KEY}" }' },
+  opsgenie: { key: 'opsgenie', example: 'opsgenie: { apiKey: "${OPSGENIE_API_KEY}" }' },
+};
+
+/** The non-retryable failure for a delivery on a channel with no provider: says what to add where. */
+export function providerNotConfigured(request: DeliveryRequest, providers: Providers, attempt: number): ApplicationFailure {
+  const { channel, target, address } = request.delivery;
+  const section = PROVIDER_SECTION[channel];
+  const what = `cannot notify ${request.incident.workflowId} on ${channel} (${target} → ${address})`;
+  const fix =
+    FACTORIES[channel] === undefined
+      ? `${providers[section.key] !== undefined ? `providers.${section.key} is set, but ` : ''}this version of the engine has no ${channel} provider yet; notify through a webhook or log target instead, ` +
+        `or remove the ${channel} contact or target from escalation.yaml`
+      : `no ${channel} provider is configured; add \`${section.example}\` under providers: in escalation.yaml ` +
+        `and restart the worker, or remove the ${channel} contact or target`;
+  return ApplicationFailure.create({
+    type: DELIVERY_FAILURE.notConfigured,
+    nonRetryable: true,
+    message: `${what}: ${fix}.`,
+    details: failureDetails({ channel, workflowId: request.incident.workflowId, destination: address, attempt }),
+  });
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Directory, Schedule, Team, User } from '../domain/config.js';
+import { DELIVERY_FAILURE, type Delivery, type ResolveTargetsRequest } from '../domain/delivery.js';
+import { targetLabel, type Target } from '../domain/policy.js';
+import { onCallAt } from './oncall.js';
+
+/**
+ * A level's targets → the addresses to notify, through the directory (DESIGN.md section 4). Pure:
+ * the directory and the instant come in, so it is unit tested without a worker.
+ *
+ * - `user`: every contact method at once; with notification `rules`, each rule's channels after its
+ *   `after` (as `afterMs`: the workflow waits that long before sending).
+ * - `team`: its members as users; `round-robin` picks one member from the workflow id and level,
+ *   so a retry or a repeat of the level pages the same person.
+ * - `schedule`: whoever is on call at `request.at` (overrides first), as a user.
+ * - `channel`, `email`, `phone`, `webhook`, `pagerduty`, `opsgenie`, `log`: the address itself.
+ *
+ * One (channel, address) is notified once per level: a person in two teams gets one page. The
+ * first target to reach an address names it; the earliest `afterMs` among its duplicates wins, so
+ * merging never delays a page.
+ *
+ * `request.level` is the 0-based level index, as in DeliveryRequest; messages show it 1-based.
+ */
+export function resolveTargets(directory: Directory, request: ResolveTargetsRequest): Delivery[] {
+  const resolved: Delivery[] = [];
+  const byAddress = new Map<string, Delivery>();
+  for (const target of request.targets) {
+    for (const delivery of resolveTarget(directory, request, target)) {
+      const key = `${delivery.channel}\u0000${delivery.address}`;
+      const first = byAddress.get(key);
+      if (!first) {
+        byAddress.set(key, delivery);
+        resolved.push(delivery);
+      } else if ((delivery.afterMs ?? 0) < (first.afterMs ?? 0)) {
+        if (delivery.afterMs) first.afterMs = delivery.afterMs;
+        else delete first.afterMs;
+      }
+    }
+  }
+  return resolved;
+}
+
+function resolveTarget(directory: Directory, request: ResolveTargetsRequest, target: Target): Delivery[] {
+  const label = targetLabel(target);
+  switch (target.type) {
+    case 'user':
+      return userDeliveries(findUser(directory, request, target.id, label), label, request);
+    case 'team':
+      return teamMembers(findTeam(directory, request, target.id), request).flatMap((member) =>
+        userDeliveries(findUser(directory, request, member, label), label, request),
+      );
+    case 'schedule': {
+      const schedule = findSchedule(directory, request, target.id);
+      return userDeliveries(findUser(directory, request, onCall(schedule, request), label), label, request);
+    }
+    case 'channel':
+      return [{ target: label, channel: target.provider, address: target.id }];
+    case 'email':
+      return [{ target: label, channel: 'email', address: target.address }];
+    case 'phone':
+      return [{ target: label, channel: 'sms', address: target.address }];
+    case 'webhook':
+      return [{ target: label, channel: 'webhook', address: target.url }];
+    case 'pagerduty':
+      return [{ target: label, channel: 'pagerduty', address: target.routingKey ?? 'default' }];
+    case 'opsgenie':
+      return [
+        { target: label, channel: 'opsgenie', address: target.responders?.length ? JSON.stringify(target.responders) : 'default' },
+      ];
+    case 'log':
+      return [{ target: label, channel: 'log', address: target.id ?? 'default' }];
+    default: {
+      const unknownTarget: never = target;
+      throw ApplicationFailure.nonRetryable(`unknown target ${JSON.stringify(unknownTarget)}`, DELIVERY_FAILURE.notConfigured);
+    }
+  }
+}
+
+function userDeliveries(user: User, label: string, request: ResolveTargetsRequest): Delivery[] {
+  // The id, not the display name: it goes into idempotency keys, which must stay stable and free of spaces.
+  const recipient = user.id;
+  if (!user.rules || user.rules.length === 0) {
+    return user.contacts.map((contact) => ({ target: label, channel: contact.channel, address: contact.address, recipient }));
+  }
+  const deliveries: Delivery[] = [];
+  for (const rule of user.rules) {
+    for (const contact of user.contacts) {
+      if (!rule.channels.includes(contact.channel)) continue;
+      deliveries.push({
+        target: label,
+        channel: contact.channel,
+        address: contact.address,
+        recipient,
+        ...(rule.after > 0 ? { afterMs: rule.after } : {}),
+      });
+    }
+  }
+  if (deliveries.length === 0) {
+    const ruled = [...new Set(user.rules.flatMap((rule) => rule.channels))].join(', ');
+    const has = user.contacts.map((contact) => contact.channel).join(', ');
+    throw notConfigured(
+      request,
+      `user "${user.id}" (via ${label}) cannot be reached: their rules use ${ruled} but their contacts are ${has}; ` +
+        `add a matching contact or rule to directory.users in escalation.yaml`,
+    );
+  }
+  return deliveries;
+}
+
+/** Everyone on the team, or for `round-robin` the one member this incident's level picks. */
+function teamMembers(team: Team, request: ResolveTargetsRequest): string[] {
+  if (team.notify === 'all') return team.members;
+  const digest = createHash('sha256').update(`${request.workflowId}/L${request.level}/${team.id}`).digest();
+  const member = team.members[digest.readUInt32BE(0) % team.members.length];
+  return member === undefined ? [] : [member];
+}
+
+function onCall(schedule: Schedule, request: ResolveTargetsRequest): string {
+  try {
+    return onCallAt(schedule, request.at).user;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw notConfigured(request, `cannot tell who is on call: ${reason}; fix directory.schedules in escalation.yaml`);
+  }
+}
+
+function findUser(directory: Directory, request: ResolveTargetsRequest, id: string, via: string): User {
+  const user = directory.users.find((candidate) => candidate.id === id);
+  if (user) return user;
+  const how = via === `user:${id}` ? `names user "${id}"` : `reaches user "${id}" through ${via}`;
+  throw notConfigured(request, `target ${how}, which is not in directory.users; add the user there or fix the target in escalation.yaml`);
+}
+
+function findTeam(directory: Directory, request: ResolveTargetsRequest, id: string): Team {
+  const team = directory.teams.find((candidate) => candidate.id === id);
+  if (team) return team;
+  throw notConfigured(request, `target names team "${id}", which is not in directory.teams; add the team there or fix the target in escalation.yaml`);
+}
+
+function findSchedule(directory: Directory, request: ResolveTargetsRequest, id: string): Schedule {
+  const schedule = directory.schedules.find((candidate) => candidate.id === id);
+  if (schedule) return schedule;
+  throw notConfigured(
+    request,
+    `target names schedule "${id}", which is not in directory.schedules; add the schedule there or fix the target in escalation.yaml`,
+  );
+}
+
+/** Not retried: the same directory gives the same answer until someone fixes escalation.yaml and restarts the worker. */
+function notConfigured(request: ResolveTargetsRequest, problem: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `cannot notify level ${request.level + 1} of ${request.workflowId}: ${problem}`,
+    DELIVERY_FAILURE.notConfigured,
+  );
+}

@@ -1,0 +1,32 @@
+import type { IncidentRecord } from '../../domain/incident.js';
+import type { StartIncidentResult } from '../incidents.js';
+
+/** Human-readable output for the CLI; `--json` prints the record itself instead. */
+export function formatStartResult(result: StartIncidentResult): string {
+  if (!result.escalated) return `not escalated: ${result.reason}`;
+  const verb = result.created ? 'opened' : `already open; counted occurrence ${result.record.occurrences}`;
+  return `${result.incidentId} ${verb} (policy ${result.policy}, state ${result.record.state})`;
+}
+
+export function formatRecord(record: IncidentRecord, options: { timeline: boolean }): string {
+  const lines = [
+    `${record.workflowId}  ${record.state}  [${record.severity}] ${record.summary}`,
+    `  policy ${record.policy} · level ${record.level}${record.repeat ? ` repeat ${record.repeat}` : ''} · ${record.escalationCount} escalation(s) · ${record.notificationCount} notification(s) · ${record.occurrences} occurrence(s)`,
+  ];
+  if (record.service) lines.push(`  service ${record.service}${record.source ? ` · source ${record.source}` : ''}`);
+  if (record.nextEscalationAt) lines.push(`  next escalation ${record.nextEscalationAt}`);
+  if (record.acknowledgedBy) lines.push(`  acknowledged by ${record.acknowledgedBy} at ${record.acknowledgedAt}`);
+  if (record.resolvedBy) lines.push(`  closed by ${record.resolvedBy} at ${record.resolvedAt}${record.closedReason ? ` (${record.closedReason})` : ''}`);
+  if (options.timeline) {
+    lines.push('  timeline:');
+    for (const entry of record.timeline) {
+      const change = entry.from && entry.to ? `${entry.from} → ${entry.to}` : entry.kind;
+      lines.push(`    ${entry.at}  ${change.padEnd(26)} ${entry.by}${entry.reason ? `: ${entry.reason}` : ''}`);
+    }
+    lines.push('  notifications:');
+    for (const n of record.notifications) {
+      lines.push(`    L${n.level} R${n.repeat} ${n.channel.padEnd(9)} ${n.target}  ${n.status}${n.attempt ? ` (attempt ${n.attempt})` : ''}${n.error ? `: ${n.error}` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}

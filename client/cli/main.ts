@@ -1,0 +1,205 @@
+import { userInfo } from 'node:os';
+import { Command, CommanderError } from 'commander';
+import { Connection, Client } from '@temporalio/client';
+import type { IncidentRecord } from '../../domain/incident.js';
+import { formatFieldErrors } from '../../domain/errors.js';
+import { loadConfigFile, ConfigFileError } from '../../worker/config-file.js';
+import { readEnv } from '../../worker/env.js';
+import { IncidentClient, IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../incidents.js';
+import { formatRecord, formatStartResult } from './format.js';
+import { runDev } from './dev.js';
+import { runWorkerCommand } from './worker.js';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
+
+const DEFAULT_CONFIG = 'examples/escalation.yaml';
+
+interface GlobalOptions {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+  config?: string;
+}
+
+function program(): Command {
+  const env = readEnv();
+  const cli = new Command('escalate')
+    .description('Durable incident escalation on Temporal')
+    .option('--address <host:port>', 'Temporal server address (env TEMPORAL_ADDRESS)', env.TEMPORAL_ADDRESS)
+    .option('--namespace <name>', 'Temporal namespace (env TEMPORAL_NAMESPACE)', env.TEMPORAL_NAMESPACE)
+    .option('--task-queue <name>', 'task queue of the escalation workers (env ESCALATION_TASK_QUEUE)', env.ESCALATION_TASK_QUEUE)
+    .option('--config <file>', 'escalation config file (env ESCALATION_CONFIG)', env.ESCALATION_CONFIG ?? DEFAULT_CONFIG)
+    .showHelpAfterError()
+    .exitOverride();
+
+  cli
+    .command('dev')
+    .description('run everything locally: Temporal dev server with Web UI, the worker, and a demo incident')
+    .option('--no-demo', 'do not start the demo incident')
+    .option('--port <port>', 'Temporal gRPC port', (v) => Number(v), 7233)
+    .option('--ui-port <port>', 'Temporal Web UI port', (v) => Number(v), 8233)
+    .option('--db <file>', 'SQLite file that keeps incidents across restarts', '.data/temporal-dev.sqlite')
+    .action(async (options: { demo: boolean; port: number; uiPort: number; db: string }) => {
+      const globals = cli.opts<GlobalOptions>();
+      await runDev({ ...options, configFile: globals.config ?? DEFAULT_CONFIG, namespace: globals.namespace ?? 'default', taskQueue: globals.taskQueue ?? 'escalation' });
+    });
+
+  cli
+    .command('worker')
+    .description('run an escalation worker against a Temporal server (stateless; run as many as you like)')
+    .action(async () => {
+      const globals = cli.opts<GlobalOptions>();
+      await runWorkerCommand({
+        address: globals.address ?? env.TEMPORAL_ADDRESS,
+        namespace: globals.namespace ?? env.TEMPORAL_NAMESPACE,
+        taskQueue: globals.taskQueue ?? env.ESCALATION_TASK_QUEUE,
+        configFile: globals.config ?? DEFAULT_CONFIG,
+      });
+    });
+
+  cli
+    .command('start')
+    .description('open an incident (or count an occurrence on the open one with the same key)')
+    .requiredOption('--summary <text>', 'what is wrong, at most 500 characters')
+    .requiredOption('--severity <level>', 'debug, info, warning, error, critical (or high, low, P1..P5, L1..L3)')
+    .option('--service <name>', 'the affected service')
+    .option('--source <name>', 'who raised it', 'cli')
+    .option('--key <key>', 'dedup key (default: a hash of source, service and summary)')
+    .option('--policy <name>', 'escalation policy (default: the routes decide)')
+    .option('--label <k=v>', 'a label, repeatable', collectLabel, {} as Record<string, string>)
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { summary: string; severity: string; service?: string; source: string; key?: string; policy?: string; label: Record<string, string>; json?: boolean }) => {
+      const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
+      const result = await incidents.startIncident({
+        summary: options.summary,
+        severity: options.severity,
+        source: options.source,
+        ...(options.service !== undefined && { service: options.service }),
+        ...(options.key !== undefined && { key: options.key }),
+        ...(options.policy !== undefined && { policy: options.policy }),
+        ...(Object.keys(options.label).length > 0 && { labels: options.label }),
+      });
+      print(options.json, result, formatStartResult(result));
+    });
+
+  const answers: [string, string, 'acknowledge' | 'resolve' | 'cancel' | 'escalate', string][] = [
+    ['ack', 'acknowledge an incident: escalation stops', 'acknowledge', 'note'],
+    ['resolve', 'resolve an incident: it closes', 'resolve', 'note'],
+    ['cancel', 'cancel an incident (false alarm): it closes', 'cancel', 'reason'],
+    ['escalate', 'escalate an incident to its next level now', 'escalate', 'reason'],
+  ];
+  for (const [name, description, operation, textOption] of answers) {
+    cli
+      .command(`${name} <incident>`)
+      .description(`${description}; <incident> is <key> or incident-<key>`)
+      .option('--by <who>', 'who is doing it', defaultActor())
+      .option(`--${textOption} <text>`, textOption === 'note' ? 'a note for the timeline' : 'why')
+      .option('--json', 'print the incident record as JSON')
+      .action(async (id: string, options: { by: string; note?: string; reason?: string; json?: boolean }) => {
+        const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
+        const record = await incidents[operation](id, options.by, options.note ?? options.reason);
+        print(options.json, record, formatRecord(record, { timeline: false }));
+      });
+  }
+
+  cli
+    .command('show <incident>')
+    .description('show an incident: state, level, notifications and timeline')
+    .option('--json', 'print the incident record as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
+      const record = await incidents.getIncident(id);
+      print(options.json, record, formatRecord(record, { timeline: true }));
+    });
+
+  const policy = cli.command('policy').description('work with escalation config files');
+  policy
+    .command('validate <file>')
+    .description('check a config file without starting anything; lists every problem with its line')
+    .option('--json', 'print the result as JSON')
+    .action((file: string, options: { json?: boolean }) => {
+      const config = loadConfigFile(file);
+      const summary = {
+        valid: true,
+        file,
+        policies: config.policies.map((p) => ({ name: p.name, levels: p.levels.length })),
+        routes: config.routes.length,
+        users: config.directory.users.length,
+        teams: config.directory.teams.length,
+        schedules: config.directory.schedules.length,
+      };
+      print(
+        options.json,
+        summary,
+        `${file} is valid: ${summary.policies.map((p) => `${p.name} (${p.levels} levels)`).join(', ')}; ${summary.routes} route(s), ` +
+          `${summary.users} user(s), ${summary.teams} team(s), ${summary.schedules} schedule(s)`,
+      );
+    });
+
+  return cli;
+}
+
+async function connect(options: GlobalOptions, uiUrl: string | undefined): Promise<IncidentClient> {
+  const config = loadConfigFile(options.config ?? DEFAULT_CONFIG);
+  const address = options.address ?? 'localhost:7233';
+  const connection = await Connection.connect({ address, connectTimeout: 5_000 }).catch((error: unknown) => {
+    throw new Error(`cannot reach Temporal at ${address} (${error instanceof Error ? error.message : String(error)}); start it with \`npm run dev\` or set TEMPORAL_ADDRESS`);
+  });
+  const client = new Client({ connection, namespace: options.namespace ?? 'default' });
+  return new IncidentClient({ client, config, ...(options.taskQueue !== undefined && { taskQueue: options.taskQueue }), ...(uiUrl !== undefined && { uiUrl }) });
+}
+
+function collectLabel(value: string, labels: Record<string, string>): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new CommanderError(EXIT.invalid, 'escalate.label', `--label ${value}: write labels as name=value`);
+  return { ...labels, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+function defaultActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+function print(json: boolean | undefined, value: unknown, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
+    if (error.code !== 'escalate.label') return EXIT.invalid;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.invalid;
+  }
+  if (error instanceof ConfigFileError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.invalid;
+  }
+  if (error instanceof InvalidIncidentRequestError) {
+    process.stderr.write(`the incident was not started:\n${formatFieldErrors(error.errors)}\n`);
+    return EXIT.invalid;
+  }
+  if (error instanceof IncidentNotFoundError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.notFound;
+  }
+  if (error instanceof IncidentMoveRefusedError) {
+    process.stderr.write(`refused: ${error.message}\n`);
+    return EXIT.refused;
+  }
+  process.stderr.write(`escalate: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT.failure;
+}
