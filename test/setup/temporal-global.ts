@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../../worker/dev-server.js';
 
@@ -18,7 +18,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   try {
     const bundleStarted = Date.now();
-    const { code } = await bundleWorkflowCode({ workflowsPath: join(root, 'workflows', 'index.ts') });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: join(root, 'workflows', 'index.ts'),
+      logger: new DefaultLogger('WARN'), // webpack's module listing buries the test output
+    });
     const workflowBundlePath = join(root, '.artifacts', 'workflow-bundle.js');
     await mkdir(dirname(workflowBundlePath), { recursive: true });
     await writeFile(workflowBundlePath, code);

@@ -1,0 +1,124 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startStack, webhookLevel, type Stack } from '../helpers/stack.js';
+import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
+
+// Walking the policy on the real dev server, with millisecond delays.
+let peer: WebhookPeer;
+let stack: Stack | undefined;
+
+beforeEach(async () => {
+  peer = await startWebhookPeer();
+});
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+  await peer.close();
+});
+
+function levelOf(key: string): string {
+  const match = /\/(L\d+\/R\d+)\//.exec(key);
+  return match?.[1] ?? key;
+}
+
+describe('the incident workflow walks its policy', () => {
+  it('notifies level 1, repeats it once, escalates to levels 2 and 3, then times out', async () => {
+    stack = await startStack({
+      policies: [
+        {
+          name: 'three-levels',
+          levels: [
+            webhookLevel(peer.url, '1', { delay: '0s', repeat: { count: 1, interval: '400ms' } }),
+            webhookLevel(peer.url, '2', { delay: '800ms' }),
+            webhookLevel(peer.url, '3', { delay: '800ms' }),
+          ],
+          finalWait: '400ms',
+        },
+      ],
+    });
+    const started = await stack.incidents.startIncident({ summary: 'db down', severity: 'critical', key: 'walk-three' });
+    expect(started).toMatchObject({ escalated: true, created: true, workflowId: 'incident-walk-three' });
+
+    const record = await stack.waitForState('walk-three', 'TIMED_OUT');
+    const keys = peer.keysFor('incident-walk-three');
+    expect(keys.map(levelOf)).toEqual(['L1/R0', 'L1/R1', 'L2/R0', 'L3/R0']);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(record).toMatchObject({ level: 3, escalationCount: 2, notificationCount: 4 });
+    expect(record.notifications.every((n) => n.status === 'delivered' && n.attempt === 1)).toBe(true);
+    const moves = record.timeline.filter((e) => e.kind === 'move').map((e) => `${e.from}→${e.to}`);
+    expect(moves).toEqual(['PENDING→ACTIVE', 'ACTIVE→ESCALATING', 'ESCALATING→ACTIVE', 'ACTIVE→ESCALATING', 'ESCALATING→ACTIVE', 'ACTIVE→TIMED_OUT']);
+  });
+
+  it('fires each level at its due time counted from the level before, not from when a timer fired', async () => {
+    stack = await startStack({
+      policies: [{ name: 'timed', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '700ms' }), webhookLevel(peer.url, '3', { delay: '700ms' })], finalWait: '10s' }],
+    });
+    await stack.incidents.startIncident({ summary: 'timed', severity: 'error', key: 'timed-levels' });
+    await peer.waitFor((r) => r.filter((x) => x.body.incident.workflowId === 'incident-timed-levels').length >= 3);
+    const arrivals = peer.received.filter((r) => r.body.incident.workflowId === 'incident-timed-levels').map((r) => r.at);
+    const [first = 0, second = 0, third = 0] = arrivals;
+    expect(second - first).toBeGreaterThanOrEqual(650);
+    expect(third - first).toBeGreaterThanOrEqual(1350);
+    // Generous bound: a late second level must not push the third one later still.
+    expect(third - first).toBeLessThan(1400 + 1000);
+  });
+
+  it('walks all levels again for repeatPolicy, then times out', async () => {
+    stack = await startStack({
+      policies: [{ name: 'loops', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '300ms' })], repeatPolicy: 1, finalWait: '300ms' }],
+    });
+    await stack.incidents.startIncident({ summary: 'loops', severity: 'error', key: 'loop-twice' });
+    const record = await stack.waitForState('loop-twice', 'TIMED_OUT');
+    const keys = peer.keysFor('incident-loop-twice');
+    expect(keys.map(levelOf)).toEqual(['L1/R0', 'L2/R0', 'L1/R0', 'L2/R0']);
+    // The second walk's keys differ from the first's: receivers must not drop them as duplicates.
+    expect(keys[2]).toContain('/E1/');
+    expect(new Set(keys).size).toBe(4);
+    expect(record).toMatchObject({ cycle: 1, escalationCount: 3 });
+  });
+
+  it('stops at maxEscalations with TIMED_OUT and never notifies the level beyond', async () => {
+    stack = await startStack({
+      policies: [
+        {
+          name: 'bounded',
+          levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '300ms' }), webhookLevel(peer.url, '3', { delay: '300ms' })],
+          maxEscalations: 1,
+        },
+      ],
+    });
+    await stack.incidents.startIncident({ summary: 'bounded', severity: 'error', key: 'max-one' });
+    const record = await stack.waitForState('max-one', 'TIMED_OUT');
+    expect(peer.keysFor('incident-max-one').map(levelOf)).toEqual(['L1/R0', 'L2/R0']);
+    expect(record.escalationCount).toBe(1);
+    expect(record.timeline.at(-1)?.reason).toContain('maxEscalations (1)');
+  });
+
+  it('keeps escalating on time while a provider always fails, and records the failure', async () => {
+    peer.respondWith(({ path }) => ({ status: path.includes('level=1') ? 503 : 200 }));
+    stack = await startStack({
+      policies: [{ name: 'flaky', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '500ms' })], finalWait: '10s' }],
+    });
+    const startedAt = Date.now();
+    await stack.incidents.startIncident({ summary: 'provider down', severity: 'critical', key: 'failing-provider' });
+    await peer.waitFor((r) => r.some((x) => x.body.incident.workflowId === 'incident-failing-provider' && x.body.level === 2));
+    const level2At = peer.received.find((x) => x.body.incident.workflowId === 'incident-failing-provider' && x.body.level === 2)?.at ?? 0;
+    // Level 1's retries (100ms, 200ms, 400ms backoff) run beside the timer, not in front of it.
+    expect(level2At - startedAt).toBeLessThan(500 + 1000);
+
+    const record = await stack.waitForRecord('failing-provider', (r) => r.notifications.some((n) => n.status === 'failed'));
+    const failed = record.notifications.find((n) => n.level === 1);
+    expect(failed).toMatchObject({ status: 'failed', attempt: 4, retryable: true });
+    expect(failed?.error).toContain('503');
+    expect(record.state).toBe('ACTIVE');
+    expect(record.level).toBe(2);
+  });
+
+  it('does not retry a provider that refuses the request (4xx)', async () => {
+    peer.respondWith(() => ({ status: 404 }));
+    stack = await startStack({ policies: [{ name: 'refused', levels: [webhookLevel(peer.url, '1')], finalWait: '10s' }] });
+    await stack.incidents.startIncident({ summary: 'no such hook', severity: 'critical', key: 'refused-hook' });
+    const record = await stack.waitForRecord('refused-hook', (r) => r.notifications[0]?.status === 'failed');
+    expect(record.notifications[0]).toMatchObject({ attempt: 1, retryable: false });
+    expect(record.notifications[0]?.error).toContain('404');
+  });
+});
