@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IncidentMoveRefusedError, IncidentNotFoundError } from '../../client/incidents.js';
+import { acknowledgeSignal, escalateSignal, resolveSignal } from '../../workflows/messages.js';
+import { startStack, webhookLevel, type Stack } from '../helpers/stack.js';
+import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
+
+// Acknowledge, resolve, cancel, escalate and annotate, as updates and as signals.
+let peer: WebhookPeer;
+let stack: Stack;
+
+function policy(extra: Record<string, unknown> = {}) {
+  return {
+    name: 'answers',
+    levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '1500ms' }), webhookLevel(peer.url, '3', { delay: '1500ms' })],
+    finalWait: '30s',
+    ...extra,
+  };
+}
+
+beforeEach(async () => {
+  peer = await startWebhookPeer();
+  stack = await startStack({ policies: [policy()] });
+});
+afterEach(async () => {
+  await stack.stop();
+  await peer.close();
+});
+
+async function openIncident(key: string): Promise<void> {
+  await stack.incidents.startIncident({ summary: `incident ${key}`, severity: 'critical', key });
+  await stack.waitForState(key, 'ACTIVE');
+}
+
+describe('answering an incident', () => {
+  it('stops escalating once acknowledged', async () => {
+    await openIncident('ack-stops');
+    const record = await stack.incidents.acknowledge('ack-stops', 'dana', 'looking');
+    expect(record).toMatchObject({ state: 'ACKNOWLEDGED', acknowledgedBy: 'dana' });
+    expect(record.nextEscalationAt).toBeUndefined();
+    // Past level 2's due time: nothing more went out.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(peer.keysFor('incident-ack-stops')).toHaveLength(1);
+    expect((await stack.incidents.getIncident('ack-stops')).state).toBe('ACKNOWLEDGED');
+  });
+
+  it('closes the incident on resolve and returns the record as the workflow result', async () => {
+    await openIncident('resolve-closes');
+    const record = await stack.incidents.resolve('resolve-closes', 'dana', 'restarted the primary');
+    expect(record).toMatchObject({ state: 'RESOLVED', resolvedBy: 'dana' });
+    const result = await stack.incidents.handle('resolve-closes').result();
+    expect(result).toMatchObject({ state: 'RESOLVED', workflowId: 'incident-resolve-closes' });
+  });
+
+  it('closes the incident as CANCELLED with its reason', async () => {
+    await openIncident('cancel-closes');
+    const record = await stack.incidents.cancel('cancel-closes', 'dana', 'false alarm');
+    expect(record).toMatchObject({ state: 'CANCELLED', closedReason: 'false alarm' });
+  });
+
+  it('escalates to the next level at once on request', async () => {
+    await openIncident('escalate-now');
+    const record = await stack.incidents.escalate('escalate-now', 'dana', 'need the database team');
+    expect(record).toMatchObject({ state: 'ACTIVE', level: 2, escalationCount: 1 });
+    await peer.waitFor((r) => r.filter((x) => x.body.incident.workflowId === 'incident-escalate-now').length === 2, 1_000);
+  });
+
+  it('refuses to acknowledge a resolved incident, with the reason, and changes nothing', async () => {
+    await openIncident('ack-resolved');
+    const resolved = await stack.incidents.resolve('ack-resolved', 'dana');
+    const refusal = await stack.incidents.acknowledge('ack-resolved', 'eve').catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(IncidentMoveRefusedError);
+    expect((refusal as Error).message).toMatch(/RESOLVED/);
+    const after = await stack.incidents.getIncident('ack-resolved');
+    expect(after.state).toBe('RESOLVED');
+    expect(after.timeline).toHaveLength(resolved.timeline.length);
+  });
+
+  it('refuses a second acknowledgement of an open incident without touching its history', async () => {
+    await openIncident('ack-twice');
+    const first = await stack.incidents.acknowledge('ack-twice', 'dana');
+    const refusal = await stack.incidents.acknowledge('ack-twice', 'eve').catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(IncidentMoveRefusedError);
+    expect((refusal as Error).message).toContain('already ACKNOWLEDGED');
+    const after = await stack.incidents.getIncident('ack-twice');
+    expect(after).toMatchObject({ acknowledgedBy: 'dana' });
+    expect(after.timeline).toHaveLength(first.timeline.length);
+  });
+
+  it('refuses to escalate past the last level when no repeat is left', async () => {
+    await openIncident('escalate-end');
+    await stack.incidents.escalate('escalate-end', 'dana');
+    await stack.incidents.escalate('escalate-end', 'dana');
+    const refusal = await stack.incidents.escalate('escalate-end', 'dana').catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(IncidentMoveRefusedError);
+    expect((refusal as Error).message).toContain('last level');
+  });
+
+  it('writes annotations to the timeline', async () => {
+    await openIncident('annotated');
+    const record = await stack.incidents.annotate('annotated', 'dana', 'failover started');
+    expect(record.timeline.at(-1)).toMatchObject({ kind: 'note', by: 'dana', reason: 'failover started' });
+  });
+
+  it('answers an unknown incident with not found', async () => {
+    const error = await stack.incidents.acknowledge('no-such-incident', 'dana').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IncidentNotFoundError);
+  });
+
+  it('takes acknowledge, escalate and resolve as signals too, and records refused signals', async () => {
+    await openIncident('by-signal');
+    const handle = stack.incidents.handle('by-signal');
+    await handle.signal(escalateSignal, { by: 'slack:U1' });
+    await stack.waitForRecord('by-signal', (r) => r.level === 2);
+    await handle.signal(acknowledgeSignal, { by: 'slack:U1' });
+    await stack.waitForState('by-signal', 'ACKNOWLEDGED');
+    await handle.signal(acknowledgeSignal, { by: 'slack:U2' });
+    await handle.signal(resolveSignal, { by: 'slack:U1', note: 'fixed' });
+    const record = await stack.waitForState('by-signal', 'RESOLVED');
+    expect(record.acknowledgedBy).toBe('slack:U1');
+    expect(record.timeline.some((e) => e.kind === 'refused' && e.by === 'slack:U2')).toBe(true);
+  });
+});
