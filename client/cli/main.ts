@@ -1,7 +1,6 @@
 import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { Connection, Client } from '@temporalio/client';
-import type { IncidentRecord } from '../../domain/incident.js';
 import { formatFieldErrors } from '../../domain/errors.js';
 import { loadConfigFile, ConfigFileError } from '../../worker/config-file.js';
 import { readEnv } from '../../worker/env.js';
