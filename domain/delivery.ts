@@ -29,9 +29,21 @@ export interface ResolveTargetsRequest {
 /** What a provider sees of the incident: the record without the list of notifications. */
 export type IncidentSnapshot = Omit<IncidentRecord, 'notifications'>;
 
+/** Moves the providers hear about after paging: PagerDuty acknowledge/resolve, Slack message updates, webhook events. */
+export const ANNOUNCED_EVENTS = ['acknowledged', 'resolved', 'cancelled', 'reopened'] as const;
+export type AnnouncedEvent = (typeof ANNOUNCED_EVENTS)[number];
+
+/** Channels whose providers can follow an incident after the page (the others only page). */
+export const FOLLOWING_CHANNELS: readonly Channel[] = ['webhook', 'slack', 'pagerduty', 'opsgenie'];
+
 export interface DeliveryRequest {
   idempotencyKey: string;
-  kind: 'page' | 'repeat';
+  /** `page` and `repeat` wake someone; `update` tells a provider the incident moved (see `event`). */
+  kind: 'page' | 'repeat' | 'update';
+  /** With kind `update`: what happened. */
+  event?: AnnouncedEvent;
+  /** With kind `update`: the provider's id of the page being followed up (Slack `channel:ts`). */
+  providerMessageId?: string;
   incident: IncidentSnapshot;
   /** 0-based level index and repeat number. */
   level: number;

@@ -65,12 +65,17 @@ export type NotificationStatus = z.infer<typeof NotificationStatus>;
 
 export const NotificationRecord = z.object({
   idempotencyKey: z.string(),
+  kind: z.enum(['page', 'repeat', 'update']),
+  event: z.string().optional(),
   level: z.number().int(),
   repeat: z.number().int(),
   cycle: z.number().int(),
   target: z.string(),
+  /** The directory id of the person a user, team or schedule target resolved to. */
+  recipient: z.string().optional(),
   channel: Channel,
   address: z.string().optional(),
+  providerMessageId: z.string().optional(),
   attempt: z.number().int(),
   status: NotificationStatus,
   error: z.string().optional(),

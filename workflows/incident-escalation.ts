@@ -37,6 +37,8 @@ import {
 import { Notifier } from './notifier.js';
 import { Visibility } from './visibility.js';
 
+const ANNOUNCEMENT = { acknowledge: 'acknowledged', resolve: 'resolved', cancel: 'cancelled' } as const;
+
 /** What continue-as-new carries into the next run. */
 interface Carry {
   record: IncidentRecord;
@@ -200,6 +202,7 @@ class IncidentRun {
   private async reopenAfterAckTimeout(ackTimeout: number): Promise<void> {
     const at = nowIso();
     this.apply('reopen', { at, by: 'policy', reason: `acknowledgement not followed by a resolve within ${formatDuration(ackTimeout)} (ackTimeout)` });
+    this.notifier.announce('reopened', at);
     this.epoch += 1;
     const now = Date.now();
     if (this.cursor) {
@@ -226,7 +229,10 @@ class IncidentRun {
   }
 
   private autoResolve(after: number): Promise<void> {
-    this.apply('resolve', { at: nowIso(), by: 'policy', reason: `auto-resolved after ${formatDuration(after)} (autoResolve)` });
+    const at = nowIso();
+    this.apply('resolve', { at, by: 'policy', reason: `auto-resolved after ${formatDuration(after)} (autoResolve)` });
+    this.notifier.cancelPending();
+    this.notifier.announce('resolved', at);
     this.refresh();
     return Promise.resolve();
   }
@@ -234,9 +240,11 @@ class IncidentRun {
   private setHandlers(): void {
     const answer = (event: 'acknowledge' | 'resolve' | 'cancel') => (input: ActorInput | ReasonInput) => {
       const reason = 'note' in input ? input.note : 'reason' in input ? input.reason : undefined;
-      if (!this.apply(event, { at: nowIso(), by: input.by, ...(reason !== undefined && { reason }) })) return;
-      // Answered: nobody needs paging about it any more.
+      const at = nowIso();
+      if (!this.apply(event, { at, by: input.by, ...(reason !== undefined && { reason }) })) return;
+      // Answered: nobody needs paging about it any more, and the providers that paged hear so.
       this.notifier.cancelPending();
+      this.notifier.announce(ANNOUNCEMENT[event], at);
       this.refresh();
     };
     const refuseUnless = (event: IncidentEvent) => (input: ActorInput | ReasonInput) => {

@@ -10,7 +10,15 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { DeliverySettings } from '../domain/config.js';
-import { DELIVERY_FAILURE, type Delivery, type DeliveryFailureDetails, type NotificationActivities } from '../domain/delivery.js';
+import {
+  DELIVERY_FAILURE,
+  FOLLOWING_CHANNELS,
+  type AnnouncedEvent,
+  type Delivery,
+  type DeliveryFailureDetails,
+  type DeliveryRequest,
+  type NotificationActivities,
+} from '../domain/delivery.js';
 import { notificationKey } from '../domain/escalation.js';
 import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
 import type { Level } from '../domain/policy.js';
@@ -38,6 +46,7 @@ export class Notifier {
   private readonly inFlight = new Set<Promise<void>>();
   /** Cancelled when the incident is answered: nobody needs paging about it any more. */
   private scope = new CancellationScope();
+  private announcements = 0;
 
   constructor(
     private readonly record: IncidentRecord,
@@ -90,7 +99,7 @@ export class Notifier {
       const id = `${delivery.target}|${delivery.recipient ?? ''}|${delivery.channel}`;
       const index = seen.get(id) ?? 0;
       seen.set(id, index + 1);
-      this.dispatch(delivery, round, index);
+      this.dispatchPage(delivery, round, index);
     }
     trimNotifications(this.record);
     this.onChange();
@@ -107,7 +116,31 @@ export class Notifier {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private dispatch(delivery: Delivery, round: NotifyRound, index: number): void {
+  /**
+   * Tells every provider that can follow an incident (and was paged) that it moved: PagerDuty and
+   * Opsgenie acknowledge or close their alert, Slack updates its message, webhooks get an event.
+   * Not cancelled by the answer that caused it.
+   */
+  announce(event: AnnouncedEvent, at: string): void {
+    const paged = new Map<string, NotificationRecord>();
+    for (const n of this.record.notifications) {
+      if (n.kind !== 'update' && n.status === 'delivered' && FOLLOWING_CHANNELS.includes(n.channel)) paged.set(`${n.channel}|${n.address ?? ''}`, n);
+    }
+    this.announcements += 1;
+    for (const page of paged.values()) {
+      const delivery: Delivery = {
+        target: page.target,
+        channel: page.channel,
+        address: page.address ?? '',
+        ...(page.recipient !== undefined && { recipient: page.recipient }),
+      };
+      const idempotencyKey = `${this.record.workflowId}/U${this.announcements}-${event}/${page.target}/${page.channel}`;
+      this.dispatch(delivery, { idempotencyKey, kind: 'update', event, level: page.level - 1, repeat: page.repeat, cycle: page.cycle, at }, page.providerMessageId);
+    }
+    this.onChange();
+  }
+
+  private dispatchPage(delivery: Delivery, round: NotifyRound, index: number): void {
     const idempotencyKey = notificationKey({
       index,
       ...(delivery.recipient !== undefined && { recipient: delivery.recipient }),
@@ -118,40 +151,53 @@ export class Notifier {
       target: delivery.target,
       channel: delivery.channel,
     });
+    this.dispatch(delivery, { idempotencyKey, kind: round.kind, level: round.level, repeat: round.repeat, cycle: round.cycle, at: round.at });
+  }
+
+  private dispatch(delivery: Delivery, send: Send, providerMessageId?: string): void {
+    const { idempotencyKey } = send;
     const entry: NotificationRecord = {
       idempotencyKey,
-      level: round.level + 1,
-      repeat: round.repeat,
-      cycle: round.cycle,
-      target: delivery.recipient ? `${delivery.target} → ${delivery.recipient}` : delivery.target,
+      kind: send.kind,
+      ...(send.event !== undefined && { event: send.event }),
+      level: send.level + 1,
+      repeat: send.repeat,
+      cycle: send.cycle,
+      target: delivery.target,
+      ...(delivery.recipient !== undefined && { recipient: delivery.recipient }),
       channel: delivery.channel,
       address: delivery.address,
       attempt: 0,
       status: 'pending',
-      at: round.at,
+      at: send.at,
     };
     this.record.notifications.push(entry);
-    this.record.notificationCount += 1;
+    if (send.kind !== 'update') this.record.notificationCount += 1;
     const { notifications: _notifications, ...snapshot }: IncidentRecord = this.record;
-    const scope = this.scope;
-    const run = scope
-      .run(async () => {
-        if (delivery.afterMs && delivery.afterMs > 0) await sleep(delivery.afterMs);
-        return this.deliver({
-          idempotencyKey,
-          kind: round.kind,
-          incident: snapshot,
-          level: round.level,
-          repeat: round.repeat,
-          delivery,
-          ...(this.uiUrl !== undefined && { uiUrl: this.uiUrl }),
-        });
-      })
+    const request: DeliveryRequest = {
+      idempotencyKey,
+      kind: send.kind,
+      ...(send.event !== undefined && { event: send.event }),
+      ...(providerMessageId !== undefined && { providerMessageId }),
+      incident: snapshot,
+      level: send.level,
+      repeat: send.repeat,
+      delivery,
+      ...(this.uiUrl !== undefined && { uiUrl: this.uiUrl }),
+    };
+    // Pages stop when the incident is answered; announcements of the answer must still go out.
+    const scope = send.kind === 'update' ? undefined : this.scope;
+    const attempt = async () => {
+      if (delivery.afterMs && delivery.afterMs > 0) await sleep(delivery.afterMs);
+      return this.deliver(request);
+    };
+    const run = (scope ? scope.run(attempt) : attempt())
       .then(
         (result) => {
           entry.status = 'delivered';
           entry.attempt = result.attempt;
           entry.settledAt = result.at;
+          if (result.providerMessageId !== undefined) entry.providerMessageId = result.providerMessageId;
         },
         (error: unknown) => {
           if (isCancellation(error)) {
@@ -177,6 +223,17 @@ export class Notifier {
       });
     this.inFlight.add(run);
   }
+}
+
+/** One notification to send, before it has an entry in the record. */
+interface Send {
+  idempotencyKey: string;
+  kind: DeliveryRequest['kind'];
+  event?: AnnouncedEvent;
+  level: number;
+  repeat: number;
+  cycle: number;
+  at: string;
 }
 
 function rootCause(error: unknown): unknown {

@@ -3,6 +3,7 @@ import type { Logger } from '@temporalio/common';
 import type { DeliveryRequest } from '../../domain/delivery.js';
 import type { Providers } from '../../domain/config.js';
 import type { NotificationProvider } from './types.js';
+import { webhookEvent } from './webhook.js';
 
 /**
  * "Pages" by writing one structured log line per notification: the provider the local demo and
@@ -35,11 +36,11 @@ export function createLogProvider(options: LogProviderOptions): NotificationProv
 export function logLine(request: DeliveryRequest): { message: string; fields: Record<string, unknown> } {
   const { incident, delivery } = request;
   const who = delivery.recipient ? `${delivery.recipient} (${delivery.target})` : delivery.target;
-  const what = request.kind === 'repeat' ? `REPEAT ${request.repeat}` : 'PAGE';
+  const what = request.kind === 'update' ? (request.event ?? 'update').toUpperCase() : request.kind === 'repeat' ? `REPEAT ${request.repeat}` : 'PAGE';
   return {
     message: `${what} ${incident.workflowId} level ${request.level + 1} → ${who}: [${incident.severity}] ${incident.summary}`,
     fields: {
-      event: request.kind === 'repeat' ? 'incident.repeat' : 'incident.page',
+      event: webhookEvent(request),
       incidentWorkflowId: incident.workflowId,
       level: request.level + 1,
       repeat: request.repeat,

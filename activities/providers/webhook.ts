@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { request as httpRequest } from 'undici';
-import type { DeliveryRequest, IncidentSnapshot } from '../../domain/delivery.js';
+import type { AnnouncedEvent, DeliveryRequest, IncidentSnapshot } from '../../domain/delivery.js';
 import type { Providers } from '../../domain/config.js';
 import { httpFailure, transportFailure, type FailureSubject } from '../errors.js';
 import type { NotificationProvider, SendContext } from './types.js';
@@ -27,7 +27,7 @@ export type WebhookSettings = NonNullable<Providers['webhook']>;
 
 /** The JSON body a receiver gets. Wire type: kept apart from the domain so either can change. */
 export interface WebhookPayload {
-  event: 'incident.page' | 'incident.repeat';
+  event: WebhookEvent;
   idempotencyKey: string;
   incident: IncidentSnapshot;
   /** 1-based, as the record and the UI show it. */
@@ -109,7 +109,7 @@ export function createWebhookProvider(options: WebhookProviderOptions): Notifica
 
 export function webhookPayload(request: DeliveryRequest, sentAt: number): WebhookPayload {
   return {
-    event: request.kind === 'repeat' ? 'incident.repeat' : 'incident.page',
+    event: webhookEvent(request),
     idempotencyKey: request.idempotencyKey,
     incident: request.incident,
     level: request.level + 1,
@@ -133,7 +133,7 @@ function webhookHeaders(
   headers['content-type'] = 'application/json';
   headers['user-agent'] = userAgent;
   headers[WEBHOOK_HEADERS.idempotencyKey] = request.idempotencyKey;
-  headers[WEBHOOK_HEADERS.event] = request.kind === 'repeat' ? 'incident.repeat' : 'incident.page';
+  headers[WEBHOOK_HEADERS.event] = webhookEvent(request);
   if (settings.secret) {
     const timestamp = String(Math.floor(sentAt / 1000));
     headers[WEBHOOK_HEADERS.timestamp] = timestamp;
@@ -216,4 +216,12 @@ async function readExcerpt(body: AsyncIterable<Uint8Array> & { destroy(): unknow
   }
   const text = Buffer.concat(chunks).subarray(0, BODY_EXCERPT_BYTES).toString('utf8').trim();
   return text === '' ? undefined : text;
+}
+
+/** `incident.page`, `incident.repeat`, then `incident.acknowledged`, `.resolved`, `.cancelled`, `.reopened`. */
+export type WebhookEvent = 'incident.page' | 'incident.repeat' | `incident.${AnnouncedEvent}`;
+
+export function webhookEvent(request: DeliveryRequest): WebhookEvent {
+  if (request.kind === 'update') return `incident.${request.event ?? 'resolved'}`;
+  return request.kind === 'repeat' ? 'incident.repeat' : 'incident.page';
 }

@@ -114,7 +114,9 @@ async function watch(incidents: IncidentClient, workflowId: string, signal: Abor
       if (n.status === 'pending' || notificationsSeen.has(id)) continue;
       notificationsSeen.add(id);
       const mark = n.status === 'delivered' ? '✓ delivered' : `✗ ${n.status}${n.error ? `: ${n.error}` : ''}`;
-      say(`  ${time(n.settledAt ?? n.at)}  level ${n.level}${n.repeat ? ` repeat ${n.repeat}` : ''} → ${n.target} via ${n.channel} (${n.address ?? ''}) ${mark}`);
+      const what = n.kind === 'update' ? `${n.event ?? 'update'} sent` : `level ${n.level}${n.repeat ? ` repeat ${n.repeat}` : ''}`;
+      const who = n.recipient && !n.target.endsWith(`:${n.recipient}`) ? `${n.target} → ${n.recipient}` : n.target;
+      say(`  ${time(n.settledAt ?? n.at)}  ${what} → ${who} via ${n.channel} (${n.address ?? ''}) ${mark}`);
     }
     if (['RESOLVED', 'CANCELLED', 'FAILED'].includes(record.state)) {
       say(`demo incident ${workflowId} is ${record.state}; the servers keep running until Ctrl-C`);

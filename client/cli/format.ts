@@ -25,7 +25,8 @@ export function formatRecord(record: IncidentRecord, options: { timeline: boolea
     }
     lines.push('  notifications:');
     for (const n of record.notifications) {
-      lines.push(`    L${n.level} R${n.repeat} ${n.channel.padEnd(9)} ${n.target}  ${n.status}${n.attempt ? ` (attempt ${n.attempt})` : ''}${n.error ? `: ${n.error}` : ''}`);
+      const what = n.kind === 'update' ? (n.event ?? 'update').padEnd(6) : `L${n.level} R${n.repeat}`;
+      lines.push(`    ${what} ${n.channel.padEnd(9)} ${n.target}${n.recipient ? ` → ${n.recipient}` : ''}  ${n.status}${n.attempt ? ` (attempt ${n.attempt})` : ''}${n.error ? `: ${n.error}` : ''}`);
     }
   }
   return lines.join('\n');

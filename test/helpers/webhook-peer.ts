@@ -24,8 +24,10 @@ export type Responder = (request: { path: string; attempt: number; body: Webhook
 export interface WebhookPeer {
   url: string;
   received: ReceivedWebhook[];
-  /** Deliveries for one incident, by idempotency key, in arrival order. */
+  /** Pages (and repeats) for one incident, by idempotency key, in arrival order. */
   keysFor(workflowId: string): string[];
+  /** Every event for one incident in arrival order: incident.page, incident.acknowledged, ... */
+  eventsFor(workflowId: string): string[];
   waitFor(predicate: (received: ReceivedWebhook[]) => boolean, timeoutMs?: number): Promise<void>;
   respondWith(responder: Responder): void;
   close(): Promise<void>;
@@ -56,7 +58,11 @@ export async function startWebhookPeer(): Promise<WebhookPeer> {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
-    keysFor: (workflowId) => received.filter((r) => r.body.incident.workflowId === workflowId).map((r) => r.body.idempotencyKey),
+    keysFor: (workflowId) =>
+      received
+        .filter((r) => r.body.incident.workflowId === workflowId && (r.body.event === 'incident.page' || r.body.event === 'incident.repeat'))
+        .map((r) => r.body.idempotencyKey),
+    eventsFor: (workflowId) => received.filter((r) => r.body.incident.workflowId === workflowId).map((r) => r.body.event),
     async waitFor(predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(received)) {

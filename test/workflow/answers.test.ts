@@ -101,6 +101,20 @@ describe('answering an incident', () => {
     expect(record.timeline.at(-1)).toMatchObject({ kind: 'note', by: 'dana', reason: 'failover started' });
   });
 
+  it('tells the webhook that paged the incident when it is acknowledged and resolved', async () => {
+    await openIncident('announced');
+    await peer.waitFor((r) => r.some((x) => x.body.incident.workflowId === 'incident-announced'));
+    await stack.incidents.acknowledge('announced', 'dana');
+    await stack.incidents.resolve('announced', 'dana');
+    await peer.waitFor((r) => r.filter((x) => x.body.incident.workflowId === 'incident-announced').length === 3);
+    expect(peer.eventsFor('incident-announced')).toEqual(['incident.page', 'incident.acknowledged', 'incident.resolved']);
+    const resolved = peer.received.find((x) => x.body.event === 'incident.resolved' && x.body.incident.workflowId === 'incident-announced');
+    expect(resolved?.body.incident.state).toBe('RESOLVED');
+    expect(resolved?.headers['idempotency-key']).toMatch(/^incident-announced\/U2-resolved\//);
+    const record = (await stack.incidents.handle('announced').result()) as { notifications: { kind: string; status: string }[] };
+    expect(record.notifications.filter((n) => n.kind === 'update').every((n) => n.status === 'delivered')).toBe(true);
+  });
+
   it('answers an unknown incident with not found', async () => {
     const error = await stack.incidents.acknowledge('no-such-incident', 'dana').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IncidentNotFoundError);

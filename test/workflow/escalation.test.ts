@@ -38,7 +38,7 @@ describe('the incident workflow walks its policy', () => {
     const started = await stack.incidents.startIncident({ summary: 'db down', severity: 'critical', key: 'walk-three' });
     expect(started).toMatchObject({ escalated: true, created: true, workflowId: 'incident-walk-three' });
 
-    const record = await stack.waitForState('walk-three', 'TIMED_OUT');
+    const record = await stack.waitForRecord('walk-three', (r) => r.state === 'TIMED_OUT' && r.notifications.every((n) => n.status !== 'pending'));
     const keys = peer.keysFor('incident-walk-three');
     expect(keys.map(levelOf)).toEqual(['L1/R0', 'L1/R1', 'L2/R0', 'L3/R0']);
     expect(new Set(keys).size).toBe(keys.length);
@@ -52,14 +52,20 @@ describe('the incident workflow walks its policy', () => {
     stack = await startStack({
       policies: [{ name: 'timed', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '700ms' }), webhookLevel(peer.url, '3', { delay: '700ms' })], finalWait: '10s' }],
     });
+    const triggeredAt = Date.now();
     await stack.incidents.startIncident({ summary: 'timed', severity: 'error', key: 'timed-levels' });
     await peer.waitFor((r) => r.filter((x) => x.body.incident.workflowId === 'incident-timed-levels').length >= 3);
-    const arrivals = peer.received.filter((r) => r.body.incident.workflowId === 'incident-timed-levels').map((r) => r.at);
-    const [first = 0, second = 0, third = 0] = arrivals;
-    expect(second - first).toBeGreaterThanOrEqual(650);
-    expect(third - first).toBeGreaterThanOrEqual(1350);
-    // Generous bound: a late second level must not push the third one later still.
-    expect(third - first).toBeLessThan(1400 + 1000);
+    const record = await stack.incidents.getIncident('timed-levels');
+    const created = Date.parse(record.createdAt);
+    // The workflow's own clock: each level moves at its due time (created + 700ms, + 1400ms).
+    const escalations = record.timeline.filter((e) => e.to === 'ESCALATING').map((e) => Date.parse(e.at) - created);
+    expect(escalations).toHaveLength(2);
+    expect(escalations[0]).toBeGreaterThanOrEqual(700);
+    expect(escalations[1]).toBeGreaterThanOrEqual(1400);
+    // Lateness does not add up: level 3 is no later after level 2 than its own delay allows.
+    expect((escalations[1] ?? 0) - 1400).toBeLessThan(1000);
+    const arrivals = peer.received.filter((r) => r.body.incident.workflowId === 'incident-timed-levels').map((r) => r.at - triggeredAt);
+    expect(arrivals[2]).toBeGreaterThanOrEqual(1400 - 50);
   });
 
   it('walks all levels again for repeatPolicy, then times out', async () => {
@@ -68,6 +74,7 @@ describe('the incident workflow walks its policy', () => {
     });
     await stack.incidents.startIncident({ summary: 'loops', severity: 'error', key: 'loop-twice' });
     const record = await stack.waitForState('loop-twice', 'TIMED_OUT');
+    await peer.waitFor(() => peer.keysFor('incident-loop-twice').length >= 4);
     const keys = peer.keysFor('incident-loop-twice');
     expect(keys.map(levelOf)).toEqual(['L1/R0', 'L2/R0', 'L1/R0', 'L2/R0']);
     // The second walk's keys differ from the first's: receivers must not drop them as duplicates.
@@ -87,7 +94,7 @@ describe('the incident workflow walks its policy', () => {
       ],
     });
     await stack.incidents.startIncident({ summary: 'bounded', severity: 'error', key: 'max-one' });
-    const record = await stack.waitForState('max-one', 'TIMED_OUT');
+    const record = await stack.waitForRecord('max-one', (r) => r.state === 'TIMED_OUT' && r.notifications.every((n) => n.status !== 'pending'));
     expect(peer.keysFor('incident-max-one').map(levelOf)).toEqual(['L1/R0', 'L2/R0']);
     expect(record.escalationCount).toBe(1);
     expect(record.timeline.at(-1)?.reason).toContain('maxEscalations (1)');

@@ -40,7 +40,8 @@ describe('incident lifecycle', () => {
     const reopened = await stack.waitForRecord('ack-reopens', (r) => r.state === 'ACTIVE' && r.timeline.some((e) => e.from === 'ACKNOWLEDGED'));
     expect(reopened.acknowledgedBy).toBeUndefined();
     expect(reopened.timeline.find((e) => e.from === 'ACKNOWLEDGED')?.reason).toContain('ackTimeout');
-    await peer.waitFor((r) => r.filter((x) => x.body.incident.workflowId === 'incident-ack-reopens').length === 2);
+    await peer.waitFor(() => peer.keysFor('incident-ack-reopens').length === 2);
+    expect(peer.eventsFor('incident-ack-reopens')).toContain('incident.reopened');
     const keys = peer.keysFor('incident-ack-reopens');
     expect(keys[1]).toContain('/E1/L1/R0/');
   });
@@ -122,7 +123,7 @@ describe('incident lifecycle', () => {
       ],
     });
     // A timed-out incident stays open for answers: wait for the state, not the result.
-    const result = await stack.waitForState('long-lived', 'TIMED_OUT');
+    const result = await stack.waitForRecord('long-lived', (r) => r.state === 'TIMED_OUT' && r.notifications.every((n) => n.status !== 'pending'));
     expect(result.runs).toBeGreaterThanOrEqual(1);
     expect(result.notificationCount).toBe(13);
     expect(result.notifications.filter((n) => n.status === 'delivered')).toHaveLength(13);
