@@ -84,7 +84,7 @@ export class IncidentClient {
    * Opens an incident, or counts an occurrence on the open one with the same key. Atomic on the
    * server (update-with-start), so two racing alerts never open two incidents.
    */
-  async startIncident(body: IncidentInputBody | unknown): Promise<StartIncidentResult> {
+  async startIncident(body: IncidentInputBody): Promise<StartIncidentResult> {
     const parsed = IncidentInput.safeParse(body);
     if (!parsed.success) throw new InvalidIncidentRequestError(fieldErrors(parsed.error));
     const input = parsed.data;

@@ -22,7 +22,7 @@ import {
 import { notificationKey } from '../domain/escalation.js';
 import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
 import type { Level } from '../domain/policy.js';
-import { trimNotifications } from '../domain/record.js';
+import { recordNote, trimNotifications } from '../domain/record.js';
 
 /**
  * Sends a level's notifications beside the escalation timer: each delivery is its own activity with
@@ -88,7 +88,7 @@ export class Notifier {
     } catch (error) {
       const reason = failureMessage(error);
       log.warn('could not resolve targets; this level notifies nobody', { workflowId: this.record.workflowId, level: round.level + 1, reason });
-      this.record.timeline.push({ at: round.at, kind: 'notification', by: 'engine', level: round.level + 1, reason: `targets not resolved: ${reason}` });
+      recordNote(this.record, { at: round.at, by: 'engine', level: round.level + 1, reason: `targets not resolved: ${reason}` }, 'notification');
       this.onChange();
       return;
     }

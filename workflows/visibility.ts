@@ -36,9 +36,11 @@ export class Visibility {
     ];
     const updates: SearchAttributeUpdatePair[] = [];
     for (const [key, value] of wanted) {
-      if (this.last.get(key.name) === value && this.last.has(key.name)) continue;
+      const known = this.last.has(key.name);
+      if (known && this.last.get(key.name) === value) continue;
       this.last.set(key.name, value);
-      if (value === undefined && !this.last.has(key.name)) continue;
+      // Never set and still empty: nothing to say (a null upsert would only grow the history).
+      if (!known && value === undefined) continue;
       updates.push({ key, value: value ?? null } as SearchAttributeUpdatePair);
     }
     if (updates.length > 0) upsertSearchAttributes(updates);
