@@ -25,6 +25,8 @@ export interface DevServerOptions {
    * only a few workflows a second. In memory the CLI accepts journal_mode=WAL but SQLite ignores it.
    */
   sqlitePragmas?: Record<string, string>;
+  /** Server dynamic config, passed as `--dynamic-config-value KEY=<JSON>`. */
+  dynamicConfig?: Record<string, unknown>;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'never';
   readyTimeoutMs?: number;
 }
@@ -69,6 +71,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   for (const [pragma, value] of Object.entries(pragmas)) args.push('--sqlite-pragma', `${pragma}=${value}`);
   for (const key of INCIDENT_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${ATTRIBUTE_TYPES[key.type].flag}`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   args.push('--log-level', options.logLevel ?? 'warn');
 
   const started = Date.now();
@@ -91,7 +94,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     clearTimeout(timer);
   };
 
-  const describe = () => `Temporal dev server (${cliPath} ${args.join(' ')})`;
   const exitedEarly = exited.then((how) => Promise.reject(new Error(`it ${how} before it was ready`)));
   exitedEarly.catch(() => undefined); // once ready, a later exit is stop()'s business
   const giveUp = new AbortController();
@@ -100,7 +102,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   } catch (error) {
     giveUp.abort();
     await stop();
-    throw new Error(`${describe()} did not start: ${(error as Error).message}\nLast output:\n${output.lines().join('\n') || '(none)'}`);
+    throw new Error(
+      `Temporal dev server at ${address} did not start: ${(error as Error).message}\n` +
+        `Command: ${cliPath} ${args.join(' ')}\nLast output:\n${output.lines().join('\n') || '(none)'}`,
+    );
   }
   const readyInMs = Date.now() - started;
   // Unreferenced: an explicit stop() or the 'exit' hook ends it, never a forgotten handle keeping Node up.
@@ -129,6 +134,7 @@ async function waitUntilReady(address: string, namespace: string, timeoutMs: num
         await registerMissingSearchAttributes(current, namespace);
         return;
       } catch (error) {
+        if (error instanceof SearchAttributeClash) throw error; // waiting will not fix it
         lastError = (error as Error).message;
         await sleep(100);
       }
@@ -145,24 +151,34 @@ async function waitUntilReady(address: string, namespace: string, timeoutMs: num
  */
 async function registerMissingSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const listed = await connection.operatorService.listSearchAttributes({ namespace });
-  const registered = listed.customAttributes ?? {};
+  const registered: Record<string, number> = listed.customAttributes ?? {};
+  const clashes = INCIDENT_SEARCH_ATTRIBUTES.filter((key) => key.name in registered && registered[key.name] !== ATTRIBUTE_TYPES[key.type].indexed);
+  if (clashes.length > 0) {
+    const names = clashes.map((key) => `${key.name} (wanted ${ATTRIBUTE_TYPES[key.type].flag})`).join(', ');
+    throw new SearchAttributeClash(
+      `search attributes already registered with another type in namespace '${namespace}': ${names}; start with a fresh database file`,
+    );
+  }
   const missing = INCIDENT_SEARCH_ATTRIBUTES.filter((key) => !(key.name in registered));
   if (missing.length === 0) return;
   const searchAttributes = Object.fromEntries(missing.map((key) => [key.name, ATTRIBUTE_TYPES[key.type].indexed]));
   await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
 }
 
+class SearchAttributeClash extends Error {}
+
+/** Keeps the server's last lines of stdout and stderr for error messages. */
 function captureOutput(child: ChildProcess): { lines(): string[] } {
   const kept: string[] = [];
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line.trim()) continue;
-      kept.push(line);
-      if (kept.length > OUTPUT_LINES_KEPT) kept.shift();
-    }
-  };
   for (const stream of [child.stdout, child.stderr]) {
-    stream?.on('data', keep);
+    let partial = '';
+    stream?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      kept.push(...lines.filter((line) => line.trim()));
+      if (kept.length > OUTPUT_LINES_KEPT) kept.splice(0, kept.length - OUTPUT_LINES_KEPT);
+    });
+    stream?.on('end', () => partial.trim() && kept.push(partial));
     (stream as unknown as { unref?: () => void } | null)?.unref?.();
   }
   return { lines: () => kept.slice(-30) };

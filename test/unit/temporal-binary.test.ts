@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveTemporalCli, resolveTestServer } from '../../worker/temporal-binary.js';
@@ -56,7 +56,7 @@ describe('resolveTemporalCli', () => {
   it('uses a temporal on PATH before the project copy', () => {
     const pathDir = dirname(executable(join(scratch, 'path', 'temporal'), 'echo from-path'));
 
-    const found = resolveTemporalCli({ env: { PATH: `${emptyDir('other')}:${pathDir}` }, log: quiet });
+    const found = resolveTemporalCli({ env: { PATH: [emptyDir('other'), pathDir].join(delimiter) }, log: quiet });
 
     expect(found).toEqual({ path: join(pathDir, 'temporal'), source: 'path' });
     expect(execFileSync(found.path, { encoding: 'utf8' }).trim()).toBe('from-path');
