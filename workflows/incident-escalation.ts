@@ -69,7 +69,8 @@ class IncidentRun {
   private epoch: number;
   /** Bumped by every handler: the main loop wakes when it changes. */
   private version = 0;
-  private manual: { step: EscalationStep; by: string; reason?: string } | undefined;
+  /** A responder asked to escalate now; carried out by the main loop, after any step under way. */
+  private manual: { by: string; reason: string; whileEscalating: boolean } | undefined;
   private manualDone = 0;
 
   constructor(private readonly input: ParsedWorkflowInput) {
@@ -195,7 +196,19 @@ class IncidentRun {
     const manual = this.manual;
     this.manual = undefined;
     if (!manual) return;
-    if (this.isEscalating()) await this.takeStep(manual.step, manual);
+    // Worked out now, not when asked: a step that was under way may have moved the cursor since.
+    const result = manualEscalation(this.input.policy, this.cursor, Date.now());
+    if (manual.whileEscalating) {
+      // Asked while the next level was already being paged: that escalation is the answer.
+      recordNote(this.record, { at: nowIso(), by: manual.by, reason: `escalation requested while level ${this.record.level} was being paged` });
+      this.refresh();
+    } else if (!this.isEscalating()) {
+      this.refuse('escalate', manual.by, this.escalationRefusal() ?? `cannot escalate a ${this.record.state} incident`);
+    } else if (!result.ok) {
+      this.refuse('escalate', manual.by, result.reason);
+    } else {
+      await this.takeStep(result.step, manual);
+    }
     this.manualDone += 1;
   }
 
@@ -348,7 +361,8 @@ class IncidentRun {
   }
 
   private escalationRefusal(): string | undefined {
-    if (!this.isEscalating()) {
+    // ESCALATING is a moment (a level's targets are being resolved): the request waits for it.
+    if (!this.isEscalating() && this.record.state !== 'ESCALATING') {
       return `${this.record.workflowId}: cannot escalate a ${this.record.state} incident; only PENDING or ACTIVE incidents escalate`;
     }
     if (this.manual) return `${this.record.workflowId}: an escalation is already under way`;
@@ -357,9 +371,7 @@ class IncidentRun {
   }
 
   private requestEscalation(input: ReasonInput): void {
-    const result = manualEscalation(this.input.policy, this.cursor, Date.now());
-    if (!result.ok) return this.refuse('escalate', input.by, result.reason);
-    this.manual = { step: result.step, by: input.by, reason: input.reason ?? `escalated by ${input.by}` };
+    this.manual = { by: input.by, reason: input.reason ?? `escalated by ${input.by}`, whileEscalating: this.record.state === 'ESCALATING' };
     this.changed();
   }
 

@@ -6,7 +6,6 @@ import {
   isCancellation,
   log,
   proxyActivities,
-  proxyLocalActivities,
   sleep,
 } from '@temporalio/workflow';
 import type { DeliverySettings } from '../domain/config.js';
@@ -68,9 +67,10 @@ export class Notifier {
         nonRetryableErrorTypes: [DELIVERY_FAILURE.rejected, DELIVERY_FAILURE.notConfigured],
       },
     }).deliver;
-    // Resolving targets reads the directory and the clock, nothing remote: a local activity keeps
-    // the first page fast.
-    this.resolveTargets = proxyLocalActivities<NotificationActivities>({
+    // Resolving targets only reads the directory and the clock. A regular activity, not a local one:
+    // local activities raced with queries and continue-as-new in our tests ("Missing associated
+    // machine for LocalActivity"), and an escalation engine cannot trade correctness for a few ms.
+    this.resolveTargets = proxyActivities<NotificationActivities>({
       startToCloseTimeout: 10_000,
       retry: { initialInterval: 200, backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [DELIVERY_FAILURE.notConfigured] },
     }).resolveTargets;
@@ -194,7 +194,8 @@ export class Notifier {
     const run = (scope ? scope.run(attempt) : attempt())
       .then(
         (result) => {
-          entry.status = 'delivered';
+          entry.status = result.status;
+          if (result.reason !== undefined) entry.reason = result.reason;
           entry.attempt = result.attempt;
           entry.settledAt = result.at;
           if (result.providerMessageId !== undefined) entry.providerMessageId = result.providerMessageId;

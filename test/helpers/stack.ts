@@ -45,7 +45,8 @@ export async function startStack(rawConfig: Record<string, unknown>): Promise<St
       last = await incidents.getIncident(id);
       if (predicate(last)) return last;
       if (Date.now() > deadline) {
-        throw new Error(`incident ${id} did not reach the expected condition within ${timeoutMs}ms; last state ${last.state}, level ${last.level}`);
+        const story = last.timeline.map((e) => `${e.at} ${e.kind} ${e.from ?? ''}→${e.to ?? ''} ${e.by}: ${e.reason ?? ''}`).join('\n  ');
+        throw new Error(`incident ${id} did not reach the expected condition within ${timeoutMs}ms; last state ${last.state}, level ${last.level}; timeline:\n  ${story}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -126,14 +126,19 @@ export async function startTimeSkippingStack(env: TestWorkflowEnvironment, rawCo
         const last = await record(handle);
         if (predicate(last)) return last;
         if (Date.now() > deadline) {
-          throw new Error(`${handle.workflowId} did not reach the expected condition within ${timeoutMs}ms; last state ${last.state}, level ${last.level}`);
+          throw new Error(
+            `${handle.workflowId} did not reach the expected condition within ${timeoutMs}ms; last state ${last.state}, level ${last.level}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 50));
       }
     },
     async stop() {
       for (const handle of started) {
-        const status = await handle.describe().then((d) => d.status.name, () => 'NOT_FOUND');
+        const status = await handle.describe().then(
+          (d) => d.status.name,
+          () => 'NOT_FOUND',
+        );
         if (status === 'RUNNING') await handle.terminate('test over');
       }
       if (worker.getState() === 'RUNNING') worker.shutdown();

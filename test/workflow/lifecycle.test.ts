@@ -123,8 +123,11 @@ describe('incident lifecycle', () => {
       ],
     });
     // A timed-out incident stays open for answers: wait for the state, not the result.
-    const result = await stack.waitForRecord('long-lived', (r) => r.state === 'TIMED_OUT' && r.notifications.every((n) => n.status !== 'pending'));
-    expect(result.runs).toBeGreaterThanOrEqual(1);
+    // It hands over at a quiet moment (no delivery in flight), so wait for the hand-over too.
+    const result = await stack.waitForRecord(
+      'long-lived',
+      (r) => r.state === 'TIMED_OUT' && r.runs >= 1 && r.notifications.every((n) => n.status !== 'pending'),
+    );
     expect(result.notificationCount).toBe(13);
     expect(result.notifications.filter((n) => n.status === 'delivered')).toHaveLength(13);
     const keys = peer.keysFor('incident-long-lived');

@@ -1,0 +1,187 @@
+// Records the histories test/workflow/replay.test.ts replays: `npm run record-history [-- <scenario>...]`.
+// The scenarios run on a headless dev server of their own, with the production worker and client
+// library; each reaches its end state, and its history is saved as test/histories/<scenario>.json (the JSON
+// `temporal workflow show --output json` writes). Re-record only on purpose: a history that no longer
+// replays means running incidents would break (STYLE.md: patched() plus a replay test).
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { IncidentClient } from '../../client/incidents.js';
+import { Config } from '../../domain/config.js';
+import type { IncidentRecord } from '../../domain/incident.js';
+import { startDevServer } from '../../worker/dev-server.js';
+import { createEscalationWorker } from '../../worker/worker.js';
+import { cancelSignal, resolveSignal } from '../../workflows/messages.js';
+import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
+import { historyToJson } from './history-json.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TASK_QUEUE = 'record-history';
+
+interface Scenario {
+  /** The file name and the incident key: the workflow id is `incident-<name>`. */
+  name: string;
+  what: string;
+  /** Drives the incident to its end state; returns the state it ended in. */
+  run(incidents: IncidentClient, peer: WebhookPeer): Promise<string>;
+}
+
+const log = (id: string) => ({ targets: [{ type: 'log', id }] });
+const webhook = (url: string, level: string, extra: Record<string, unknown> = {}) => ({
+  targets: [{ type: 'webhook', url: `${url}?level=${level}` }],
+  ...extra,
+});
+
+function policies(peerUrl: string): Record<string, unknown>[] {
+  return [
+    {
+      name: 'walk',
+      levels: [
+        { ...log('team-lead'), repeat: { count: 1, interval: '300ms' } },
+        { ...log('primary'), delay: '600ms' },
+        { ...log('managers'), delay: '600ms' },
+      ],
+      finalWait: '300ms',
+    },
+    { name: 'reopen', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })], ackTimeout: '500ms' },
+    { name: 'dedup', levels: [log('team-lead'), { ...log('primary'), delay: '30s' }, { ...log('managers'), delay: '30s' }] },
+    // The final wait lets level 1's four attempts (100, 200, 400 ms apart) fail before the policy times out.
+    { name: 'flaky', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '500ms' })], finalWait: '3s' },
+  ];
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'walk-to-timeout',
+    what: 'level 1, its repeat, levels 2 and 3, TIMED_OUT; then resolved by signal',
+    async run(incidents) {
+      await incidents.startIncident({ summary: 'db down', severity: 'critical', key: this.name, policy: 'walk' });
+      await waitFor(incidents, this.name, (r) => r.state === 'TIMED_OUT');
+      await incidents.handle(this.name).signal(resolveSignal, { by: 'dana', note: 'back up' });
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'ack-reopen-resolve',
+    what: 'acknowledged by update, re-opened by the ack timeout (level paged again), resolved by update; webhook announcements',
+    async run(incidents, peer) {
+      const workflowId = `incident-${this.name}`;
+      await incidents.startIncident({ summary: 'api 5xx', severity: 'error', key: this.name, policy: 'reopen' });
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 1);
+      await incidents.acknowledge(this.name, 'dana', 'looking');
+      await waitFor(incidents, this.name, (r) => r.state === 'ACTIVE' && r.timeline.some((e) => e.from === 'ACKNOWLEDGED'));
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 2);
+      await incidents.resolve(this.name, 'dana', 'rolled back');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'dedup-escalate-cancel',
+    what: 'a second alert with the same key counted as an occurrence (severity raised), escalated and annotated by update, cancelled by update',
+    async run(incidents) {
+      await incidents.startIncident({ summary: 'disk full', severity: 'warning', key: this.name, policy: 'dedup' });
+      await waitFor(incidents, this.name, (r) => r.state === 'ACTIVE');
+      const again = await incidents.startIncident({ summary: 'disk full', severity: 'critical', key: this.name, policy: 'dedup' });
+      if (!again.escalated || again.created) throw new Error(`${this.name}: the second alert opened a new incident`);
+      await incidents.escalate(this.name, 'dana', 'need storage');
+      await incidents.annotate(this.name, 'dana', 'expanding the volume');
+      await incidents.cancel(this.name, 'dana', 'false alarm: monitoring misread the volume');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'failing-webhook',
+    what: 'level 1 webhook answers 503 (four attempts, then failed) while level 2 goes out on time, TIMED_OUT; then cancelled by signal',
+    async run(incidents, peer) {
+      peer.respondWith(({ path }) => ({ status: path.includes('level=1') ? 503 : 200 }));
+      await incidents.startIncident({ summary: 'provider down', severity: 'critical', key: this.name, policy: 'flaky' });
+      const timedOut = await waitFor(incidents, this.name, (r) => r.state === 'TIMED_OUT');
+      const failed = timedOut.notifications.find((n) => n.level === 1);
+      if (failed?.status !== 'failed')
+        throw new Error(`${this.name}: level 1 should have failed before the timeout; it is ${failed?.status}`);
+      await incidents.handle(this.name).signal(cancelSignal, { by: 'dana', reason: 'provider fixed, incident moot' });
+      return closedState(incidents, this.name);
+    },
+  },
+];
+
+async function waitFor(
+  incidents: IncidentClient,
+  key: string,
+  predicate: (r: IncidentRecord) => boolean,
+  timeoutMs = 20_000,
+): Promise<IncidentRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const record = await incidents.getIncident(key);
+    if (predicate(record)) return record;
+    if (Date.now() > deadline) {
+      throw new Error(`incident-${key} did not reach the expected condition within ${timeoutMs}ms; it is ${record.state}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function closedState(incidents: IncidentClient, key: string): Promise<string> {
+  const result = (await incidents.handle(key).result()) as IncidentRecord;
+  return result.state;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const unknown = only.filter((name) => !scenarios.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  Runtime.install({ logger: new DefaultLogger(process.env.RECORD_LOG_LEVEL === 'INFO' ? 'INFO' : 'ERROR') });
+
+  // As test/setup/temporal-global.ts: without the short timer shift the server fires nothing (timers,
+  // activity retries) sooner than a second from now, and millisecond policies crawl.
+  const server = await startDevServer({
+    ui: false,
+    sqlitePragmas: { synchronous: 'OFF' },
+    dynamicConfig: { 'history.timerProcessorMaxTimeShift': '10ms' },
+  });
+  const peer = await startWebhookPeer();
+  const connection = await Connection.connect({ address: server.address });
+  const workerConnection = await NativeConnection.connect({ address: server.address });
+  try {
+    const config = Config.parse({
+      // Fast retries so the failing webhook settles within the scenario: 100ms, 200ms, 400ms.
+      delivery: { initialInterval: '100ms', backoff: 2, maximumInterval: '1s', maximumAttempts: 4, attemptTimeout: '5s' },
+      policies: policies(peer.url),
+    });
+    const worker = await createEscalationWorker({
+      connection: workerConnection,
+      namespace: server.namespace,
+      taskQueue: TASK_QUEUE,
+      config,
+    });
+    const incidents = new IncidentClient({
+      client: new Client({ connection, namespace: server.namespace }),
+      config,
+      taskQueue: TASK_QUEUE,
+    });
+    await worker.runUntil(async () => {
+      for (const scenario of scenarios.filter((s) => only.length === 0 || only.includes(s.name))) {
+        const started = Date.now();
+        const state = await scenario.run(incidents, peer);
+        const history = await incidents.handle(scenario.name).fetchHistory();
+        const file = join(here, `${scenario.name}.json`);
+        const json = historyToJson(history);
+        await writeFile(file, json);
+        const events = history.events?.length ?? 0;
+        process.stdout.write(
+          `${scenario.name}: ${state}, ${events} events, ${Math.round(json.length / 1024)} KiB, ${Date.now() - started} ms (${scenario.what})\n`,
+        );
+      }
+    });
+  } finally {
+    await connection.close();
+    await workerConnection.close();
+    await peer.close();
+    await server.stop();
+  }
+}
+
+await main();
