@@ -239,3 +239,38 @@ function shorten(text: string): string {
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/**
+ * A refusal the provider put in words of its own (Slack's `ok: false`, Twilio's error codes, an
+ * SMTP 5xx): not retried. `message` is the whole sentence, naming the incident and what to fix.
+ */
+export function providerRejected(subject: FailureSubject, message: string, status?: number, cause?: Error): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: DELIVERY_FAILURE.rejected,
+    nonRetryable: true,
+    message: `${message} Not retried: the same request would be refused again.`,
+    details: failureDetails(subject, status),
+    ...(cause ? { cause } : {}),
+  });
+}
+
+export interface UnavailableOptions {
+  status?: number;
+  /** The provider said "slow down" (Slack `ratelimited`, SMTP 421/450): ProviderRateLimited. */
+  rateLimited?: boolean;
+  /** The provider's Retry-After, already parsed. */
+  retryAfter?: RetryAfter;
+  cause?: Error;
+}
+
+/** A failure the provider reported as temporary in words of its own (Slack `internal_error`, SMTP 4xx): retried. */
+export function providerUnavailable(subject: FailureSubject, message: string, options: UnavailableOptions = {}): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: options.rateLimited ? DELIVERY_FAILURE.rateLimited : DELIVERY_FAILURE.unavailable,
+    nonRetryable: false,
+    message: `${message} on attempt ${subject.attempt}; retrying${options.retryAfter ? ` in ${formatDuration(options.retryAfter.ms)}` : ''}.`,
+    details: failureDetails(subject, options.status),
+    ...(options.retryAfter ? { nextRetryDelay: options.retryAfter.ms } : {}),
+    ...(options.cause ? { cause: options.cause } : {}),
+  });
+}

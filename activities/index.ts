@@ -2,7 +2,9 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from '@temporalio/common';
 import type { Config } from '../domain/config.js';
 import type { Delivery, DeliveryRequest, DeliveryResult, NotificationActivities, ResolveTargetsRequest } from '../domain/delivery.js';
+import { isAtLeast } from '../domain/severity.js';
 import { createProviderRegistry, providerNotConfigured } from './providers/registry.js';
+import type { NotificationProvider } from './providers/types.js';
 import { resolveTargets } from './resolve-targets.js';
 import { userAgent } from './version.js';
 
@@ -52,6 +54,17 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
       const attempt = context.info.attempt;
       const provider = registry.get(request.delivery.channel);
       if (!provider) throw providerNotConfigured(request, deps.config.providers, attempt);
+      const skipped = belowFloor(request, provider);
+      if (skipped) {
+        log().info('notification skipped', {
+          incidentWorkflowId: request.incident.workflowId,
+          level: request.level + 1,
+          target: request.delivery.target,
+          channel: request.delivery.channel,
+          reason: skipped,
+        });
+        return { status: 'skipped', reason: skipped, attempt, at: new Date(now()).toISOString() };
+      }
 
       const sent = await whileHeartbeating(context, () => provider.send(request, { attempt, signal: context.cancellationSignal }));
       log().info('notification delivered', {
@@ -75,6 +88,22 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
 }
 
 /**
+ * Why a page is deliberately not sent, or undefined to send it. A delivery's own floor (the
+ * contact's or phone target's `minSeverity`) beats the provider's (`providers.twilio.minSeverity`).
+ * Updates always go out: they follow a page that was sent.
+ */
+function belowFloor(request: DeliveryRequest, provider: NotificationProvider): string | undefined {
+  if (request.kind === 'update') return undefined;
+  const own = request.delivery.minSeverity;
+  const floor = own ?? provider.minSeverity;
+  if (floor === undefined || isAtLeast(request.incident.severity, floor)) return undefined;
+  const rule = own !== undefined ? `${request.delivery.address} asks for ${floor} and above` : `${request.delivery.channel} pages ${floor} and above (${PROVIDER_FLOOR_SETTING[request.delivery.channel] ?? 'provider setting'})`;
+  return `not sent: ${request.incident.workflowId} is ${request.incident.severity} and ${rule}; set minSeverity on the contact or phone target to change it`;
+}
+
+const PROVIDER_FLOOR_SETTING: Partial<Record<NotificationProvider['channel'], string>> = { sms: 'providers.twilio.minSeverity' };
+
+/**
  * Temporal tells an activity it was cancelled (the incident was answered) only in reply to a
  * heartbeat, so a delivery heartbeats while its request is in flight and stops mid-request instead
  * of paging anyway. The SDK throttles what actually reaches the server.
@@ -92,3 +121,4 @@ async function whileHeartbeating<T>(context: Context, work: () => Promise<T>): P
 
 export type { NotificationProvider, SendContext, SendResult } from './providers/types.js';
 export { signWebhookBody, verifyWebhookSignature, WEBHOOK_HEADERS, type WebhookPayload } from './providers/webhook.js';
+export { SLACK_ACTION_IDS, SLACK_ACTIONS_BLOCK_ID, slackActionOperation, type SlackActionId } from './providers/slack.js';

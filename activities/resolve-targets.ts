@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Directory, Schedule, Team, User } from '../domain/config.js';
 import { DELIVERY_FAILURE, type Delivery, type ResolveTargetsRequest } from '../domain/delivery.js';
 import { targetLabel, type Target } from '../domain/policy.js';
-import { onCallAt } from './oncall.js';
+import type { Severity } from '../domain/severity.js';
+import { onCallAt } from '../domain/oncall.js';
 
 /**
  * A level's targets → the addresses to notify, through the directory (DESIGN.md section 4). Pure:
@@ -59,7 +60,7 @@ function resolveTarget(directory: Directory, request: ResolveTargetsRequest, tar
     case 'email':
       return [{ target: label, channel: 'email', address: target.address }];
     case 'phone':
-      return [{ target: label, channel: 'sms', address: target.address }];
+      return [{ target: label, channel: 'sms', address: target.address, ...(target.minSeverity !== undefined && { minSeverity: target.minSeverity }) }];
     case 'webhook':
       return [{ target: label, channel: 'webhook', address: target.url }];
     case 'pagerduty':
@@ -81,7 +82,7 @@ function userDeliveries(user: User, label: string, request: ResolveTargetsReques
   // The id, not the display name: it goes into idempotency keys, which must stay stable and free of spaces.
   const recipient = user.id;
   if (!user.rules || user.rules.length === 0) {
-    return user.contacts.map((contact) => ({ target: label, channel: contact.channel, address: contact.address, recipient }));
+    return user.contacts.map((contact) => ({ target: label, channel: contact.channel, address: contact.address, recipient, ...floor(contact) }));
   }
   const deliveries: Delivery[] = [];
   for (const rule of user.rules) {
@@ -93,6 +94,7 @@ function userDeliveries(user: User, label: string, request: ResolveTargetsReques
         address: contact.address,
         recipient,
         ...(rule.after > 0 ? { afterMs: rule.after } : {}),
+        ...floor(contact),
       });
     }
   }
@@ -106,6 +108,11 @@ function userDeliveries(user: User, label: string, request: ResolveTargetsReques
     );
   }
   return deliveries;
+}
+
+/** A contact's own severity floor, carried to the delivery (the deliver activity applies it). */
+function floor(contact: User['contacts'][number]): { minSeverity?: Severity } {
+  return contact.minSeverity !== undefined ? { minSeverity: contact.minSeverity } : {};
 }
 
 /** Everyone on the team, or for `round-robin` the one member this incident's level picks. */

@@ -23,7 +23,15 @@ export const Route = z.strictObject({
 });
 export type Route = z.infer<typeof Route>;
 
-export const ContactMethod = z.strictObject({ channel: Channel, address: Id });
+export const ContactMethod = z.strictObject({
+  channel: Channel,
+  address: Id,
+  /**
+   * Page this contact only for incidents at least this severe. Unset: the channel's own floor
+   * (`providers.twilio.minSeverity` for sms), else every severity. `debug` pages always.
+   */
+  minSeverity: SeverityName.optional(),
+});
 export type ContactMethod = z.infer<typeof ContactMethod>;
 
 export const NotificationRule = z.strictObject({
@@ -68,6 +76,8 @@ export const Directory = z.strictObject({
 export type Directory = z.infer<typeof Directory>;
 
 const BaseUrl = z.url({ protocol: /^https?$/ });
+/** One request's time limit, so a hung provider costs one attempt, not the activity's whole timeout. */
+const Timeout = Duration.default(10_000);
 
 export const Providers = z.strictObject({
   log: z.strictObject({ level: z.enum(['info', 'warn']).default('info') }).optional(),
@@ -75,15 +85,33 @@ export const Providers = z.strictObject({
     .strictObject({
       /** Signs every body with HMAC-SHA256 when set. */
       secret: z.string().min(1).optional(),
-      timeout: Duration.default(10_000),
+      timeout: Timeout,
       headers: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
-  slack: z.strictObject({ token: Id, signingSecret: Id.optional(), baseUrl: BaseUrl.optional() }).optional(),
-  email: z.strictObject({ url: z.string().min(1), from: Id }).optional(),
-  pagerduty: z.strictObject({ routingKey: Id, baseUrl: BaseUrl.optional() }).optional(),
-  opsgenie: z.strictObject({ apiKey: Id, baseUrl: BaseUrl.optional() }).optional(),
-  twilio: z.strictObject({ accountSid: Id, authToken: Id, from: Id, baseUrl: BaseUrl.optional() }).optional(),
+  /** Slack Web API (`chat.postMessage`, `chat.update`) with a bot token (`xoxb-...`). */
+  slack: z.strictObject({ token: Id, signingSecret: Id.optional(), baseUrl: BaseUrl.optional(), timeout: Timeout }).optional(),
+  /** SMTP: `url` as nodemailer takes it (`smtp://user:pass@host:587`, `smtps://host:465`). */
+  email: z.strictObject({ url: z.string().min(1), from: Id, timeout: Timeout }).optional(),
+  /** Events API v2. `routingKey` is the integration key used when a pagerduty target has none of its own. */
+  pagerduty: z.strictObject({ routingKey: Id.optional(), baseUrl: BaseUrl.optional(), timeout: Timeout }).optional(),
+  /** Alert API; `baseUrl` https://api.eu.opsgenie.com for EU accounts. */
+  opsgenie: z.strictObject({ apiKey: Id, baseUrl: BaseUrl.optional(), timeout: Timeout }).optional(),
+  /** Messages API for the sms channel. */
+  twilio: z
+    .strictObject({
+      accountSid: Id,
+      authToken: Id,
+      from: Id,
+      baseUrl: BaseUrl.optional(),
+      timeout: Timeout,
+      /**
+       * Texts go out for incidents at least this severe (default error: critical and error only).
+       * A contact's or phone target's own `minSeverity` overrides it for that number.
+       */
+      minSeverity: SeverityName.default('error'),
+    })
+    .optional(),
 });
 export type Providers = z.infer<typeof Providers>;
 

@@ -1,5 +1,6 @@
 import type { Channel, Target } from './policy.js';
 import type { IncidentRecord } from './incident.js';
+import type { Severity } from './severity.js';
 
 /**
  * The contract between the workflow and the notification activities. Types only: the workflow
@@ -16,6 +17,8 @@ export interface Delivery {
   recipient?: string;
   /** Wait this long after the level fired before sending (per-user notification rules). */
   afterMs?: number;
+  /** Skip pages for incidents less severe than this (a contact's or phone target's `minSeverity`). */
+  minSeverity?: Severity;
 }
 
 export interface ResolveTargetsRequest {
@@ -33,8 +36,11 @@ export type IncidentSnapshot = Omit<IncidentRecord, 'notifications'>;
 export const ANNOUNCED_EVENTS = ['acknowledged', 'resolved', 'cancelled', 'reopened'] as const;
 export type AnnouncedEvent = (typeof ANNOUNCED_EVENTS)[number];
 
-/** Channels whose providers can follow an incident after the page (the others only page). */
-export const FOLLOWING_CHANNELS: readonly Channel[] = ['webhook', 'slack', 'pagerduty', 'opsgenie'];
+/**
+ * Channels whose providers can follow an incident after the page (the others only page): email
+ * follows with a reply in the page's thread. SMS does not: a text per state change is noise.
+ */
+export const FOLLOWING_CHANNELS: readonly Channel[] = ['webhook', 'slack', 'email', 'pagerduty', 'opsgenie'];
 
 export interface DeliveryRequest {
   idempotencyKey: string;
@@ -42,7 +48,7 @@ export interface DeliveryRequest {
   kind: 'page' | 'repeat' | 'update';
   /** With kind `update`: what happened. */
   event?: AnnouncedEvent;
-  /** With kind `update`: the provider's id of the page being followed up (Slack `channel:ts`). */
+  /** With kind `update`: the provider's id of the page being followed up (Slack `channel:ts`, email Message-ID). */
   providerMessageId?: string;
   incident: IncidentSnapshot;
   /** 0-based level index and repeat number. */
@@ -53,8 +59,14 @@ export interface DeliveryRequest {
   uiUrl?: string;
 }
 
+/**
+ * `delivered`: the provider accepted it. `skipped`: deliberately not sent, and not a failure: the
+ * incident is below the severity floor of the channel or contact (SMS: error and critical only by
+ * default); `reason` says which rule, so the record shows why nobody was texted.
+ */
 export interface DeliveryResult {
-  status: 'delivered';
+  status: 'delivered' | 'skipped';
+  reason?: string;
   attempt: number;
   at: string;
   providerMessageId?: string;

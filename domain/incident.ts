@@ -60,7 +60,8 @@ export const TimelineEntry = z.object({
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
-export const NotificationStatus = z.enum(['pending', 'delivered', 'failed', 'cancelled']);
+/** `skipped`: deliberately not sent (below the channel's or contact's severity floor); not a failure. */
+export const NotificationStatus = z.enum(['pending', 'delivered', 'skipped', 'failed', 'cancelled']);
 export type NotificationStatus = z.infer<typeof NotificationStatus>;
 
 export const NotificationRecord = z.object({
@@ -79,6 +80,8 @@ export const NotificationRecord = z.object({
   attempt: z.number().int(),
   status: NotificationStatus,
   error: z.string().optional(),
+  /** Why a `skipped` notification was not sent. */
+  reason: z.string().optional(),
   retryable: z.boolean().optional(),
   at: z.string(),
   settledAt: z.string().optional(),

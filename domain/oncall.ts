@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { Schedule } from '../domain/config.js';
+import type { Schedule } from './config.js';
 
 /**
  * Who is on call for a schedule at an instant. Pure (goalert's `oncall/`): the caller passes the

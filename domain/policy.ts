@@ -19,6 +19,8 @@ export const Target = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('phone'),
     address: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567'),
+    /** Text this number only for incidents at least this severe (default: providers.twilio.minSeverity). */
+    minSeverity: SeverityName.optional(),
   }),
   z.strictObject({ type: z.literal('webhook'), url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }) }),
   z.strictObject({ type: z.literal('pagerduty'), routingKey: z.string().min(1).optional() }),

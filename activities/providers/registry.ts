@@ -5,14 +5,20 @@ import type { Channel } from '../../domain/policy.js';
 import { failureDetails } from '../errors.js';
 import { createLogProvider } from './log.js';
 import type { NotificationProvider } from './types.js';
+import { createEmailProvider } from './email.js';
+import { createOpsgenieProvider } from './opsgenie.js';
+import { createPagerDutyProvider } from './pagerduty.js';
+import { createSlackProvider } from './slack.js';
+import { createTwilioProvider } from './twilio.js';
 import { createWebhookProvider } from './webhook.js';
 
 /**
  * Channel → provider, built once from `providers:` in escalation.yaml when the worker starts.
  *
  * `log` and `webhook` need no credentials, so they are always there (with the schema's defaults
- * when their section is missing): a `webhook` target carries its own URL. slack, email, sms,
- * voice, pagerduty and opsgenie have no provider in this version, configured or not.
+ * when their section is missing): a `webhook` target carries its own URL. slack, email,
+ * pagerduty, opsgenie and sms (Twilio) exist when their section of `providers:` is set; voice has
+ * no provider in this version.
  */
 export interface ProviderRegistry {
   get(channel: Channel): NotificationProvider | undefined;
@@ -28,7 +34,7 @@ export interface RegistryDeps {
 
 /**
  * The providers this version has. Each returns undefined when its section of `providers:` is
- * missing and it cannot work without one (none so far: log and webhook have usable defaults).
+ * missing and it cannot work without one (log and webhook have usable defaults).
  */
 const FACTORIES: Partial<Record<Channel, (providers: Providers, deps: RegistryDeps) => NotificationProvider | undefined>> = {
   log: (providers, deps) =>
@@ -39,6 +45,15 @@ const FACTORIES: Partial<Record<Channel, (providers: Providers, deps: RegistryDe
       userAgent: deps.userAgent,
       ...(deps.now ? { now: deps.now } : {}),
     }),
+  slack: (providers, deps) =>
+    providers.slack && createSlackProvider({ settings: providers.slack, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
+  email: (providers, deps) => providers.email && createEmailProvider({ settings: providers.email, userAgent: deps.userAgent }),
+  pagerduty: (providers, deps) =>
+    providers.pagerduty && createPagerDutyProvider({ settings: providers.pagerduty, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
+  opsgenie: (providers, deps) =>
+    providers.opsgenie && createOpsgenieProvider({ settings: providers.opsgenie, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
+  sms: (providers, deps) =>
+    providers.twilio && createTwilioProvider({ settings: providers.twilio, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
 };
 
 export function createProviderRegistry(providers: Providers, deps: RegistryDeps): ProviderRegistry {

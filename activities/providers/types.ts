@@ -1,5 +1,6 @@
 import type { DeliveryRequest } from '../../domain/delivery.js';
 import type { Channel } from '../../domain/policy.js';
+import type { Severity } from '../../domain/severity.js';
 
 /** What a provider needs from the activity it runs in; passed in so providers stay testable alone. */
 export interface SendContext {
@@ -23,5 +24,10 @@ export interface SendResult {
  */
 export interface NotificationProvider {
   channel: Channel;
+  /**
+   * Pages (not updates) for incidents below this severity are skipped, not sent, unless the
+   * delivery carries its own floor (a contact's `minSeverity`). Applied by the deliver activity.
+   */
+  minSeverity?: Severity;
   send(request: DeliveryRequest, ctx: SendContext): Promise<SendResult>;
 }

@@ -62,7 +62,12 @@ export function pageRequest(delivery: Delivery, overrides: Partial<DeliveryReque
   };
 }
 
-export function updateRequest(page: DeliveryRequest, event: NonNullable<DeliveryRequest['event']>, incident: Partial<IncidentSnapshot>, providerMessageId?: string): DeliveryRequest {
+export function updateRequest(
+  page: DeliveryRequest,
+  event: NonNullable<DeliveryRequest['event']>,
+  incident: Partial<IncidentSnapshot>,
+  providerMessageId?: string,
+): DeliveryRequest {
   return {
     ...page,
     idempotencyKey: `incident-db-down/U1-${event}/${page.delivery.target}/${page.delivery.channel}`,

@@ -192,7 +192,7 @@ describe('${ENV} substitution', () => {
       token: config.api.tokens[0]?.token,
     }).toEqual({
       environment: 'production',
-      slack: { token: 'xoxb-test-token', signingSecret: 'slack-signing-secret', baseUrl: 'http://127.0.0.1:9001/api' },
+      slack: { token: 'xoxb-test-token', signingSecret: 'slack-signing-secret', baseUrl: 'http://127.0.0.1:9001/api', timeout: 10_000 },
       pagerduty: 'pd-routing-key-0123456789',
       opsgenie: 'opsgenie-api-key',
       twilio: ['AC0123456789', 'twilio-auth-token'],

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { resolveTargets } from '../../activities/resolve-targets.js';
-import { onCallAt } from '../../activities/oncall.js';
+import { onCallAt } from '../../domain/oncall.js';
 import { Directory } from '../../domain/config.js';
 import type { ResolveTargetsRequest } from '../../domain/delivery.js';
 import type { Target } from '../../domain/policy.js';
@@ -118,7 +118,10 @@ describe('resolveTargets for teams', () => {
   it('spreads round-robin picks across incidents and levels', () => {
     const picked = new Set<string | undefined>();
     for (let i = 0; i < 40; i++) {
-      const [delivery] = resolveTargets(directory(), request([{ type: 'team', id: 'rota' }], { workflowId: `incident-${i}`, level: i % 3 }));
+      const [delivery] = resolveTargets(
+        directory(),
+        request([{ type: 'team', id: 'rota' }], { workflowId: `incident-${i}`, level: i % 3 }),
+      );
       picked.add(delivery?.recipient);
     }
     expect(picked.size).toBeGreaterThan(2);
@@ -127,7 +130,14 @@ describe('resolveTargets for teams', () => {
 
 describe('resolveTargets deduplication', () => {
   it('pages a person in two teams once, under the first target', () => {
-    const deliveries = resolveTargets(directory(), request([{ type: 'team', id: 'db' }, { type: 'team', id: 'sre' }, { type: 'user', id: 'alice' }]));
+    const deliveries = resolveTargets(
+      directory(),
+      request([
+        { type: 'team', id: 'db' },
+        { type: 'team', id: 'sre' },
+        { type: 'user', id: 'alice' },
+      ]),
+    );
     const alice = deliveries.filter((d) => d.recipient === 'alice');
     expect(alice.map((d) => [d.target, d.channel])).toEqual([
       ['team:db', 'slack'],
@@ -144,7 +154,13 @@ describe('resolveTargets deduplication', () => {
   });
 
   it('keeps the earliest afterMs when duplicates disagree', () => {
-    const deliveries = resolveTargets(directory(), request([{ type: 'user', id: 'bob' }, { type: 'phone', address: '+15550000002' }]));
+    const deliveries = resolveTargets(
+      directory(),
+      request([
+        { type: 'user', id: 'bob' },
+        { type: 'phone', address: '+15550000002' },
+      ]),
+    );
     const sms = deliveries.filter((d) => d.channel === 'sms');
     expect(sms).toEqual([{ target: 'user:bob', channel: 'sms', address: '+15550000002', recipient: 'bob' }]);
   });
@@ -237,5 +253,33 @@ describe('resolveTargets for schedules', () => {
     ['2026-03-30T06:59:59Z', 'bob'],
   ])('hands a weekly rotation over at 09:00 Berlin time: at %s %s is on call', (iso, user) => {
     expect(onCallAt(directory().schedules[1]!, at(iso)).user).toBe(user);
+  });
+});
+
+describe('resolveTargets severity floors', () => {
+  it("carries a contact's and a phone target's minSeverity to the delivery", () => {
+    const dir = Directory.parse({
+      users: [
+        {
+          id: 'sam',
+          contacts: [
+            { channel: 'sms', address: '+15550000009', minSeverity: 'warning' },
+            { channel: 'email', address: 'sam@example.com' },
+          ],
+        },
+      ],
+    });
+    const deliveries = resolveTargets(
+      dir,
+      request([
+        { type: 'user', id: 'sam' },
+        { type: 'phone', address: '+15550000010', minSeverity: 'critical' },
+      ]),
+    );
+    expect(deliveries.map((d) => [d.channel, d.address, d.minSeverity])).toEqual([
+      ['sms', '+15550000009', 'warning'],
+      ['email', 'sam@example.com', undefined],
+      ['sms', '+15550000010', 'critical'],
+    ]);
   });
 });

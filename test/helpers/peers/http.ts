@@ -85,7 +85,9 @@ export async function startHttpPeer(name: string, service: (request: PeerRequest
       const deadline = Date.now() + timeoutMs;
       while (!predicate(requests)) {
         if (Date.now() > deadline) {
-          throw new Error(`${name} peer: condition not met within ${timeoutMs}ms; received ${requests.map((r) => `${r.method} ${r.path}`).join(', ') || 'nothing'}`);
+          throw new Error(
+            `${name} peer: condition not met within ${timeoutMs}ms; received ${requests.map((r) => `${r.method} ${r.path}`).join(', ') || 'nothing'}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 20));
       }

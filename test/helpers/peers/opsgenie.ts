@@ -25,7 +25,15 @@ export async function startOpsgeniePeer(options: { apiKey?: string } = {}): Prom
     if (request.pathname === '/v2/alerts' && request.method === 'POST') {
       const message = request.json?.['message'];
       if (typeof message !== 'string' || message === '' || message.length > 130) {
-        return { status: 422, body: { message: 'Request body is not processable. Please check the errors.', errors: { message: 'Message can not be empty or longer than 130 characters.' }, took: 0, requestId: randomUUID() } };
+        return {
+          status: 422,
+          body: {
+            message: 'Request body is not processable. Please check the errors.',
+            errors: { message: 'Message can not be empty or longer than 130 characters.' },
+            took: 0,
+            requestId: randomUUID(),
+          },
+        };
       }
       if (typeof request.json?.['alias'] === 'string') aliases.add(request.json['alias']);
       return accepted();

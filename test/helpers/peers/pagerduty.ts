@@ -22,11 +22,13 @@ export async function startPagerDutyPeer(): Promise<PagerDutyPeer> {
     const key = event?.['routing_key'];
     if (typeof key !== 'string' || key.length !== 32) errors.push("Length of 'routing_key' is incorrect (should be 32 characters)");
     const action = event?.['event_action'];
-    if (action !== 'trigger' && action !== 'acknowledge' && action !== 'resolve') errors.push("'event_action' is invalid (must be one of trigger, acknowledge, resolve)");
+    if (action !== 'trigger' && action !== 'acknowledge' && action !== 'resolve')
+      errors.push("'event_action' is invalid (must be one of trigger, acknowledge, resolve)");
     if (action === 'trigger') {
       const payload = (event?.['payload'] ?? {}) as Record<string, unknown>;
       for (const field of ['summary', 'source', 'severity']) if (!payload[field]) errors.push(`'payload.${field}' is missing or blank`);
-      if (payload['severity'] && !['critical', 'error', 'warning', 'info'].includes(String(payload['severity']))) errors.push("'payload.severity' is invalid");
+      if (payload['severity'] && !['critical', 'error', 'warning', 'info'].includes(String(payload['severity'])))
+        errors.push("'payload.severity' is invalid");
     } else if (!event?.['dedup_key']) {
       errors.push("'dedup_key' is required for acknowledge and resolve");
     }

@@ -42,6 +42,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    disableReverseLookup: true,
     onRcptTo(_address, _session, callback) {
       const next = refusals[0];
       if (next && (next.at ?? 'rcpt') === 'rcpt') {
@@ -135,7 +136,10 @@ function decodeBody(body: string, encoding: string): string {
       return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
     case 'quoted-printable': {
       // Literal percent signs first, so decodeURIComponent sees only the escapes made here.
-      const escaped = body.replace(/=\r?\n/g, '').replace(/%/g, '%25').replace(/=([0-9A-F]{2})/gi, '%$1');
+      const escaped = body
+        .replace(/=\r?\n/g, '')
+        .replace(/%/g, '%25')
+        .replace(/=([0-9A-F]{2})/gi, '%$1');
       return decodeURIComponent(escaped);
     }
     default:
@@ -150,6 +154,11 @@ function decodeWords(value: string): string {
     .replace(/=\?([^?]+)\?([QB])\?([^?]*)\?=/gi, (_m, _charset: string, kind: string, text: string) =>
       kind.toUpperCase() === 'B'
         ? Buffer.from(text, 'base64').toString('utf8')
-        : decodeURIComponent(text.replace(/%/g, '%25').replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, '%$1')),
+        : decodeURIComponent(
+            text
+              .replace(/%/g, '%25')
+              .replace(/_/g, ' ')
+              .replace(/=([0-9A-F]{2})/gi, '%$1'),
+          ),
     );
 }

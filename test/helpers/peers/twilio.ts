@@ -39,7 +39,14 @@ export async function startTwilioPeer(): Promise<TwilioPeer> {
     seq += 1;
     return {
       status: 201,
-      body: { sid: `SM${String(seq).padStart(32, '0')}`, account_sid: accountSid, to: form['To'], from: form['From'], body: form['Body'], status: 'queued' },
+      body: {
+        sid: `SM${String(seq).padStart(32, '0')}`,
+        account_sid: accountSid,
+        to: form['To'],
+        from: form['From'],
+        body: form['Body'],
+        status: 'queued',
+      },
     };
   });
   return { ...peer, accountSid, authToken, messages: () => peer.requests.filter((r) => r.pathname.endsWith('/Messages.json')) };

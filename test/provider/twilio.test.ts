@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../domain/config.js';
+import { deliver, deliveryFailure, pageRequest, providerConfig, testIncident } from '../helpers/deliver.js';
+import { startTwilioPeer, TWILIO_TEST_FROM, type TwilioPeer } from '../helpers/peers/twilio.js';
+
+/** The SMS provider against a local server answering as Twilio's Messages API does. */
+
+let twilio: TwilioPeer;
+let config: Config;
+
+beforeEach(async () => {
+  twilio = await startTwilioPeer();
+  config = twilioConfig();
+});
+
+afterEach(async () => {
+  await twilio.close();
+});
+
+function twilioConfig(extra: Record<string, unknown> = {}): Config {
+  return providerConfig({
+    twilio: {
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      from: TWILIO_TEST_FROM,
+      baseUrl: twilio.url,
+      timeout: '2s',
+      ...extra,
+    },
+  });
+}
+
+const sms = (overrides: Record<string, unknown> = {}) =>
+  pageRequest({ target: 'user:alice', recipient: 'alice', channel: 'sms', address: '+15551234567', ...overrides });
+
+describe('twilio sms provider', () => {
+  it('posts a form-encoded message with basic auth and returns the message SID', async () => {
+    const result = await deliver(config, sms());
+
+    expect(result).toMatchObject({ status: 'delivered', providerMessageId: 'SM00000000000000000000000000000001' });
+    const [message] = twilio.messages();
+    expect(message?.pathname).toBe(`/2010-04-01/Accounts/${twilio.accountSid}/Messages.json`);
+    expect(message?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(message?.headers.authorization).toBe(`Basic ${Buffer.from(`${twilio.accountSid}:${twilio.authToken}`).toString('base64')}`);
+    expect(message?.form).toEqual({ To: '+15551234567', From: TWILIO_TEST_FROM, Body: 'CRITICAL: primary database is down [db-down] L1' });
+  });
+
+  it('keeps the body to one 160-character ASCII segment, keeping severity and short id', async () => {
+    const incident = testIncident({
+      severity: 'error',
+      summary: `Dépôt ${'very long summary '.repeat(20)}`,
+      key: 'a-rather-long-dedup-key-from-alertmanager-0123',
+    });
+    await deliver(config, { ...sms(), incident, repeat: 2 });
+    const body = twilio.messages()[0]?.form?.['Body'] ?? '';
+
+    expect(body.length).toBeLessThanOrEqual(160);
+    expect(body).toMatch(/^ERROR: Depot very long summary/);
+    expect(body).toMatch(/\.\.\. \[a-rather-long-dedup-key~\] L1 R2$/);
+    expect(body).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  it('skips, without failing, a warning incident: texts go out for error and critical by default', async () => {
+    const result = await deliver(config, { ...sms(), incident: testIncident({ severity: 'warning' }) });
+
+    expect(result.status).toBe('skipped');
+    expect(result.reason).toContain('incident-db-down is warning');
+    expect(result.reason).toContain('providers.twilio.minSeverity');
+    expect(twilio.requests).toHaveLength(0);
+  });
+
+  it("texts a warning incident when the contact's own minSeverity allows it", async () => {
+    const result = await deliver(config, { ...sms({ minSeverity: 'warning' }), incident: testIncident({ severity: 'warning' }) });
+    expect(result.status).toBe('delivered');
+    expect(twilio.messages()).toHaveLength(1);
+  });
+
+  it('follows providers.twilio.minSeverity, and a contact may ask for less than it', async () => {
+    const criticalOnly = twilioConfig({ minSeverity: 'critical' });
+    const error = { ...sms(), incident: testIncident({ severity: 'error' }) };
+    expect((await deliver(criticalOnly, error)).status).toBe('skipped');
+    expect((await deliver(criticalOnly, { ...error, delivery: { ...error.delivery, minSeverity: 'critical' } })).status).toBe('skipped');
+    expect((await deliver(config, error)).status).toBe('delivered');
+  });
+
+  it('refuses bad credentials (401, code 20003) without retrying', async () => {
+    const wrong = providerConfig({
+      twilio: { accountSid: twilio.accountSid, authToken: 'wrong', from: TWILIO_TEST_FROM, baseUrl: twilio.url },
+    });
+    const error = await deliveryFailure(wrong, sms());
+    expect(error.type).toBe('ProviderRejected');
+    expect(error.nonRetryable).toBe(true);
+    expect(error.details).toEqual([{ attempt: 1, channel: 'sms', status: 401 }]);
+    expect(error.message).toContain('Authenticate (Twilio error 20003)');
+    expect(error.message).toContain('providers.twilio.accountSid and authToken');
+  });
+
+  it('refuses an unknown account (404) and an invalid number (400) without retrying', async () => {
+    twilio.answerNext({ status: 404, body: { code: 20404, message: 'The requested resource was not found', status: 404 } });
+    const missing = await deliveryFailure(config, sms());
+    expect(missing.nonRetryable).toBe(true);
+    expect(missing.message).toContain('Twilio does not know this account');
+
+    const invalid = await deliveryFailure(config, sms({ address: '+1' }));
+    expect(invalid.type).toBe('ProviderRejected');
+    expect(invalid.details).toEqual([{ attempt: 1, channel: 'sms', status: 400 }]);
+    expect(invalid.message).toContain("Invalid 'To' Phone Number");
+    expect(invalid.message).toContain('E.164');
+  });
+
+  it('retries a 429 after its Retry-After and a 503', async () => {
+    twilio.answerNext(
+      { status: 429, headers: { 'retry-after': '4' }, body: { code: 20429, message: 'Too Many Requests', status: 429 } },
+      { status: 503, body: { code: 20503, message: 'Service unavailable', status: 503 } },
+    );
+    const limited = await deliveryFailure(config, sms());
+    expect(limited.type).toBe('ProviderRateLimited');
+    expect(limited.nextRetryDelay).toBe(4_000);
+    const down = await deliveryFailure(config, sms());
+    expect(down.type).toBe('ProviderUnavailable');
+    expect(down.nonRetryable).toBe(false);
+  });
+});
