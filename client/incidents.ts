@@ -11,6 +11,7 @@ import type { Config } from '../domain/config.js';
 import { fieldErrors, type FieldError } from '../domain/errors.js';
 import { IncidentInput, workflowIdForKey, type IncidentInputBody, type IncidentRecord } from '../domain/incident.js';
 import { defaultIncidentKey, evaluateGates, selectPolicy } from '../domain/routing.js';
+import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
 import type { IncidentWorkflowInput } from '../domain/workflow-input.js';
 import {
@@ -55,7 +56,7 @@ export class IncidentMoveRefusedError extends Error {
 
 export type StartIncidentResult =
   | { escalated: true; created: boolean; incidentId: string; workflowId: string; policy: string; record: IncidentRecord }
-  | { escalated: false; reason: string };
+  | { escalated: false; reason: string; inhibitedBy?: string };
 
 export interface IncidentClientOptions {
   client: Client;
@@ -95,12 +96,22 @@ export class IncidentClient {
 
     const key = input.key ?? defaultIncidentKey(input);
     const workflowId = workflowIdForKey(key);
+    const inhibition = await checkInhibition(this.options.client, this.taskQueue, this.options.config.inhibitions, {
+      workflowId,
+      summary: input.summary,
+      severity: choice.severity,
+      labels: input.labels ?? {},
+      ...(input.service !== undefined && { service: input.service }),
+      ...(input.source !== undefined && { source: input.source }),
+    });
+    if (inhibition) return { escalated: false, reason: inhibition.reason, inhibitedBy: inhibition.source.workflowId };
     const occurrenceId = randomUUID();
     const workflowInput: IncidentWorkflowInput = {
       incident: {
         key,
         summary: input.summary,
-        severity: input.severity,
+        // A route may set the severity its incidents run at (routes[].severity).
+        severity: choice.severity,
         ...(input.source !== undefined && { source: input.source }),
         ...(input.service !== undefined && { service: input.service }),
         labels: input.labels ?? {},
@@ -118,7 +129,7 @@ export class IncidentClient {
     const occurrence = {
       occurrenceId,
       receivedAt: new Date().toISOString(),
-      severity: input.severity,
+      severity: choice.severity,
       summary: input.summary,
       ...(input.source !== undefined && { source: input.source }),
       ...(input.labels !== undefined && { labels: input.labels }),
@@ -132,7 +143,7 @@ export class IncidentClient {
         taskQueue: this.taskQueue,
         args: [workflowInput],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        staticSummary: `[${input.severity}] ${input.summary}`,
+        staticSummary: `[${choice.severity}] ${input.summary}`,
         staticDetails: `Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
       });
       try {

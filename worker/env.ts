@@ -11,6 +11,9 @@ export const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   TEMPORAL_UI_URL: z.url().optional(),
   ESCALATION_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Where the HTTP API listens; loopback unless told otherwise (put a proxy in front to expose it). */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type Env = Readonly<z.infer<typeof Env>>;

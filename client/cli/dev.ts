@@ -8,6 +8,7 @@ import { startDevServer, freePort } from '../../worker/dev-server.js';
 import { loadConfigFile } from '../../worker/config-file.js';
 import { createLogger, installRuntimeLogger } from '../../worker/logger.js';
 import { runEscalationWorker } from '../../worker/worker.js';
+import { startDevApi } from '../api/dev.js';
 import { IncidentClient } from '../incidents.js';
 
 export interface DevOptions {
@@ -56,6 +57,9 @@ export async function runDev(options: DevOptions): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const incidents = new IncidentClient({ client: new Client({ connection, namespace: server.namespace }), config, taskQueue: options.taskQueue, uiUrl });
 
+  const api = await startDevApi({ incidents, config, logger, port: await portOrFree(Number(process.env.PORT ?? 8080)) });
+  say(`HTTP API at ${api.url} (OpenAPI at ${api.url}/openapi.json); bearer token: ${api.token}`);
+
   const stopWatching = new AbortController();
   if (options.demo) {
     const key = `demo-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
@@ -86,6 +90,7 @@ export async function runDev(options: DevOptions): Promise<void> {
   });
   say('stopping: worker, then the Temporal dev server (open incidents stay in the SQLite file)');
   stopWatching.abort();
+  await api.close();
   await worker.stop();
   await connection.close();
   await workerConnection.close();
@@ -113,7 +118,12 @@ async function watch(incidents: IncidentClient, workflowId: string, signal: Abor
       const id = `${n.idempotencyKey}:${n.status}`;
       if (n.status === 'pending' || notificationsSeen.has(id)) continue;
       notificationsSeen.add(id);
-      const mark = n.status === 'delivered' ? '✓ delivered' : `✗ ${n.status}${n.error ? `: ${n.error}` : ''}`;
+      const mark =
+        n.status === 'delivered'
+          ? '✓ delivered'
+          : n.status === 'skipped'
+            ? `– skipped${n.reason ? `: ${n.reason}` : ''}`
+            : `✗ ${n.status}${n.error ? `: ${n.error}` : ''}`;
       const what = n.kind === 'update' ? `${n.event ?? 'update'} sent` : `level ${n.level}${n.repeat ? ` repeat ${n.repeat}` : ''}`;
       const who = n.recipient && !n.target.endsWith(`:${n.recipient}`) ? `${n.target} → ${n.recipient}` : n.target;
       say(`  ${time(n.settledAt ?? n.at)}  ${what} → ${who} via ${n.channel} (${n.address ?? ''}) ${mark}`);

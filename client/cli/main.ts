@@ -5,7 +5,9 @@ import { formatFieldErrors } from '../../domain/errors.js';
 import { loadConfigFile, ConfigFileError } from '../../worker/config-file.js';
 import { readEnv } from '../../worker/env.js';
 import { IncidentClient, IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../incidents.js';
+import { CliUsageError, registerApiCommands } from './api-commands.js';
 import { formatRecord, formatStartResult } from './format.js';
+import { SearchAttributeConflictError } from './setup.js';
 import { runDev } from './dev.js';
 import { runWorkerCommand } from './worker.js';
 
@@ -103,6 +105,20 @@ function program(): Command {
   }
 
   cli
+    .command('annotate <incident>')
+    .description('add a note to an incident\'s timeline; <incident> is <key> or incident-<key>')
+    .requiredOption('--note <text>', 'the note')
+    .option('--by <who>', 'who writes it', defaultActor())
+    .option('--json', 'print the incident record as JSON')
+    .action(async (id: string, options: { note: string; by: string; json?: boolean }) => {
+      const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
+      const record = await incidents.annotate(id, options.by, options.note);
+      print(options.json, record, formatRecord(record, { timeline: true }));
+    });
+
+  registerApiCommands(cli, { env, globals: () => cli.opts<GlobalOptions>(), defaultConfig: DEFAULT_CONFIG, print });
+
+  cli
     .command('show <incident>')
     .description('show an incident: state, level, notifications and timeline')
     .option('--json', 'print the incident record as JSON')
@@ -182,6 +198,14 @@ function report(error: unknown): number {
     if (error.code !== 'escalate.label') return EXIT.invalid;
     process.stderr.write(`${error.message}\n`);
     return EXIT.invalid;
+  }
+  if (error instanceof CliUsageError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.invalid;
+  }
+  if (error instanceof SearchAttributeConflictError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.failure;
   }
   if (error instanceof ConfigFileError) {
     process.stderr.write(`${error.message}\n`);

@@ -14,7 +14,11 @@ export interface ApiStack extends Stack {
   api: RunningApi;
   peer: WebhookPeer;
   /** fetch against the API with a JSON body and the admin token unless told otherwise. */
-  call(method: string, path: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  call(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Polls until the check passes: visibility (list, stats) is eventually consistent. */
   eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs?: number): Promise<T>;
 }
@@ -33,7 +37,13 @@ export async function startApiStack(config: Record<string, unknown> = {}, apiOpt
     policies: [{ name: 'default', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '30s' })] }],
     ...config,
   });
-  const api = await startApi({ incidents: stack.incidents, config: stack.config, logger: pino({ level: 'silent' }), port: 0, ...apiOptions });
+  const api = await startApi({
+    incidents: stack.incidents,
+    config: stack.config,
+    logger: pino({ level: 'silent' }),
+    port: 0,
+    ...apiOptions,
+  });
   return {
     ...stack,
     api,
@@ -63,7 +73,8 @@ export async function startApiStack(config: Record<string, unknown> = {}, apiOpt
       for (;;) {
         const value = await read();
         if (check(value)) return value;
-        if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms; last value ${JSON.stringify(value).slice(0, 500)}`);
+        if (Date.now() > deadline)
+          throw new Error(`condition not met within ${timeoutMs}ms; last value ${JSON.stringify(value).slice(0, 500)}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     },

@@ -1,0 +1,198 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import { routePath } from 'hono/route';
+import type { Logger } from 'pino';
+import type { Config } from '../../domain/config.js';
+import type { IncidentClient } from '../incidents.js';
+import { apiTokens, requireScope } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import type { ApiEnv } from './env.js';
+import { errorAnswer, sendError, validationAnswer } from './errors.js';
+import { createMetrics, type ApiMetrics } from './metrics.js';
+import * as incidentRoutes from './routes/incidents.routes.js';
+import { incidentHandlers } from './routes/incidents.handlers.js';
+import * as integrationRoutes from './routes/integrations.routes.js';
+import { integrationHandlers } from './routes/integrations.handlers.js';
+import * as slackRoutes from './routes/slack.routes.js';
+import { slackHandlers, verifySlack } from './routes/slack.handlers.js';
+import * as systemRoutes from './routes/system.routes.js';
+
+export interface ApiOptions {
+  incidents: IncidentClient;
+  config: Config;
+  /** The Temporal client visibility (list, stats) and /healthz use; default: the IncidentClient's. */
+  client?: Client;
+  logger: Logger;
+  /** ESCALATION_API_TOKEN: one token with every scope, beside the config's scoped tokens. */
+  apiToken?: string;
+  /** SLACK_SIGNING_SECRET; default: providers.slack.signingSecret of the config. */
+  slackSigningSecret?: string;
+  /** Which Slack response_urls may be posted to; default: https://hooks.slack.com/ only. */
+  isSlackResponseUrlAllowed?: (url: string) => boolean;
+  metrics?: ApiMetrics;
+  now?: () => number;
+  /** Counts requests being handled, so a graceful close can wait for them (startApi passes one). */
+  inFlight?: InFlight;
+}
+
+/** Requests still being handled, even after their client hung up: their Temporal calls go on. */
+export class InFlight {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+  enter(): void {
+    this.count += 1;
+  }
+  leave(): void {
+    this.count -= 1;
+    if (this.count === 0) for (const wake of this.waiters.splice(0)) wake();
+  }
+  idle(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+const SLACK_HOOKS = /^https:\/\/hooks\.slack\.com\//;
+
+/**
+ * The HTTP API (DESIGN.md section 6). Routes are declared from zod schemas in routes/*.routes.ts,
+ * handled in routes/*.handlers.ts; the same schemas validate requests and generate /openapi.json.
+ */
+export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
+  const client = options.client ?? options.incidents.temporal;
+  const signingSecret = options.slackSigningSecret ?? options.config.providers.slack?.signingSecret;
+  const deps: ApiDeps = {
+    incidents: options.incidents,
+    config: options.config,
+    scope: { client, taskQueue: options.incidents.taskQueue },
+    tokens: apiTokens(options.config, options.apiToken),
+    metrics: options.metrics ?? createMetrics(),
+    logger: options.logger,
+    slack: {
+      ...(signingSecret !== undefined && { signingSecret }),
+      isResponseUrlAllowed: options.isSlackResponseUrlAllowed ?? ((url) => SLACK_HOOKS.test(url)),
+    },
+    now: options.now ?? Date.now,
+  };
+
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return sendError(c, validationAnswer(result.target, result.error));
+      return undefined;
+    },
+  });
+  app.onError((error, c) => sendError(c, errorAnswer(error, deps.logger)));
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /openapi.json`, details: [] }, 404));
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    options.inFlight?.enter();
+    try {
+      await next();
+    } finally {
+      options.inFlight?.leave();
+    }
+    const route = c.res.status === 404 && routePath(c, -1) === '*' ? 'unmatched' : routePath(c, -1);
+    deps.metrics.requestSeconds.observe(
+      { method: c.req.method, route, status: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    );
+  });
+
+  const read = requireScope(deps.tokens, 'incidents:read');
+  const write = requireScope(deps.tokens, 'incidents:write');
+  const incidents = incidentHandlers(deps);
+  app.openapi({ ...incidentRoutes.startIncident, middleware: [write] }, incidents.startIncident);
+  app.openapi({ ...incidentRoutes.listIncidents, middleware: [read] }, incidents.listIncidents);
+  app.openapi({ ...incidentRoutes.getIncident, middleware: [read] }, incidents.getIncident);
+  app.openapi({ ...incidentRoutes.stats, middleware: [read] }, incidents.stats);
+  app.openapi({ ...incidentRoutes.acknowledge, middleware: [write] }, incidents.acknowledge);
+  app.openapi({ ...incidentRoutes.resolve, middleware: [write] }, incidents.resolve);
+  app.openapi({ ...incidentRoutes.cancel, middleware: [write] }, incidents.cancel);
+  app.openapi({ ...incidentRoutes.escalate, middleware: [write] }, incidents.escalate);
+  app.openapi({ ...incidentRoutes.annotate, middleware: [write] }, incidents.annotate);
+
+  const integrations = integrationHandlers(deps);
+  app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);
+  app.openapi({ ...integrationRoutes.grafana, middleware: [write] }, integrations.grafana);
+
+  const slack = slackHandlers(deps);
+  app.openapi({ ...slackRoutes.interactions, middleware: [verifySlack(deps)] }, slack.interactions);
+  app.openapi({ ...slackRoutes.commands, middleware: [verifySlack(deps)] }, slack.commands);
+
+  app.openapi(systemRoutes.healthz, async (c) => {
+    const namespace = client.options.namespace;
+    try {
+      await client.connection.withDeadline(Date.now() + 2_000, () => client.workflowService.describeNamespace({ namespace }));
+      return c.json({ status: 'ok' as const, temporal: { namespace, reachable: true } }, 200);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return c.json({ status: 'unavailable' as const, temporal: { namespace, reachable: false, reason } }, 503);
+    }
+  });
+  app.openapi(systemRoutes.metrics, async (c) => {
+    return c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A token of api.tokens in the config (scopes incidents:read, incidents:write, admin) or ESCALATION_API_TOKEN (every scope).',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Incident escalation API',
+      version: '0.1.0',
+      description: 'Open and answer incidents escalated by Temporal workflows. Errors are { error, details: [{ path, message }] }.',
+    },
+  });
+  return app;
+}
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  server: ServerType;
+  /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Serves the API; port 0 picks a free one. Loopback by default: put a proxy in front to expose it. */
+export async function startApi(options: ApiOptions & { port?: number; host?: string }): Promise<RunningApi> {
+  const inFlight = new InFlight();
+  const app = createApi({ ...options, inFlight });
+  const host = options.host ?? '127.0.0.1';
+  const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: host }, (info: AddressInfo) =>
+      resolve({ server, port: info.port }),
+    );
+    server.once('error', reject);
+  });
+  const http = server as Server; // serve() without createServer makes a node:http server
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    server,
+    // Graceful: no new connections, in-flight requests finish (each answers within its Temporal
+    // call's deadline), then anything still open after the grace period is cut.
+    close: async (graceMs = 5_000) => {
+      let cut: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        cut = setTimeout(() => {
+          http.closeAllConnections();
+          resolve();
+        }, graceMs);
+      });
+      const closed = new Promise<void>((resolve, reject) => http.close((error) => (error ? reject(error) : resolve())));
+      http.closeIdleConnections();
+      await Promise.race([Promise.all([closed, inFlight.idle()]), grace]);
+      clearTimeout(cut);
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Config } from '../../domain/config.js';
+import type { ApiEnv } from './env.js';
+
+export type Scope = 'incidents:read' | 'incidents:write' | 'admin';
+
+export interface ApiToken {
+  name: string;
+  scopes: readonly Scope[];
+  /** SHA-256 of the token: equal-length digests are what timingSafeEqual compares. */
+  digest: Buffer;
+}
+
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/** The config's scoped tokens, plus ESCALATION_API_TOKEN with every scope. */
+export function apiTokens(config: Config, envToken?: string): ApiToken[] {
+  const tokens: ApiToken[] = config.api.tokens.map((t) => ({ name: t.name, scopes: t.scopes, digest: digest(t.token) }));
+  if (envToken) tokens.push({ name: 'env', scopes: ['admin'], digest: digest(envToken) });
+  return tokens;
+}
+
+/** admin holds every scope; write implies read (a caller that raises an incident may read it back). */
+export function grants(scopes: readonly Scope[], wanted: Scope): boolean {
+  if (scopes.includes('admin') || scopes.includes(wanted)) return true;
+  return wanted === 'incidents:read' && scopes.includes('incidents:write');
+}
+
+/** Compares against every token, always all of them, so timing says nothing about which matched. */
+export function findToken(tokens: readonly ApiToken[], presented: string): ApiToken | undefined {
+  const presentedDigest = digest(presented);
+  let found: ApiToken | undefined;
+  for (const token of tokens) {
+    if (timingSafeEqual(token.digest, presentedDigest) && !found) found = token;
+  }
+  return found;
+}
+
+const fail = (status: 401 | 403, error: string, message: string) =>
+  new Response(JSON.stringify({ error, details: [{ path: 'Authorization', message }] }), {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      ...(status === 401 && { 'www-authenticate': 'Bearer realm="escalation"' }),
+    },
+  });
+
+/**
+ * Bearer tokens. Write scopes always need a token. Reads need `incidents:read` once any token is
+ * configured; an API with no tokens at all serves reads openly (local set-ups) and refuses writes.
+ */
+export function requireScope(tokens: readonly ApiToken[], scope: Scope): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    if (!header) {
+      if (scope === 'incidents:read' && tokens.length === 0) {
+        c.set('actor', 'api:anonymous');
+        return next();
+      }
+      return fail(401, 'unauthorized', `send Authorization: Bearer <token> with a token that has the ${scope} scope`);
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const token = match?.[1] ? findToken(tokens, match[1]) : undefined;
+    if (!token) return fail(401, 'unauthorized', 'the bearer token is not valid; check ESCALATION_API_TOKEN or api.tokens in the config');
+    if (!grants(token.scopes, scope)) {
+      return fail(403, 'forbidden', `token "${token.name}" lacks the ${scope} scope (it has ${token.scopes.join(', ')})`);
+    }
+    c.set('actor', `api:${token.name}`);
+    return next();
+  };
+}

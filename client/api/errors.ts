@@ -1,0 +1,64 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { fieldErrors, type FieldError } from '../../domain/errors.js';
+import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../incidents.js';
+import { InvalidCursorError } from '../visibility.js';
+
+export interface ErrorAnswer {
+  status: ContentfulStatusCode;
+  body: { error: string; details: FieldError[] };
+}
+
+/** `{ error, details: [{ path, message }] }`, the one error shape of the API. */
+export function errorBody(error: string, details: FieldError[] = []): ErrorAnswer['body'] {
+  return { error, details: details.map(({ path, message }) => ({ path, message })) };
+}
+
+/** zod's issues of one request part (`json`, `query`, `param`, `form`) as a 400. */
+export function validationAnswer(target: string, error: z.ZodError): ErrorAnswer {
+  const where = target === 'json' || target === 'form' ? '' : `${target}.`;
+  const details = fieldErrors(error).map((e) => ({ ...e, path: `${where}${e.path}`.replace(/\.$/, '') }));
+  return { status: 400, body: errorBody('invalid request; nothing was changed', details) };
+}
+
+/** Maps what the client library throws onto HTTP: 400, 404, 409, 503 (Temporal unreachable), else 500. */
+export function errorAnswer(error: unknown, logger: Logger): ErrorAnswer {
+  if (error instanceof InvalidIncidentRequestError)
+    return { status: 400, body: errorBody('invalid request; nothing was changed', error.errors) };
+  if (error instanceof InvalidCursorError)
+    return { status: 400, body: errorBody('invalid request', [{ path: 'query.cursor', message: error.message }]) };
+  if (error instanceof IncidentNotFoundError)
+    return { status: 404, body: errorBody(error.message, [{ path: 'id', message: `no incident ${error.incidentId}` }]) };
+  if (error instanceof IncidentMoveRefusedError)
+    return { status: 409, body: errorBody(error.message, [{ path: 'state', message: error.message }]) };
+  if (error instanceof HTTPException) {
+    // Hono's validators throw these for a body that is not JSON at all.
+    return {
+      status: error.status as ContentfulStatusCode,
+      body: errorBody(error.message || 'bad request', [{ path: '', message: error.message }]),
+    };
+  }
+  if (isUnavailable(error)) {
+    logger.warn({ err: error }, 'Temporal is unreachable');
+    return { status: 503, body: errorBody('Temporal is unreachable; nothing was changed, retry shortly') };
+  }
+  logger.error({ err: error }, 'API request failed');
+  return { status: 500, body: errorBody(`internal error: ${error instanceof Error ? error.message : String(error)}`) };
+}
+
+export function isUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  while (current instanceof Error) {
+    const code = (current as { code?: unknown }).code;
+    if (code === 14 || code === 4) return true; // gRPC UNAVAILABLE, DEADLINE_EXCEEDED
+    current = current.cause;
+  }
+  return false;
+}
+
+export function sendError(c: Context, answer: ErrorAnswer): Response {
+  return c.json(answer.body, answer.status);
+}

@@ -1,0 +1,68 @@
+import type { RouteConfig, RouteHandler } from '@hono/zod-openapi';
+import type { IncidentRecord } from '../../../domain/incident.js';
+import { incidentStats } from '../../stats.js';
+import { listIncidents as listFromVisibility } from '../../visibility.js';
+import { runMove, type ApiDeps } from '../deps.js';
+import type { ApiEnv } from '../env.js';
+import type * as routes from './incidents.routes.js';
+
+type Handler<R extends RouteConfig> = RouteHandler<R, ApiEnv>;
+
+// The wire schema is loose (extra fields pass): the record goes out as the workflow wrote it.
+const asWire = (record: IncidentRecord) => record as IncidentRecord & Record<string, unknown>;
+
+export function incidentHandlers(deps: ApiDeps) {
+  const startIncident: Handler<typeof routes.startIncident> = async (c) => {
+    const result = await deps.incidents.startIncident(c.req.valid('json'));
+    const outcome = !result.escalated ? 'gated' : result.created ? 'created' : 'occurrence';
+    deps.metrics.incidentsStarted.inc({ source: 'api', outcome });
+    if (result.escalated) return c.json({ ...result, record: asWire(result.record) }, result.created ? 201 : 200);
+    return c.json(result, 200);
+  };
+
+  const getIncident: Handler<typeof routes.getIncident> = async (c) => {
+    const record = await deps.incidents.getIncident(c.req.valid('param').id);
+    return c.json(asWire(record), 200);
+  };
+
+  const listIncidents: Handler<typeof routes.listIncidents> = async (c) => {
+    const page = await listFromVisibility(deps.scope, c.req.valid('query'));
+    return c.json(page, 200);
+  };
+
+  const stats: Handler<typeof routes.stats> = async (c) => {
+    return c.json(await incidentStats(deps.scope, deps.incidents, c.req.valid('query'), deps.now()), 200);
+  };
+
+  const noted =
+    (operation: 'acknowledge' | 'resolve'): Handler<typeof routes.acknowledge> =>
+    async (c) => {
+      const body = c.req.valid('json');
+      const record = await runMove(deps, operation, c.req.valid('param').id, body.by ?? c.get('actor'), body.note);
+      return c.json(asWire(record), 200);
+    };
+  const reasoned =
+    (operation: 'cancel' | 'escalate'): Handler<typeof routes.cancel> =>
+    async (c) => {
+      const body = c.req.valid('json');
+      const record = await runMove(deps, operation, c.req.valid('param').id, body.by ?? c.get('actor'), body.reason);
+      return c.json(asWire(record), 200);
+    };
+  const annotate: Handler<typeof routes.annotate> = async (c) => {
+    const body = c.req.valid('json');
+    const record = await runMove(deps, 'annotate', c.req.valid('param').id, body.by ?? c.get('actor'), body.note);
+    return c.json(asWire(record), 200);
+  };
+
+  return {
+    startIncident,
+    getIncident,
+    listIncidents,
+    stats,
+    acknowledge: noted('acknowledge'),
+    resolve: noted('resolve'),
+    cancel: reasoned('cancel'),
+    escalate: reasoned('escalate'),
+    annotate,
+  };
+}

@@ -1,0 +1,89 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { ListOptions } from '../../visibility.js';
+import { StatsQuery } from '../../stats.js';
+import {
+  AnnotateBody,
+  errorResponse,
+  IncidentBody,
+  IncidentIdParam,
+  IncidentPageSchema,
+  IncidentRecordSchema,
+  NoteBody,
+  ReasonBody,
+  StartAnswer,
+  StatsSchema,
+} from '../schemas.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const bearer = [{ bearer: [] }];
+const auth = { 401: errorResponse('no or invalid bearer token'), 403: errorResponse('the token lacks the scope') };
+
+export const startIncident = createRoute({
+  method: 'post',
+  path: '/v1/incidents',
+  tags: ['incidents'],
+  summary: 'Open an incident, or count an occurrence on the open one with the same key',
+  security: bearer,
+  request: { body: { content: { 'application/json': { schema: IncidentBody } }, required: true } },
+  responses: {
+    201: json(StartAnswer, 'a new incident was opened'),
+    200: json(StartAnswer, 'counted as an occurrence of the open incident, or not escalated (gated off: escalated false with the reason)'),
+    400: errorResponse('the body is not valid; nothing was started'),
+    ...auth,
+  },
+});
+
+export const getIncident = createRoute({
+  method: 'get',
+  path: '/v1/incidents/{id}',
+  tags: ['incidents'],
+  summary: 'One incident: state, level, notifications and timeline',
+  security: bearer,
+  request: { params: IncidentIdParam },
+  responses: { 200: json(IncidentRecordSchema, 'the incident record'), 404: errorResponse('no such incident'), ...auth },
+});
+
+export const listIncidents = createRoute({
+  method: 'get',
+  path: '/v1/incidents',
+  tags: ['incidents'],
+  summary: 'Incidents from Temporal visibility, newest first, filtered by search attributes and paged with a cursor',
+  description: 'Visibility is eventually consistent: a change shows here shortly after it was made.',
+  security: bearer,
+  request: { query: ListOptions },
+  responses: { 200: json(IncidentPageSchema, 'one page of incidents'), 400: errorResponse('a bad filter or cursor'), ...auth },
+});
+
+export const stats = createRoute({
+  method: 'get',
+  path: '/v1/stats',
+  tags: ['incidents'],
+  summary: 'Counts by state and severity, MTTA and MTTR over a window (default 24h)',
+  security: bearer,
+  request: { query: StatsQuery },
+  responses: { 200: json(StatsSchema, 'the figures'), 400: errorResponse('a bad window'), ...auth },
+});
+
+function moveRoute<T extends z.ZodType>(operation: string, body: T, summary: string) {
+  return createRoute({
+    method: 'post',
+    path: `/v1/incidents/{id}/${operation}`,
+    tags: ['incidents'],
+    summary,
+    security: bearer,
+    request: { params: IncidentIdParam, body: { content: { 'application/json': { schema: body } }, required: true } },
+    responses: {
+      200: json(IncidentRecordSchema, 'the incident after the change'),
+      400: errorResponse('the body is not valid; nothing changed'),
+      404: errorResponse('no such incident'),
+      409: errorResponse('the state machine refused the move (for example acknowledging a resolved incident)'),
+      ...auth,
+    },
+  });
+}
+
+export const acknowledge = moveRoute('acknowledge', NoteBody, 'Acknowledge: escalation stops');
+export const resolve = moveRoute('resolve', NoteBody, 'Resolve: the incident closes');
+export const cancel = moveRoute('cancel', ReasonBody, 'Cancel (false alarm): the incident closes');
+export const escalate = moveRoute('escalate', ReasonBody, 'Escalate to the next level now');
+export const annotate = moveRoute('annotate', AnnotateBody, 'Add a note to the timeline');

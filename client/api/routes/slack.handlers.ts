@@ -1,0 +1,156 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import { slackActionOperation } from '../../../activities/providers/slack.js';
+import type { IncidentRecord } from '../../../domain/incident.js';
+import { IncidentMoveRefusedError, IncidentNotFoundError } from '../../incidents.js';
+import { listIncidents } from '../../visibility.js';
+import { runMove, type ApiDeps, type MoveOperation } from '../deps.js';
+import type { ApiEnv } from '../env.js';
+import { errorBody } from '../errors.js';
+import { verifySlackSignature } from '../slack-signature.js';
+import type * as routes from './slack.routes.js';
+
+/** Refuses before the body is parsed: no secret (503), or a missing, wrong or stale signature (401). */
+export function verifySlack(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const secret = deps.slack.signingSecret;
+    if (!secret)
+      return c.json(errorBody('Slack is not configured on this API: set SLACK_SIGNING_SECRET or providers.slack.signingSecret'), 503);
+    const check = verifySlackSignature({
+      secret,
+      timestamp: c.req.header('x-slack-request-timestamp'),
+      signature: c.req.header('x-slack-signature'),
+      rawBody: await c.req.text(), // cached: the form validator reads the same bytes afterwards
+      nowMs: deps.now(),
+    });
+    if (!check.ok)
+      return c.json(errorBody('the request is not signed by Slack', [{ path: 'X-Slack-Signature', message: check.reason }]), 401);
+    return next();
+  };
+}
+
+const BlockActions = z.looseObject({
+  type: z.string(),
+  user: z.looseObject({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
+  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).default([]),
+  response_url: z.string().optional(),
+});
+
+const PAST: Record<MoveOperation, string> = {
+  acknowledge: 'acknowledged',
+  resolve: 'resolved',
+  escalate: 'escalated',
+  cancel: 'cancelled',
+  annotate: 'annotated',
+};
+
+export function slackHandlers(deps: ApiDeps) {
+  /** A Slack user whose id is a directory contact acts as that directory user; anyone else as slack:<id>. */
+  const actorFor = (userId: string): string => {
+    const user = deps.config.directory.users.find((u) =>
+      u.contacts.some((contact) => contact.channel === 'slack' && contact.address === userId),
+    );
+    return user ? user.id : `slack:${userId}`;
+  };
+
+  const answer = async (operation: MoveOperation, id: string, userId: string, text?: string): Promise<{ ok: boolean; text: string }> => {
+    try {
+      const record = await runMove(deps, operation, id, actorFor(userId), text);
+      return {
+        ok: true,
+        text: `${record.workflowId} ${PAST[operation]} by <@${userId}>: now ${record.state}${operation === 'escalate' ? `, level ${record.level}` : ''}`,
+      };
+    } catch (error) {
+      if (error instanceof IncidentMoveRefusedError || error instanceof IncidentNotFoundError)
+        return { ok: false, text: `:warning: ${error.message}` };
+      throw error;
+    }
+  };
+
+  const interactions: RouteHandler<typeof routes.interactions, ApiEnv> = async (c) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(c.req.valid('form').payload);
+    } catch {
+      return c.json(errorBody('invalid request', [{ path: 'payload', message: 'is not JSON' }]), 400);
+    }
+    const parsed = BlockActions.safeParse(raw);
+    if (!parsed.success) return c.json(errorBody('invalid request', [{ path: 'payload', message: z.prettifyError(parsed.error) }]), 400);
+    const payload = parsed.data;
+    // Link buttons (Open in Temporal, Runbook) send interactions too: nothing to do for them.
+    const action = payload.actions.map((a) => ({ operation: slackActionOperation(a.action_id), value: a.value })).find((a) => a.operation);
+    if (payload.type !== 'block_actions' || !action?.operation || !action.value) return c.json({}, 200);
+    const result = await answer(action.operation, action.value, payload.user.id);
+    const message = { response_type: 'ephemeral' as const, replace_original: false, text: result.text };
+    if (payload.response_url) postToResponseUrl(deps, payload.response_url, message);
+    return c.json(message, 200);
+  };
+
+  const commands: RouteHandler<typeof routes.commands, ApiEnv> = async (c) => {
+    const form = c.req.valid('form');
+    const [verb = 'help', id, ...rest] = form.text.trim().split(/\s+/).filter(Boolean);
+    const note = rest.join(' ') || undefined;
+    const ephemeral = (text: string) => c.json({ response_type: 'ephemeral' as const, text }, 200);
+    const operations: Record<string, MoveOperation> = {
+      ack: 'acknowledge',
+      acknowledge: 'acknowledge',
+      resolve: 'resolve',
+      escalate: 'escalate',
+    };
+    const operation = operations[verb.toLowerCase()];
+    if (operation) {
+      if (!id) return ephemeral(`usage: ${form.command} ${verb} <incident id> [note]`);
+      const result = await answer(operation, id, form.user_id, note);
+      return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
+    }
+    if (verb === 'show' && id) {
+      try {
+        return ephemeral(describe(await deps.incidents.getIncident(id)));
+      } catch (error) {
+        if (error instanceof IncidentNotFoundError) return ephemeral(`:warning: ${error.message}`);
+        throw error;
+      }
+    }
+    if (verb === 'list') {
+      const page = await listIncidents(deps.scope, { limit: 20 }, ['ExecutionStatus = "Running"']);
+      if (page.incidents.length === 0) return ephemeral('No open incidents.');
+      return ephemeral(
+        page.incidents
+          .map((i) => `• \`${i.key}\` ${i.state ?? '?'} ${i.severity ?? ''} ${i.service ?? ''} level ${i.level ?? 0}`)
+          .join('\n'),
+      );
+    }
+    return ephemeral(`usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} list`);
+  };
+
+  return { interactions, commands };
+}
+
+function describe(record: IncidentRecord): string {
+  const lines = [
+    `*${record.summary}* (\`${record.key}\`)`,
+    `${record.state} · ${record.severity} · policy ${record.policy} · level ${record.level}`,
+  ];
+  if (record.acknowledgedBy) lines.push(`acknowledged by ${record.acknowledgedBy}`);
+  if (record.nextEscalationAt) lines.push(`next escalation ${record.nextEscalationAt}`);
+  return lines.join('\n');
+}
+
+/** Slack waits three seconds for the HTTP answer; the response_url post goes on after it. */
+function postToResponseUrl(deps: ApiDeps, url: string, message: object): void {
+  if (!deps.slack.isResponseUrlAllowed(url)) {
+    deps.logger.warn({ url }, 'Slack response_url is not a Slack host; not posting to it');
+    return;
+  }
+  void fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(message),
+    signal: AbortSignal.timeout(5_000),
+  })
+    .then((response) => {
+      if (!response.ok) deps.logger.warn({ status: response.status }, 'Slack refused the response_url message');
+    })
+    .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not post to the Slack response_url'));
+}

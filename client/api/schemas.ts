@@ -1,0 +1,120 @@
+import { z } from '@hono/zod-openapi';
+import { Actor, INCIDENT_STATES, IncidentInput } from '../../domain/incident.js';
+import { SEVERITIES } from '../../domain/severity.js';
+
+/**
+ * Wire schemas of the HTTP API. Request schemas come from domain/ (IncidentInput is the body of
+ * POST /v1/incidents); the rest describe answers for the OpenAPI document.
+ */
+export const ErrorBody = z
+  .object({
+    error: z.string().openapi({ example: 'invalid request' }),
+    details: z.array(z.object({ path: z.string(), message: z.string() })),
+  })
+  .openapi('Error');
+
+export const errorResponse = (description: string) => ({ content: { 'application/json': { schema: ErrorBody } }, description });
+
+// A clone: schemas built before @hono/zod-openapi was imported lack `.openapi`; the clone has it and
+// validates exactly as the domain schema does.
+export const IncidentBody = IncidentInput.clone().openapi('IncidentInput');
+
+export const IncidentIdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(220)
+    .openapi({ param: { name: 'id', in: 'path' }, description: '<key> or incident-<key>', example: 'db-primary-down' }),
+});
+
+const State = z.enum(INCIDENT_STATES);
+const Severity = z.enum(SEVERITIES);
+
+export const IncidentRecordSchema = z
+  .looseObject({
+    id: z.string(),
+    key: z.string(),
+    workflowId: z.string(),
+    state: State,
+    severity: Severity,
+    summary: z.string(),
+    source: z.string().optional(),
+    service: z.string().optional(),
+    labels: z.record(z.string(), z.string()),
+    policy: z.string(),
+    level: z.number().int(),
+    repeat: z.number().int(),
+    escalationCount: z.number().int(),
+    notificationCount: z.number().int(),
+    occurrences: z.number().int(),
+    createdAt: z.string(),
+    acknowledgedAt: z.string().optional(),
+    acknowledgedBy: z.string().optional(),
+    resolvedAt: z.string().optional(),
+    resolvedBy: z.string().optional(),
+    nextEscalationAt: z.string().optional(),
+    timeline: z.array(z.looseObject({ at: z.string(), kind: z.string(), by: z.string() })),
+    notifications: z.array(z.looseObject({ target: z.string(), channel: z.string(), status: z.string() })),
+  })
+  .openapi('Incident');
+
+export const StartAnswer = z
+  .union([
+    z.object({
+      escalated: z.literal(true),
+      created: z.boolean().openapi({ description: 'false: counted as an occurrence of the open incident with this key' }),
+      incidentId: z.string(),
+      workflowId: z.string(),
+      policy: z.string(),
+      record: IncidentRecordSchema,
+    }),
+    z.object({ escalated: z.literal(false), reason: z.string() }),
+  ])
+  .openapi('StartAnswer');
+
+const by = Actor.optional().openapi({ description: 'who does it; default: api:<token name>', example: 'dana' });
+const text = z.string().trim().min(1).max(2000);
+export const NoteBody = z.strictObject({ by, note: text.optional() }).openapi('NoteBody');
+export const ReasonBody = z.strictObject({ by, reason: text.optional() }).openapi('ReasonBody');
+export const AnnotateBody = z.strictObject({ by, note: text }).openapi('AnnotateBody');
+
+export const IncidentSummarySchema = z
+  .object({
+    id: z.string(),
+    key: z.string(),
+    workflowId: z.string(),
+    runId: z.string(),
+    state: z.string().optional(),
+    severity: z.string().optional(),
+    service: z.string().optional(),
+    policy: z.string().optional(),
+    level: z.number().int().optional(),
+    acknowledgedBy: z.string().optional(),
+    status: z.string(),
+    startedAt: z.string().optional(),
+    closedAt: z.string().optional(),
+  })
+  .openapi('IncidentSummary');
+
+export const IncidentPageSchema = z
+  .object({ incidents: z.array(IncidentSummarySchema), nextCursor: z.string().optional() })
+  .openapi('IncidentPage');
+
+const TimingSchema = z.object({
+  count: z.number().int(),
+  meanSeconds: z.number().optional(),
+  medianSeconds: z.number().optional(),
+  sampled: z.boolean(),
+});
+export const StatsSchema = z
+  .object({
+    window: z.string(),
+    since: z.string(),
+    total: z.number().int(),
+    byState: z.record(z.string(), z.number().int()),
+    bySeverity: z.record(z.string(), z.number().int()),
+    open: z.number().int(),
+    mtta: TimingSchema,
+    mttr: TimingSchema,
+  })
+  .openapi('Stats');

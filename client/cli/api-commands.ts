@@ -1,0 +1,175 @@
+import { Command } from 'commander';
+import { Client, Connection } from '@temporalio/client';
+import type { z } from 'zod';
+import { fieldErrors, type FieldError } from '../../domain/errors.js';
+import { loadConfigFile } from '../../worker/config-file.js';
+import type { Env } from '../../worker/env.js';
+import { createLogger } from '../../worker/logger.js';
+import { startApi } from '../api/app.js';
+import { IncidentClient } from '../incidents.js';
+import { incidentStats, StatsQuery } from '../stats.js';
+import { listIncidents, ListOptions } from '../visibility.js';
+import { setupSearchAttributes } from './setup.js';
+
+/** Options that do not parse (a state that does not exist, a window that is not a duration). */
+export class CliUsageError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => `--${e.path}: ${e.message}`).join('\n'));
+    this.name = 'CliUsageError';
+  }
+}
+
+export interface CommandContext {
+  env: Env;
+  globals: () => { address?: string; namespace?: string; taskQueue?: string; config?: string };
+  defaultConfig: string;
+  print(json: boolean | undefined, value: unknown, text: string): void;
+}
+
+async function connectTemporal(address: string): Promise<Connection> {
+  return Connection.connect({ address, connectTimeout: 5_000 }).catch((error: unknown) => {
+    throw new Error(
+      `cannot reach Temporal at ${address} (${error instanceof Error ? error.message : String(error)}); start it with \`npm run dev\` or set TEMPORAL_ADDRESS`,
+    );
+  });
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new CliUsageError(fieldErrors(parsed.error));
+  return parsed.data;
+}
+
+/** `api`, `list`, `stats`, `setup`: the commands beside start/ack/resolve that read visibility or serve HTTP. */
+export function registerApiCommands(cli: Command, ctx: CommandContext): void {
+  const open = async () => {
+    const g = ctx.globals();
+    const config = loadConfigFile(g.config ?? ctx.defaultConfig);
+    const connection = await connectTemporal(g.address ?? ctx.env.TEMPORAL_ADDRESS);
+    const client = new Client({ connection, namespace: g.namespace ?? ctx.env.TEMPORAL_NAMESPACE });
+    const incidents = new IncidentClient({
+      client,
+      config,
+      taskQueue: g.taskQueue ?? ctx.env.ESCALATION_TASK_QUEUE,
+      ...(ctx.env.TEMPORAL_UI_URL && { uiUrl: ctx.env.TEMPORAL_UI_URL }),
+    });
+    return { config, connection, client, incidents };
+  };
+
+  cli
+    .command('api')
+    .description('serve the HTTP API (incidents, webhooks, Slack) against a Temporal server; runs until Ctrl-C')
+    .option('--port <port>', 'port to listen on, 0 for a free one (env PORT)', (v) => Number(v), ctx.env.PORT)
+    .option('--host <host>', 'address to bind (env API_HOST)', ctx.env.API_HOST)
+    .option('--json', 'print the listening address as JSON')
+    .action(async (options: { port: number; host: string; json?: boolean }) => {
+      const { config, connection, incidents } = await open();
+      const logger = createLogger(ctx.env.LOG_LEVEL);
+      const api = await startApi({
+        incidents,
+        config,
+        logger,
+        port: options.port,
+        host: options.host,
+        ...(ctx.env.ESCALATION_API_TOKEN && { apiToken: ctx.env.ESCALATION_API_TOKEN }),
+        ...(ctx.env.SLACK_SIGNING_SECRET && { slackSigningSecret: ctx.env.SLACK_SIGNING_SECRET }),
+      });
+      if (config.api.tokens.length === 0 && !ctx.env.ESCALATION_API_TOKEN) {
+        logger.warn('no API token is configured: write endpoints answer 401; set ESCALATION_API_TOKEN or api.tokens in the config');
+      }
+      ctx.print(
+        options.json,
+        { url: api.url, openapi: `${api.url}/openapi.json` },
+        `API listening on ${api.url} (OpenAPI at ${api.url}/openapi.json)`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await api.close();
+      await connection.close();
+    });
+
+  cli
+    .command('list')
+    .description('list incidents from Temporal visibility, newest first (a change shows a moment after it happened)')
+    .option('--state <state>', 'PENDING, ACTIVE, ESCALATING, ACKNOWLEDGED, RESOLVED, CANCELLED, TIMED_OUT, FAILED')
+    .option('--severity <level>', 'debug, info, warning, error, critical (or an alias)')
+    .option('--service <name>', 'the affected service')
+    .option('--policy <name>', 'the escalation policy')
+    .option('--level <n>', 'the current escalation level')
+    .option('--limit <n>', 'at most this many (1..200)', '50')
+    .option('--cursor <cursor>', 'the next page, as the previous page printed it')
+    .option('--json', 'print the page as JSON')
+    .action(async (options: Record<string, string | boolean | undefined>) => {
+      const { json, ...filters } = options;
+      const query = parse(ListOptions, Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)));
+      const { connection, incidents } = await open();
+      try {
+        const page = await listIncidents({ client: incidents.temporal, taskQueue: incidents.taskQueue }, query);
+        const rows = page.incidents.map(
+          (i) =>
+            `${i.key.padEnd(30)} ${(i.state ?? '?').padEnd(12)} ${(i.severity ?? '').padEnd(8)} L${i.level ?? 0}  ${(i.service ?? '-').padEnd(14)} ${i.policy ?? ''}  ${i.startedAt ?? ''}`,
+        );
+        const text = [
+          rows.length ? rows.join('\n') : 'no incidents match',
+          ...(page.nextCursor ? [`more: --cursor ${page.nextCursor}`] : []),
+        ].join('\n');
+        ctx.print(json === true, page, text);
+      } finally {
+        await connection.close();
+      }
+    });
+
+  cli
+    .command('stats')
+    .description('incident counts by state and severity, MTTA and MTTR over a window')
+    .option('--window <duration>', 'how far back: 24h, 7d, PT1H', '24h')
+    .option('--json', 'print the figures as JSON')
+    .action(async (options: { window: string; json?: boolean }) => {
+      const query = parse(StatsQuery, { window: options.window });
+      const { connection, incidents } = await open();
+      try {
+        const stats = await incidentStats({ client: incidents.temporal, taskQueue: incidents.taskQueue }, incidents, query);
+        const counts = (record: Record<string, number>) =>
+          Object.entries(record)
+            .filter(([, n]) => n > 0)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ') || 'none';
+        const timing = (t: { count: number; meanSeconds?: number; medianSeconds?: number }) =>
+          t.count ? `mean ${t.meanSeconds}s, median ${t.medianSeconds}s over ${t.count}` : 'no data';
+        ctx.print(
+          options.json,
+          stats,
+          [
+            `incidents since ${stats.since} (${stats.window}): ${stats.total}; open now: ${stats.open}`,
+            `by state: ${counts(stats.byState)}`,
+            `by severity: ${counts(stats.bySeverity)}`,
+            `MTTA: ${timing(stats.mtta)}`,
+            `MTTR: ${timing(stats.mttr)}`,
+          ].join('\n'),
+        );
+      } finally {
+        await connection.close();
+      }
+    });
+
+  cli
+    .command('setup')
+    .description('register the incident search attributes on the namespace (idempotent; any Temporal server)')
+    .option('--json', 'print what was added as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const g = ctx.globals();
+      const connection = await connectTemporal(g.address ?? ctx.env.TEMPORAL_ADDRESS);
+      try {
+        const result = await setupSearchAttributes(connection, g.namespace ?? ctx.env.TEMPORAL_NAMESPACE);
+        ctx.print(
+          options.json,
+          result,
+          `namespace ${result.namespace}: ${result.added.length ? `added ${result.added.join(', ')}` : 'nothing to add'}${result.present.length ? `; already there: ${result.present.join(', ')}` : ''}`,
+        );
+      } finally {
+        await connection.close();
+      }
+    });
+}

@@ -1,0 +1,48 @@
+import type { Client } from '@temporalio/client';
+import type { IncidentRecord } from '../domain/incident.js';
+import { findInhibitor, type Inhibition, type InhibitRule, type OpenIncident } from '../domain/inhibition.js';
+import { routeLabels } from '../domain/routing.js';
+import { stateQuery, symptomSignal, WORKFLOW_TYPE } from '../workflows/messages.js';
+
+/** Open states: an incident in one of them can inhibit new alerts. */
+const OPEN_STATES = ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED', 'TIMED_OUT'];
+/** Enough for any real storm; inhibition looks at the most recent open incidents only. */
+const MAX_CANDIDATES = 100;
+
+/**
+ * Looks for an open incident that inhibits this alert (config `inhibitions`), and if one does,
+ * notes the alert on it as a symptom. Candidates come from Temporal visibility, which is eventually
+ * consistent: an incident opened a moment ago (well under a second on a healthy cluster) may not be
+ * listed yet, and its first symptoms then page as incidents of their own. Each candidate's labels
+ * come from its state query, so the rules see exactly what routes saw.
+ */
+export async function checkInhibition(
+  client: Client,
+  taskQueue: string,
+  rules: readonly InhibitRule[],
+  alert: { workflowId: string; summary: string; severity: IncidentRecord['severity']; labels: Record<string, string>; service?: string; source?: string },
+): Promise<Inhibition | undefined> {
+  if (rules.length === 0) return undefined;
+  const query = `WorkflowType = "${WORKFLOW_TYPE}" AND ExecutionStatus = "Running" AND TaskQueue = "${taskQueue}" AND IncidentState IN (${OPEN_STATES.map((s) => `"${s}"`).join(', ')})`;
+  const open: OpenIncident[] = [];
+  for await (const execution of client.workflow.list({ query, pageSize: MAX_CANDIDATES })) {
+    if (execution.workflowId === alert.workflowId) continue;
+    const record = await client.workflow
+      .getHandle(execution.workflowId)
+      .query(stateQuery)
+      .catch(() => undefined);
+    if (record) open.push({ workflowId: record.workflowId, severity: record.severity, labels: routeLabels(record) });
+    if (open.length >= MAX_CANDIDATES) break;
+  }
+  const inhibition = findInhibitor(rules, routeLabels(alert), open);
+  if (inhibition) {
+    await client.workflow.getHandle(inhibition.source.workflowId).signal(symptomSignal, {
+      workflowId: alert.workflowId,
+      summary: alert.summary,
+      severity: alert.severity,
+      ...(alert.source !== undefined && { source: alert.source }),
+      reason: inhibition.reason,
+    });
+  }
+  return inhibition;
+}

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import type { Client, RawWorkflowExecutionInfo } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { IncidentState, keyFromIncidentId } from '../domain/incident.js';
+import { SeverityName } from '../domain/severity.js';
+import { WORKFLOW_TYPE } from '../workflows/messages.js';
+import {
+  AcknowledgedByKey,
+  EscalationLevelKey,
+  EscalationPolicyKey,
+  IncidentServiceKey,
+  IncidentSeverityKey,
+  IncidentStateKey,
+} from '../workflows/search-attributes.js';
+
+/**
+ * Incidents as Temporal visibility sees them (the search attributes the workflow keeps current):
+ * the API's `GET /v1/incidents`, `escalate list` and the stats read from here. No second database.
+ * Visibility is eventually consistent: a change shows here a moment after the update answered.
+ */
+
+// Values go into a visibility query between double quotes: keep them to characters that need no escaping.
+const QueryValue = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._:@/ -]+$/, 'may hold letters, digits, spaces and . _ : @ / - only');
+
+export const IncidentFilter = z.strictObject({
+  state: IncidentState.optional(),
+  severity: SeverityName.optional(),
+  service: QueryValue.optional(),
+  policy: QueryValue.optional(),
+  level: z.coerce.number().int().min(0).max(1000).optional(),
+});
+export type IncidentFilter = z.output<typeof IncidentFilter>;
+
+export const ListOptions = IncidentFilter.extend({
+  /** Opaque: the `nextCursor` of the previous page. */
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API handed out')
+    .max(4096)
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type ListOptions = z.output<typeof ListOptions>;
+
+export interface IncidentSummary {
+  id: string;
+  key: string;
+  workflowId: string;
+  runId: string;
+  state?: string;
+  severity?: string;
+  service?: string;
+  policy?: string;
+  level?: number;
+  acknowledgedBy?: string;
+  /** Temporal's execution status: Running, Completed, ... */
+  status: string;
+  startedAt?: string;
+  closedAt?: string;
+}
+
+export interface IncidentPage {
+  incidents: IncidentSummary[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** The cursor is not one this server handed out (or it expired with its query). */
+export class InvalidCursorError extends Error {
+  constructor(reason: string) {
+    super(`cursor: ${reason}; start again without a cursor`);
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export interface VisibilityScope {
+  client: Client;
+  /** Only incidents of this task queue: one API serves one deployment's incidents. */
+  taskQueue: string;
+}
+
+/** Quotes a value already restricted by QueryValue or an enum. */
+const quoted = (value: string) => `"${value}"`;
+
+export function incidentQuery(scope: Pick<VisibilityScope, 'taskQueue'>, filter: IncidentFilter = {}, extra: string[] = []): string {
+  const clauses = [
+    `WorkflowType = ${quoted(WORKFLOW_TYPE)}`,
+    `TaskQueue = ${quoted(scope.taskQueue)}`,
+    // A long-lived incident continues as new; its earlier runs are not separate incidents.
+    `ExecutionStatus != "ContinuedAsNew"`,
+  ];
+  if (filter.state) clauses.push(`${IncidentStateKey.name} = ${quoted(filter.state)}`);
+  if (filter.severity) clauses.push(`${IncidentSeverityKey.name} = ${quoted(filter.severity)}`);
+  if (filter.service) clauses.push(`${IncidentServiceKey.name} = ${quoted(filter.service)}`);
+  if (filter.policy) clauses.push(`${EscalationPolicyKey.name} = ${quoted(filter.policy)}`);
+  if (filter.level !== undefined) clauses.push(`${EscalationLevelKey.name} = ${filter.level}`);
+  return [...clauses, ...extra].join(' AND ');
+}
+
+export async function listIncidents(scope: VisibilityScope, options: ListOptions, extra: string[] = []): Promise<IncidentPage> {
+  const request = {
+    namespace: scope.client.options.namespace,
+    pageSize: options.limit,
+    query: incidentQuery(scope, options, extra),
+    ...(options.cursor !== undefined && { nextPageToken: Buffer.from(options.cursor, 'base64url') }),
+  };
+  let response: Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>;
+  try {
+    response = await scope.client.workflowService.listWorkflowExecutions(request);
+  } catch (error) {
+    // INVALID_ARGUMENT (3) with a cursor: the token does not decode on the server.
+    if (options.cursor !== undefined && (error as { code?: number }).code === 3)
+      throw new InvalidCursorError('the server does not accept it');
+    throw error;
+  }
+  const incidents = response.executions.map(summaryFromRaw);
+  const token = response.nextPageToken;
+  return { incidents, ...(token && token.length > 0 && { nextCursor: Buffer.from(token).toString('base64url') }) };
+}
+
+/** Every incident matching the query, newest first, at most `max` (stats read bounded samples). */
+export async function listAll(scope: VisibilityScope, filter: IncidentFilter, extra: string[], max: number): Promise<IncidentSummary[]> {
+  const out: IncidentSummary[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listIncidents(
+      scope,
+      { ...filter, limit: Math.min(200, max - out.length), ...(cursor !== undefined && { cursor }) },
+      extra,
+    );
+    out.push(...page.incidents);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined && out.length < max);
+  return out;
+}
+
+export async function countIncidents(scope: VisibilityScope, filter: IncidentFilter, extra: string[] = []): Promise<number> {
+  const { count } = await scope.client.workflow.count(incidentQuery(scope, filter, extra));
+  return count;
+}
+
+// Temporal's WorkflowExecutionStatus enum, by number, as visibility queries spell the names.
+const STATUS = ['Unspecified', 'Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'ContinuedAsNew', 'TimedOut', 'Paused'];
+
+function summaryFromRaw(raw: RawWorkflowExecutionInfo): IncidentSummary {
+  const fields = raw.searchAttributes?.indexedFields ?? {};
+  const read = (name: string): unknown => {
+    const payload = fields[name];
+    if (!payload) return undefined;
+    const value: unknown = defaultPayloadConverter.fromPayload(payload as Payload);
+    // Keyword attributes may come back as a one-element list from older servers.
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const str = (name: string) => {
+    const value = read(name);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const workflowId = raw.execution?.workflowId ?? '';
+  const level = read(EscalationLevelKey.name);
+  const started = timestamp(raw.startTime);
+  const closed = timestamp(raw.closeTime);
+  const summary: IncidentSummary = {
+    id: workflowId,
+    key: keyFromIncidentId(workflowId),
+    workflowId,
+    runId: raw.execution?.runId ?? '',
+    status: STATUS[raw.status ?? 0] ?? 'Unspecified',
+  };
+  const state = str(IncidentStateKey.name);
+  const severity = str(IncidentSeverityKey.name);
+  const service = str(IncidentServiceKey.name);
+  const policy = str(EscalationPolicyKey.name);
+  const acknowledgedBy = str(AcknowledgedByKey.name);
+  if (state !== undefined) summary.state = state;
+  if (severity !== undefined) summary.severity = severity;
+  if (service !== undefined) summary.service = service;
+  if (policy !== undefined) summary.policy = policy;
+  if (typeof level === 'number') summary.level = level;
+  if (acknowledgedBy !== undefined) summary.acknowledgedBy = acknowledgedBy;
+  if (started) summary.startedAt = started;
+  if (closed) summary.closedAt = closed;
+  return summary;
+}
+
+function timestamp(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined {
+  if (!ts || ts.seconds === undefined || ts.seconds === null) return undefined;
+  const ms = Number(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
+  return ms > 0 ? new Date(ms).toISOString() : undefined;
+}

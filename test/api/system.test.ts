@@ -1,0 +1,120 @@
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createApi } from '../../client/api/app.js';
+import { IncidentClient } from '../../client/incidents.js';
+import { Config } from '../../domain/config.js';
+import { startApiStack, TOKENS, type ApiStack } from '../helpers/api.js';
+
+let stack: ApiStack | undefined;
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+describe('GET /healthz', () => {
+  it('answers 200 when Temporal answers', async () => {
+    stack = await startApiStack();
+    const answer = await stack.call('GET', '/healthz', { token: null });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: 'ok', temporal: { reachable: true } });
+  });
+
+  it('answers 503 with the reason when Temporal is unreachable', async () => {
+    const connection = await Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
+    const client = new Client({ connection, namespace: 'default' });
+    const config = Config.parse({ policies: [{ name: 'p', levels: [{ targets: [{ type: 'webhook', url: 'http://127.0.0.1:9/' }] }] }] });
+    const app = createApi({ incidents: new IncidentClient({ client, config }), config, logger: pino({ level: 'silent' }) });
+    const answer = await app.request('/healthz');
+    expect(answer.status).toBe(503);
+    const body = (await answer.json()) as { status: string; temporal: { reason: string } };
+    expect(body.status).toBe('unavailable');
+    expect(body.temporal.reason.length).toBeGreaterThan(0);
+    await connection.close().catch(() => undefined);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('counts incidents started, moves by outcome and request latency by route', async () => {
+    stack = await startApiStack();
+    await stack.call('POST', '/v1/incidents', { body: { summary: 'metrics', severity: 'critical', key: 'metrics-a' } });
+    await stack.call('POST', '/v1/incidents/metrics-a/resolve', { body: { by: 'dana' } });
+    await stack.call('POST', '/v1/incidents/metrics-a/acknowledge', { body: { by: 'dana' } });
+    const answer = await stack.call('GET', '/metrics', { token: null });
+    expect(answer.status).toBe(200);
+    const text = String(answer.body);
+    expect(text).toContain('escalation_incidents_started_total{source="api",outcome="created"} 1');
+    expect(text).toContain('escalation_incident_moves_total{operation="resolve",outcome="ok"} 1');
+    expect(text).toContain('escalation_incident_moves_total{operation="acknowledge",outcome="refused"} 1');
+    expect(text).toMatch(
+      /escalation_api_request_duration_seconds_count\{method="POST",route="\/v1\/incidents\/:id\/resolve",status="200"\} 1/,
+    );
+  });
+});
+
+// The essentials of an OpenAPI 3.1 document. No OpenAPI validator package is installed; this checks
+// the structure the specification requires and that every $ref and path parameter resolves.
+const Operation = z.object({
+  responses: z
+    .record(z.string().regex(/^([1-5]\d\d|default)$/), z.object({ description: z.string().min(1) }))
+    .refine((r) => Object.keys(r).length > 0),
+  parameters: z
+    .array(z.object({ name: z.string(), in: z.enum(['path', 'query', 'header', 'cookie']), required: z.boolean().optional() }))
+    .optional(),
+  security: z.array(z.record(z.string(), z.array(z.string()))).optional(),
+});
+const OpenApi31 = z.object({
+  openapi: z.string().regex(/^3\.1\.\d+$/),
+  info: z.object({ title: z.string().min(1), version: z.string().min(1) }),
+  paths: z.record(z.string().startsWith('/'), z.partialRecord(z.enum(['get', 'post', 'put', 'patch', 'delete']), Operation)),
+  components: z.object({
+    schemas: z.record(z.string(), z.unknown()),
+    securitySchemes: z.record(z.string(), z.object({ type: z.string() })),
+  }),
+});
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document of every route, generated from the zod schemas', async () => {
+    stack = await startApiStack();
+    const answer = await stack.call('GET', '/openapi.json', { token: null });
+    expect(answer.status).toBe(200);
+    const doc = OpenApi31.parse(answer.body);
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        '/healthz',
+        '/metrics',
+        '/v1/chat/slack/commands',
+        '/v1/chat/slack/interactions',
+        '/v1/incidents',
+        '/v1/incidents/{id}',
+        '/v1/incidents/{id}/acknowledge',
+        '/v1/incidents/{id}/annotate',
+        '/v1/incidents/{id}/cancel',
+        '/v1/incidents/{id}/escalate',
+        '/v1/incidents/{id}/resolve',
+        '/v1/integrations/alertmanager',
+        '/v1/integrations/grafana',
+        '/v1/stats',
+      ].sort(),
+    );
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const operation of Object.values(item).filter((o) => o !== undefined)) {
+        for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
+          expect(
+            operation.parameters?.some((p) => p.in === 'path' && p.name === name && p.required === true),
+            `${path} declares ${name}`,
+          ).toBe(true);
+        }
+        for (const requirement of operation.security ?? [])
+          for (const scheme of Object.keys(requirement)) expect(doc.components.securitySchemes).toHaveProperty(scheme);
+      }
+    }
+    const refs = [...JSON.stringify(answer.body).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+    for (const ref of refs) expect(doc.components.schemas, `$ref ${ref}`).toHaveProperty(ref);
+    const body = (answer.body.paths['/v1/incidents'].post.requestBody.content['application/json'].schema as { $ref: string }).$ref;
+    expect(body).toBe('#/components/schemas/IncidentInput');
+    expect(answer.body.components.schemas.IncidentInput.required).toEqual(expect.arrayContaining(['summary', 'severity']));
+    void TOKENS;
+  });
+});

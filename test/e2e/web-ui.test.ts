@@ -1,0 +1,93 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { IncidentClient } from '../../client/incidents.js';
+import { Config } from '../../domain/config.js';
+import { startDevServer, type DevServer } from '../../worker/dev-server.js';
+import { createEscalationWorker } from '../../worker/worker.js';
+import { uniqueTaskQueue } from '../helpers/temporal.js';
+import { FAST_DELIVERY } from '../helpers/stack.js';
+import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
+
+// The Temporal Web UI is the operators' console: prove it in a real browser. Runs where Debian's
+// `chromium` is installed (CHROMIUM_PATH overrides); skipped elsewhere.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.artifacts', 'screenshots');
+
+describe.skipIf(!existsSync(CHROMIUM))('the Temporal Web UI as the console', () => {
+  let server: DevServer;
+  let peer: WebhookPeer;
+  let stop: () => Promise<void>;
+  let incidents: IncidentClient;
+
+  beforeAll(async () => {
+    // Its own dev server: the run's shared one is headless.
+    server = await startDevServer({ ui: true, sqlitePragmas: { synchronous: 'OFF' } });
+    peer = await startWebhookPeer();
+    const config = Config.parse({
+      delivery: FAST_DELIVERY,
+      policies: [
+        {
+          name: 'console',
+          levels: [{ targets: [{ type: 'webhook', url: peer.url }] }, { delay: '10m', targets: [{ type: 'webhook', url: peer.url }] }],
+        },
+      ],
+    });
+    const taskQueue = uniqueTaskQueue('web-ui');
+    const workerConnection = await NativeConnection.connect({ address: server.address });
+    const worker = await createEscalationWorker({
+      connection: workerConnection,
+      namespace: server.namespace,
+      taskQueue,
+      config,
+      workflowBundlePath: inject('workflowBundlePath'),
+    });
+    const running = worker.run();
+    const connection = await Connection.connect({ address: server.address });
+    incidents = new IncidentClient({ client: new Client({ connection, namespace: server.namespace }), config, taskQueue });
+    stop = async () => {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await workerConnection.close();
+      await connection.close();
+    };
+  });
+
+  afterAll(async () => {
+    await stop?.();
+    await peer?.close();
+    await server?.stop();
+  });
+
+  it('finds an ACTIVE incident by IncidentState and shows its current details', async () => {
+    await incidents.startIncident({ summary: 'Checkout p99 above 2s', severity: 'critical', service: 'checkout', key: 'web-ui-e2e' });
+    const deadline = Date.now() + 15_000;
+    while ((await incidents.getIncident('web-ui-e2e')).state !== 'ACTIVE' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const query = encodeURIComponent('IncidentState="ACTIVE"');
+      const listUrl = `${server.uiUrl}/namespaces/${server.namespace}/workflows?query=${query}`;
+      // Visibility is eventually consistent: reload until the list shows the incident.
+      const link = page.getByRole('link', { name: 'incident-web-ui-e2e' }).first();
+      for (let attempt = 0; attempt < 15; attempt += 1) {
+        await page.goto(listUrl);
+        if (await link.isVisible({ timeout: 2_000 }).catch(() => false)) break;
+      }
+      await expect(link.isVisible()).resolves.toBe(true);
+      await link.click();
+      await page.getByText('Checkout p99 above 2s').first().waitFor({ timeout: 15_000 });
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, 'web-ui-incident.png'), fullPage: true });
+      expect(await page.content()).toContain('ACTIVE');
+    } finally {
+      await browser.close();
+    }
+  });
+});
