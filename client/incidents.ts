@@ -11,6 +11,7 @@ import type { Config } from '../domain/config.js';
 import { fieldErrors, type FieldError } from '../domain/errors.js';
 import { IncidentInput, workflowIdForKey, type IncidentInputBody, type IncidentRecord } from '../domain/incident.js';
 import { defaultIncidentKey, evaluateGates, selectPolicy } from '../domain/routing.js';
+import { policyVersion } from '../domain/policy-version.js';
 import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
 import type { IncidentWorkflowInput } from '../domain/workflow-input.js';
@@ -55,7 +56,7 @@ export class IncidentMoveRefusedError extends Error {
 }
 
 export type StartIncidentResult =
-  | { escalated: true; created: boolean; incidentId: string; workflowId: string; policy: string; record: IncidentRecord }
+  | { escalated: true; created: boolean; incidentId: string; workflowId: string; policy: string; policyVersion: string; record: IncidentRecord }
   | { escalated: false; reason: string; inhibitedBy?: string };
 
 export interface IncidentClientOptions {
@@ -106,6 +107,7 @@ export class IncidentClient {
     });
     if (inhibition) return { escalated: false, reason: inhibition.reason, inhibitedBy: inhibition.source.workflowId };
     const occurrenceId = randomUUID();
+    const carry = await this.cooldownCarry(workflowId, choice.policy.cooldown);
     const workflowInput: IncidentWorkflowInput = {
       incident: {
         key,
@@ -125,6 +127,7 @@ export class IncidentClient {
         delivery: this.options.config.delivery,
         ...(this.options.uiUrl !== undefined && { uiUrl: this.options.uiUrl }),
       },
+      ...(carry && { carry }),
     };
     const occurrence = {
       occurrenceId,
@@ -151,7 +154,7 @@ export class IncidentClient {
           args: [occurrence],
           startWorkflowOperation: startOperation,
         });
-        return { escalated: true, created: answer.created, incidentId: workflowId, workflowId, policy: answer.record.policy, record: answer.record };
+        return { escalated: true, created: answer.created, incidentId: workflowId, workflowId, policy: answer.record.policy, policyVersion: answer.record.policyVersion ?? policyVersion(choice.policy), record: answer.record };
       } catch (error) {
         if (attempt < 3 && failureType(error) === INCIDENT_CLOSED) {
           await this.options.client.workflow.getHandle(workflowId).result().catch(() => undefined);
@@ -160,6 +163,28 @@ export class IncidentClient {
         throw error;
       }
     }
+  }
+
+  /**
+   * The carry that re-opens a resolved incident with this key, if it was resolved within the
+   * policy's cooldown; undefined for a fresh incident (no cooldown, none before, or too long ago).
+   * The previous run is closed, so its result is its final record.
+   */
+  private async cooldownCarry(workflowId: string, cooldown: number | undefined): Promise<{ record: IncidentRecord; epoch: number; reopen: { resolvedAt: string } } | undefined> {
+    if (cooldown === undefined) return undefined;
+    const handle = this.options.client.workflow.getHandle(workflowId);
+    const status = await handle.describe().then(
+      (d) => d.status.name,
+      (error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return undefined;
+        throw error;
+      },
+    );
+    if (status !== 'COMPLETED') return undefined;
+    const previous: unknown = await handle.result().catch(() => undefined);
+    if (!isRecord(previous) || previous.state !== 'RESOLVED' || !previous.resolvedAt) return undefined;
+    if (Date.now() - Date.parse(previous.resolvedAt) > cooldown) return undefined;
+    return { record: previous, epoch: (previous.epoch ?? 0) + 1, reopen: { resolvedAt: previous.resolvedAt } };
   }
 
   acknowledge(id: string, by: string, note?: string): Promise<IncidentRecord> {

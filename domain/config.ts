@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Duration } from './duration.js';
+import { InhibitRule } from './inhibition.js';
+import { MatcherText } from './matchers.js';
 import { Channel, Policy } from './policy.js';
 import { SeverityName } from './severity.js';
 
@@ -19,7 +21,15 @@ export type Gates = z.infer<typeof Gates>;
 export const Route = z.strictObject({
   /** Label values an alert must carry (`severity`, `service` and `source` match those fields). */
   match: z.record(z.string(), z.string()).optional(),
+  /** Alertmanager matchers, all of which must hold: `team=~db|storage`, `env!~dev.*` (anchored). */
+  matchers: z.array(MatcherText).optional(),
   policy: Id,
+  /** The severity incidents on this route run at, whatever the alert said. */
+  severity: SeverityName.optional(),
+  /** Alerts sharing these labels within `groupWait` join one incident (as Alertmanager's group_by). */
+  groupBy: z.array(z.string().min(1)).optional(),
+  /** How long a new incident on this route waits in PENDING, gathering its group, before level 1. */
+  groupWait: Duration.optional(),
 });
 export type Route = z.infer<typeof Route>;
 
@@ -136,6 +146,8 @@ export const Config = z
   .strictObject({
     gates: Gates.default({ enabled: true, enabledEnvironments: ['production'], minSeverity: 'warning' }),
     routes: z.array(Route).default([]),
+    /** Alertmanager-style inhibit rules: an open source incident silences matching new alerts. */
+    inhibitions: z.array(InhibitRule).default([]),
     directory: Directory.default({ users: [], teams: [], schedules: [] }),
     providers: Providers.default({}),
     delivery: DeliverySettings.default({
@@ -168,8 +180,8 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
         message: `route names policy "${route.policy}", which is not defined; define it under policies or fix the name`,
       });
     }
-    if (!route.match && index !== config.routes.length - 1) {
-      ctx.addIssue({ code: 'custom', path: ['routes', index], message: 'a route without match is the default and must come last' });
+    if (!route.match && !route.matchers && index !== config.routes.length - 1) {
+      ctx.addIssue({ code: 'custom', path: ['routes', index], message: 'a route without match or matchers is the default and must come last' });
     }
   });
   const directory = config.directory;

@@ -123,6 +123,14 @@ export interface IncidentRecord {
   nextEscalationAt?: string;
   /** How many times this incident has continued as new (history kept short). */
   runs: number;
+  /** Restarts of the escalation (policy loops, re-opens); notification keys carry it as `E<n>`. */
+  epoch?: number;
+  /** When a re-fire within the policy's cooldown re-opened this resolved incident. */
+  reopenedAt?: string;
+  /** Hash of the policy snapshot this incident runs (domain/policy-version.ts). */
+  policyVersion?: string;
+  /** New alerts this incident inhibited (noted on its timeline as symptoms). */
+  symptoms?: number;
   timeline: TimelineEntry[];
   notifications: NotificationRecord[];
 }

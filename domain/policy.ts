@@ -1,3 +1,4 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { Duration } from './duration.js';
 import { SeverityName } from './severity.js';
@@ -79,7 +80,7 @@ export const BusinessHours = z.strictObject({
   days: z.array(Weekday).min(1),
   start: ClockTime,
   end: ClockTime,
-  timezone: z.string().min(1),
+  timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Berlin'),
   /** Severities that page even outside business hours. */
   bypassSeverities: z.array(SeverityName).optional(),
 });

@@ -1,5 +1,6 @@
 import type { Config, Gates, Route } from './config.js';
 import type { IncidentInput } from './incident.js';
+import { evaluateMatchers, type MatcherResult } from './matchers.js';
 import type { Policy } from './policy.js';
 import { isAtLeast, type Severity } from './severity.js';
 
@@ -24,10 +25,19 @@ export function evaluateGates(gates: Gates, severity: Severity): GateVerdict {
   return { escalate: true };
 }
 
-export type PolicyChoice = { ok: true; policy: Policy; how: string } | { ok: false; field: string; reason: string };
+export interface RouteChoice {
+  index: number;
+  /** Labels this route groups by (for the group key), with its group wait in ms. */
+  groupBy?: string[];
+  groupWait?: number;
+}
+
+export type PolicyChoice =
+  | { ok: true; policy: Policy; how: string; severity: Severity; route?: RouteChoice }
+  | { ok: false; field: string; reason: string };
 
 /** The alert's fields as route matchers see them: its labels, plus severity, service and source. */
-export function routeLabels(input: IncidentInput): Record<string, string> {
+export function routeLabels(input: Pick<IncidentInput, 'labels' | 'severity' | 'service' | 'source'>): Record<string, string> {
   return {
     ...input.labels,
     severity: input.severity,
@@ -36,14 +46,103 @@ export function routeLabels(input: IncidentInput): Record<string, string> {
   };
 }
 
+/** How one route judged an alert: every condition, and why the route was taken or passed over. */
+export interface RouteVerdict {
+  index: number;
+  policy: string;
+  isDefault: boolean;
+  matched: boolean;
+  conditions: MatcherResult[];
+  /** The severity the incident would run at on this route (its override, else the alert's). */
+  severity: Severity;
+  /** Matched, but its policy does not cover the severity: the next route is tried. */
+  skipped?: string;
+  taken: boolean;
+}
+
+export interface RouteExplanation {
+  labels: Record<string, string>;
+  routes: RouteVerdict[];
+  choice: PolicyChoice;
+}
+
+/** Equality `match` entries read as `name=value` matchers, before the route's own matchers. */
+export function routeConditions(route: Route): string[] {
+  return [...Object.entries(route.match ?? {}).map(([name, value]) => `${name}=${JSON.stringify(value)}`), ...(route.matchers ?? [])];
+}
+
 export function routeMatches(route: Route, labels: Record<string, string>): boolean {
-  return Object.entries(route.match ?? {}).every(([name, value]) => labels[name] === value);
+  return evaluateMatchers(routeConditions(route), labels).every((result) => result.matched);
+}
+
+/**
+ * Walks the routes in order, as Alertmanager does: the first route whose conditions all hold and
+ * whose policy covers the severity wins. A matching route whose policy filters the severity out
+ * (`severities`) is passed over rather than refusing the alert: the next route (usually the
+ * default) gets it, so a critical-only policy never swallows a warning that another route would page.
+ */
+export function explainRoutes(config: Config, alert: Pick<IncidentInput, 'labels' | 'severity' | 'service' | 'source'>): RouteExplanation {
+  const labels = routeLabels(alert);
+  const verdicts: RouteVerdict[] = [];
+  let choice: PolicyChoice | undefined;
+  const skips: string[] = [];
+  config.routes.forEach((route, index) => {
+    const conditions = evaluateMatchers(routeConditions(route), labels);
+    const severity = route.severity ?? alert.severity;
+    const verdict: RouteVerdict = {
+      index,
+      policy: route.policy,
+      isDefault: conditions.length === 0,
+      matched: conditions.every((c) => c.matched),
+      conditions,
+      severity,
+      taken: false,
+    };
+    verdicts.push(verdict);
+    if (choice || !verdict.matched) return;
+    const policy = config.policies.find((p) => p.name === route.policy);
+    if (!policy) {
+      verdict.skipped = `policy "${route.policy}" is not defined`;
+    } else if (!covers(policy, severity)) {
+      verdict.skipped = `policy ${policy.name} applies to ${policy.severities?.join(', ')}, not ${severity}`;
+    } else {
+      verdict.taken = true;
+      choice = {
+        ok: true,
+        policy,
+        severity,
+        how: verdict.isDefault ? 'default route' : `routes[${index}] matched (${conditions.map((c) => c.matcher).join(', ')})`,
+        route: {
+          index,
+          ...(route.groupBy !== undefined && { groupBy: route.groupBy }),
+          ...(route.groupWait !== undefined && { groupWait: route.groupWait }),
+        },
+      };
+      return;
+    }
+    skips.push(`routes[${index}] matched but ${verdict.skipped}`);
+  });
+  if (!choice && config.routes.length === 0) {
+    const bySeverity = config.policies.find((policy) => covers(policy, alert.severity));
+    if (bySeverity) choice = { ok: true, policy: bySeverity, severity: alert.severity, how: 'first policy for this severity (no routes configured)' };
+  }
+  return {
+    labels,
+    routes: verdicts,
+    choice: choice ?? {
+      ok: false,
+      field: skips.length > 0 ? 'severity' : 'policy',
+      reason:
+        skips.length > 0
+          ? `no route takes a ${alert.severity} alert: ${skips.join('; ')}; add a default route last, or widen the policy's severities`
+          : 'no route matched this alert and the config has no default route; add a route without match, or name a policy',
+    },
+  };
 }
 
 export function selectPolicy(config: Config, input: IncidentInput): PolicyChoice {
-  const byName = (name: string) => config.policies.find((policy) => policy.name === name);
   if (input.policy !== undefined) {
-    const policy = byName(input.policy);
+    const policy = config.policies.find((p) => p.name === input.policy);
     if (!policy) {
       return {
         ok: false,
@@ -51,33 +150,20 @@ export function selectPolicy(config: Config, input: IncidentInput): PolicyChoice
         reason: `policy "${input.policy}" is not defined; known policies: ${config.policies.map((p) => p.name).join(', ')}`,
       };
     }
-    return checkSeverity(policy, input.severity, 'named in the request');
+    if (!covers(policy, input.severity)) {
+      return {
+        ok: false,
+        field: 'severity',
+        reason: `policy ${policy.name} (named in the request) applies to ${policy.severities?.join(', ')}, not ${input.severity}`,
+      };
+    }
+    return { ok: true, policy, severity: input.severity, how: 'named in the request' };
   }
-  const labels = routeLabels(input);
-  const index = config.routes.findIndex((route) => routeMatches(route, labels));
-  const route = config.routes[index];
-  if (route) {
-    const policy = byName(route.policy);
-    if (policy) return checkSeverity(policy, input.severity, route.match ? `routes[${index}] matched` : `default route`);
-  }
-  const bySeverity = config.policies.find((policy) => !policy.severities || policy.severities.includes(input.severity));
-  if (bySeverity && config.routes.length === 0) return { ok: true, policy: bySeverity, how: 'first policy for this severity' };
-  return {
-    ok: false,
-    field: 'policy',
-    reason: 'no route matched this alert and the config has no default route; add a route without match, or name a policy',
-  };
+  return explainRoutes(config, input).choice;
 }
 
-function checkSeverity(policy: Policy, severity: Severity, how: string): PolicyChoice {
-  if (policy.severities && !policy.severities.includes(severity)) {
-    return {
-      ok: false,
-      field: 'severity',
-      reason: `policy ${policy.name} (${how}) applies to ${policy.severities.join(', ')}, not ${severity}`,
-    };
-  }
-  return { ok: true, policy, how };
+function covers(policy: Policy, severity: Severity): boolean {
+  return !policy.severities || policy.severities.includes(severity);
 }
 
 /** The default dedup key: the same source, service and summary are the same incident. */

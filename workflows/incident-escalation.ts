@@ -4,11 +4,14 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { advance, firstStep, manualEscalation, nextStep, restartLevel, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
+import { holdUntil } from '../domain/business-hours.js';
 import { formatDuration } from '../domain/duration.js';
+import { policyVersion } from '../domain/policy-version.js';
 import { formatFieldErrors, fieldErrors } from '../domain/errors.js';
 import { isTerminal, type IncidentRecord } from '../domain/incident.js';
 import { applyEvent, newRecord, recordNote, recordRefusal, type MoveContext } from '../domain/record.js';
@@ -31,6 +34,7 @@ import {
   resolveSignal,
   resolveUpdate,
   stateQuery,
+  symptomSignal,
   type ActorInput,
   type ReasonInput,
 } from './messages.js';
@@ -45,6 +49,8 @@ interface Carry {
   cursor?: EscalationCursor;
   /** Restarts of the escalation (policy loops, re-opens): keeps idempotency keys unique. */
   epoch: number;
+  /** Set by the client, not continue-as-new: a resolved incident re-fired within its cooldown. */
+  reopen?: { resolvedAt: string };
 }
 
 /**
@@ -80,10 +86,65 @@ class IncidentRun {
     if (carry) this.record.runs += 1;
     this.cursor = carry?.cursor;
     this.epoch = carry?.epoch ?? 0;
-    this.notifier = new Notifier(this.record, input.settings.delivery, this.uiUrl(), () => this.changed(), () => this.isPaging());
+    if (carry?.reopen && patched('cooldown-reopen')) this.reopenAfterCooldown(carry.reopen.resolvedAt);
+    this.record.policyVersion = policyVersion(input.policy);
+    this.notifier = new Notifier(this.record, input.settings.delivery, this.uiUrl(), () => this.refresh(), () => this.isPaging());
     this.visibility = new Visibility(this.record, input.policy.levels.length);
-    if (this.isEscalating()) this.step = this.cursor ? nextStep(input.policy, this.cursor) : firstStep(input.policy, Date.parse(this.record.createdAt));
+    if (this.isEscalating()) this.step = this.cursor ? nextStep(input.policy, this.cursor) : this.firstStep(!carry || carry.reopen !== undefined);
     this.setHandlers();
+  }
+
+  /**
+   * Level 1's step: its delay after the trigger, held to the next business-hours opening when the
+   * policy has business hours and the severity does not bypass them (the incident stays PENDING).
+   */
+  private firstStep(isNew: boolean): EscalationStep {
+    const policy = this.input.policy;
+    const step = firstStep(policy, Date.parse(this.triggeredAt()));
+    const hours = policy.businessHours;
+    if (!hours || step.kind !== 'level' || !patched('business-hours-hold')) return step;
+    const dueAt = holdUntil(hours, this.record.severity, step.dueAt);
+    if (dueAt === step.dueAt) return step;
+    if (isNew) {
+      recordNote(this.record, {
+        at: nowIso(),
+        by: 'policy',
+        reason: `outside business hours (${hours.days.join(',')} ${hours.start}-${hours.end} ${hours.timezone}): level 1 held until ${new Date(dueAt).toISOString()}`,
+      });
+    }
+    return { ...step, dueAt };
+  }
+
+  /** The trigger the policy counts from: the opening alert, or the re-fire that re-opened it. */
+  private triggeredAt(): string {
+    return this.record.reopenedAt ?? this.record.createdAt;
+  }
+
+  /**
+   * The same alert fired again within the policy's cooldown after this incident was resolved: the
+   * story goes on in a new run carrying the record (timeline, occurrences, notifications), and the
+   * policy starts again from level 1 under a new epoch so its pages are not taken for the old ones.
+   */
+  private reopenAfterCooldown(resolvedAt: string): void {
+    const at = nowIso();
+    const record = this.record;
+    const after = Math.max(0, Date.parse(at) - Date.parse(resolvedAt));
+    const from = record.state;
+    Object.assign(record, { state: 'PENDING', level: 0, repeat: 0, cycle: 0, reopenedAt: at, lastSeenAt: at });
+    for (const field of ['acknowledgedAt', 'acknowledgedBy', 'resolvedAt', 'resolvedBy', 'closedReason', 'nextEscalationAt'] as const) delete record[field];
+    record.occurrences += 1;
+    record.severity = this.input.incident.severity;
+    record.summary = this.input.incident.summary;
+    record.policy = this.input.policy.name;
+    this.cursor = undefined;
+    record.timeline.push({
+      at,
+      kind: 'move',
+      from,
+      to: 'PENDING',
+      by: this.input.incident.source ?? 'alert',
+      reason: `re-opened: the alert fired again ${Math.round(after / 60_000)} minute(s) after it was resolved (within cooldown ${formatDuration(this.input.policy.cooldown ?? 0)})`,
+    });
   }
 
   async execute(): Promise<IncidentRecord> {
@@ -125,7 +186,7 @@ class IncidentRun {
     const candidates: { at: number; act: () => Promise<void> }[] = [];
     const policy = this.input.policy;
     if (policy.autoResolve !== undefined) {
-      const at = Date.parse(this.record.createdAt) + policy.autoResolve;
+      const at = Date.parse(this.triggeredAt()) + policy.autoResolve;
       candidates.push({ at, act: async () => this.autoResolve(policy.autoResolve ?? 0) });
     }
     if (this.isEscalating() && this.step) {
@@ -334,6 +395,18 @@ class IncidentRun {
       },
     });
 
+    // A signal, not an update: the inhibited alert's caller has its answer already and waits for nothing.
+    setHandler(symptomSignal, (symptom) => {
+      if (isTerminal(this.record.state)) return;
+      this.record.symptoms = (this.record.symptoms ?? 0) + 1;
+      recordNote(
+        this.record,
+        { at: nowIso(), by: symptom.source ?? 'alert', reason: `symptom inhibited: [${symptom.severity}] ${symptom.summary} (${symptom.workflowId}; ${symptom.reason})` },
+        'occurrence',
+      );
+      this.refresh();
+    });
+
     setHandler(stateQuery, () => this.record);
   }
 
@@ -393,6 +466,10 @@ class IncidentRun {
       if (raised !== this.record.severity) {
         reason += `; severity raised ${this.record.severity} → ${raised}`;
         this.record.severity = raised;
+        // Held for business hours and now at a severity that bypasses them: level 1 goes out now.
+        if (this.record.state === 'PENDING' && !this.cursor && this.input.policy.businessHours?.bypassSeverities?.includes(raised)) {
+          this.step = this.firstStep(false);
+        }
       }
     }
     recordNote(this.record, { at, by: occurrence.source ?? 'alert', reason }, 'occurrence');
@@ -407,6 +484,7 @@ class IncidentRun {
   /** After every change: nextEscalationAt, search attributes and current details follow the record. */
   private refresh(): void {
     this.record.nextEscalationAt = this.isEscalating() && this.step ? new Date(this.step.dueAt).toISOString() : undefined;
+    if (this.epoch > 0) this.record.epoch = this.epoch;
     this.record.updatedAt = nowIso();
     this.visibility.sync();
     this.changed();

@@ -23,6 +23,15 @@ export interface AnnotateInput {
   note: string;
 }
 
+/** A new alert inhibited by this incident (its symptom): noted on this incident's timeline. */
+export interface SymptomInput {
+  workflowId: string;
+  summary: string;
+  severity: string;
+  source?: string;
+  reason: string;
+}
+
 export interface OccurrenceAnswer {
   /** True when this occurrence opened the incident, false when it was counted on an open one. */
   created: boolean;
@@ -35,6 +44,7 @@ export const cancelSignal = defineSignal<[ReasonInput]>('cancel');
 export const escalateSignal = defineSignal<[ReasonInput]>('escalate');
 export const annotateSignal = defineSignal<[AnnotateInput]>('annotate');
 export const occurrenceSignal = defineSignal<[Occurrence]>('occurrence');
+export const symptomSignal = defineSignal<[SymptomInput]>('symptom');
 
 export const acknowledgeUpdate = defineUpdate<IncidentRecord, [ActorInput]>('acknowledgeIncident');
 export const resolveUpdate = defineUpdate<IncidentRecord, [ActorInput]>('resolveIncident');

@@ -5,13 +5,13 @@ import type { StartIncidentResult } from '../incidents.js';
 export function formatStartResult(result: StartIncidentResult): string {
   if (!result.escalated) return `not escalated: ${result.reason}`;
   const verb = result.created ? 'opened' : `already open; counted occurrence ${result.record.occurrences}`;
-  return `${result.incidentId} ${verb} (policy ${result.policy}, state ${result.record.state})`;
+  return `${result.incidentId} ${verb} (policy ${result.policy}@${result.policyVersion}, state ${result.record.state})`;
 }
 
 export function formatRecord(record: IncidentRecord, options: { timeline: boolean }): string {
   const lines = [
     `${record.workflowId}  ${record.state}  [${record.severity}] ${record.summary}`,
-    `  policy ${record.policy} · level ${record.level}${record.repeat ? ` repeat ${record.repeat}` : ''} · ${record.escalationCount} escalation(s) · ${record.notificationCount} notification(s) · ${record.occurrences} occurrence(s)`,
+    `  policy ${record.policy}${record.policyVersion ? `@${record.policyVersion}` : ''} · level ${record.level}${record.repeat ? ` repeat ${record.repeat}` : ''} · ${record.escalationCount} escalation(s) · ${record.notificationCount} notification(s) · ${record.occurrences} occurrence(s)`,
   ];
   if (record.service) lines.push(`  service ${record.service}${record.source ? ` · source ${record.source}` : ''}`);
   if (record.nextEscalationAt) lines.push(`  next escalation ${record.nextEscalationAt}`);

@@ -10,6 +10,7 @@ import { formatRecord, formatStartResult } from './format.js';
 import { SearchAttributeConflictError } from './setup.js';
 import { runDev } from './dev.js';
 import { runWorkerCommand } from './worker.js';
+import { registerPolicyCommands } from './policy-commands.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -129,6 +130,7 @@ function program(): Command {
     });
 
   const policy = cli.command('policy').description('work with escalation config files');
+  registerPolicyCommands(policy);
   policy
     .command('validate <file>')
     .description('check a config file without starting anything; lists every problem with its line')

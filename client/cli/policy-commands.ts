@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { Config } from '../../domain/config.js';
 import { explainRoutes, evaluateGates, type RouteExplanation } from '../../domain/routing.js';
@@ -6,8 +5,8 @@ import { normalizeSeverity, type Severity } from '../../domain/severity.js';
 import { loadConfigFile } from '../../worker/config-file.js';
 
 /**
- * `escalate policy test` and `escalate policy reload`, registered on the `policy` command. Both use
- * the same pure functions as the client library, so what they print is what an alert would get.
+ * `escalate policy test`, registered on the `policy` command. It uses the same pure functions as
+ * the client library, so what it prints is what an alert would get.
  */
 const DEFAULT_CONFIG = 'examples/escalation.yaml';
 /** Exit code for bad options, as client/cli/main.ts reports `escalate.label` errors. */
@@ -27,29 +26,6 @@ export function registerPolicyCommands(policy: Command): void {
       const { severity: _ignored, service, source, ...rest } = labels;
       const explanation = explainPolicy(config, { labels: rest, severity, ...(service !== undefined && { service }), ...(source !== undefined && { source }) });
       process.stdout.write(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatExplanation(explanation)}\n`);
-    });
-
-  policy
-    .command('reload')
-    .description('check the config file, then tell a running worker to re-read it (SIGHUP); running incidents keep their policy snapshot')
-    .option('--pid <pid>', 'process id of the worker (default: the one in --pid-file)')
-    .option('--pid-file <file>', 'file the worker wrote its process id to (env ESCALATION_WORKER_PID_FILE)', process.env['ESCALATION_WORKER_PID_FILE'])
-    .option('--json', 'print the result as JSON')
-    .action(function (this: Command, options: { pid?: string; pidFile?: string; json?: boolean }) {
-      const file = configFile(this);
-      // Refuse a broken file here: a worker that got it would keep its old config and only log why.
-      const config = loadConfigFile(file);
-      const pid = Number(options.pid ?? (options.pidFile ? readFileSync(options.pidFile, 'utf8').trim() : NaN));
-      if (!Number.isInteger(pid) || pid <= 0) {
-        throw new CommanderError(INVALID, 'escalate.label', 'policy reload needs the worker: pass --pid <pid> or --pid-file <file> (the worker writes it with --pid-file)');
-      }
-      process.kill(pid, 'SIGHUP');
-      const result = { reloaded: true, pid, file, policies: config.policies.map((p) => p.name) };
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify(result, null, 2)}\n`
-          : `sent SIGHUP to worker ${pid}: it re-reads ${file} (${result.policies.join(', ')}); new incidents use it, running ones keep their policy\n`,
-      );
     });
 }
 
