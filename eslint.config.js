@@ -8,7 +8,10 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -16,8 +19,18 @@ export default tseslint.config(
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'use sleep() or condition() from @temporalio/workflow' }],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'workflows must be deterministic; take randomness from an activity' }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', '../activities/*', '../worker/*', '../client/*'], message: 'workflows and domain stay free of I/O' }] }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'workflows must be deterministic; take randomness from an activity' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', '../activities/*', '../worker/*', '../client/*'], message: 'workflows and domain stay free of I/O' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -97,7 +97,10 @@ function belowFloor(request: DeliveryRequest, provider: NotificationProvider): s
   const own = request.delivery.minSeverity;
   const floor = own ?? provider.minSeverity;
   if (floor === undefined || isAtLeast(request.incident.severity, floor)) return undefined;
-  const rule = own !== undefined ? `${request.delivery.address} asks for ${floor} and above` : `${request.delivery.channel} pages ${floor} and above (${PROVIDER_FLOOR_SETTING[request.delivery.channel] ?? 'provider setting'})`;
+  const rule =
+    own !== undefined
+      ? `${request.delivery.address} asks for ${floor} and above`
+      : `${request.delivery.channel} pages ${floor} and above (${PROVIDER_FLOOR_SETTING[request.delivery.channel] ?? 'provider setting'})`;
   return `not sent: ${request.incident.workflowId} is ${request.incident.severity} and ${rule}; set minSeverity on the contact or phone target to change it`;
 }
 

@@ -60,15 +60,20 @@ function resolveTarget(directory: Directory, request: ResolveTargetsRequest, tar
     case 'email':
       return [{ target: label, channel: 'email', address: target.address }];
     case 'phone':
-      return [{ target: label, channel: 'sms', address: target.address, ...(target.minSeverity !== undefined && { minSeverity: target.minSeverity }) }];
+      return [
+        {
+          target: label,
+          channel: 'sms',
+          address: target.address,
+          ...(target.minSeverity !== undefined && { minSeverity: target.minSeverity }),
+        },
+      ];
     case 'webhook':
       return [{ target: label, channel: 'webhook', address: target.url }];
     case 'pagerduty':
       return [{ target: label, channel: 'pagerduty', address: target.routingKey ?? 'default' }];
     case 'opsgenie':
-      return [
-        { target: label, channel: 'opsgenie', address: target.responders?.length ? JSON.stringify(target.responders) : 'default' },
-      ];
+      return [{ target: label, channel: 'opsgenie', address: target.responders?.length ? JSON.stringify(target.responders) : 'default' }];
     case 'log':
       return [{ target: label, channel: 'log', address: target.id ?? 'default' }];
     default: {
@@ -82,7 +87,13 @@ function userDeliveries(user: User, label: string, request: ResolveTargetsReques
   // The id, not the display name: it goes into idempotency keys, which must stay stable and free of spaces.
   const recipient = user.id;
   if (!user.rules || user.rules.length === 0) {
-    return user.contacts.map((contact) => ({ target: label, channel: contact.channel, address: contact.address, recipient, ...floor(contact) }));
+    return user.contacts.map((contact) => ({
+      target: label,
+      channel: contact.channel,
+      address: contact.address,
+      recipient,
+      ...floor(contact),
+    }));
   }
   const deliveries: Delivery[] = [];
   for (const rule of user.rules) {
@@ -142,7 +153,10 @@ function findUser(directory: Directory, request: ResolveTargetsRequest, id: stri
 function findTeam(directory: Directory, request: ResolveTargetsRequest, id: string): Team {
   const team = directory.teams.find((candidate) => candidate.id === id);
   if (team) return team;
-  throw notConfigured(request, `target names team "${id}", which is not in directory.teams; add the team there or fix the target in escalation.yaml`);
+  throw notConfigured(
+    request,
+    `target names team "${id}", which is not in directory.teams; add the team there or fix the target in escalation.yaml`,
+  );
 }
 
 function findSchedule(directory: Directory, request: ResolveTargetsRequest, id: string): Schedule {

@@ -56,7 +56,15 @@ export class IncidentMoveRefusedError extends Error {
 }
 
 export type StartIncidentResult =
-  | { escalated: true; created: boolean; incidentId: string; workflowId: string; policy: string; policyVersion: string; record: IncidentRecord }
+  | {
+      escalated: true;
+      created: boolean;
+      incidentId: string;
+      workflowId: string;
+      policy: string;
+      policyVersion: string;
+      record: IncidentRecord;
+    }
   | { escalated: false; reason: string; inhibitedBy?: string };
 
 export interface IncidentClientOptions {
@@ -154,10 +162,21 @@ export class IncidentClient {
           args: [occurrence],
           startWorkflowOperation: startOperation,
         });
-        return { escalated: true, created: answer.created, incidentId: workflowId, workflowId, policy: answer.record.policy, policyVersion: answer.record.policyVersion ?? policyVersion(choice.policy), record: answer.record };
+        return {
+          escalated: true,
+          created: answer.created,
+          incidentId: workflowId,
+          workflowId,
+          policy: answer.record.policy,
+          policyVersion: answer.record.policyVersion ?? policyVersion(choice.policy),
+          record: answer.record,
+        };
       } catch (error) {
         if (attempt < 3 && failureType(error) === INCIDENT_CLOSED) {
-          await this.options.client.workflow.getHandle(workflowId).result().catch(() => undefined);
+          await this.options.client.workflow
+            .getHandle(workflowId)
+            .result()
+            .catch(() => undefined);
           continue;
         }
         throw error;
@@ -170,7 +189,10 @@ export class IncidentClient {
    * policy's cooldown; undefined for a fresh incident (no cooldown, none before, or too long ago).
    * The previous run is closed, so its result is its final record.
    */
-  private async cooldownCarry(workflowId: string, cooldown: number | undefined): Promise<{ record: IncidentRecord; epoch: number; reopen: { resolvedAt: string } } | undefined> {
+  private async cooldownCarry(
+    workflowId: string,
+    cooldown: number | undefined,
+  ): Promise<{ record: IncidentRecord; epoch: number; reopen: { resolvedAt: string } } | undefined> {
     if (cooldown === undefined) return undefined;
     const handle = this.options.client.workflow.getHandle(workflowId);
     const status = await handle.describe().then(
@@ -188,19 +210,27 @@ export class IncidentClient {
   }
 
   acknowledge(id: string, by: string, note?: string): Promise<IncidentRecord> {
-    return this.update(id, 'acknowledge', (handle) => handle.executeUpdate(acknowledgeUpdate, { args: [{ by, ...(note !== undefined && { note }) }] }));
+    return this.update(id, 'acknowledge', (handle) =>
+      handle.executeUpdate(acknowledgeUpdate, { args: [{ by, ...(note !== undefined && { note }) }] }),
+    );
   }
 
   resolve(id: string, by: string, note?: string): Promise<IncidentRecord> {
-    return this.update(id, 'resolve', (handle) => handle.executeUpdate(resolveUpdate, { args: [{ by, ...(note !== undefined && { note }) }] }));
+    return this.update(id, 'resolve', (handle) =>
+      handle.executeUpdate(resolveUpdate, { args: [{ by, ...(note !== undefined && { note }) }] }),
+    );
   }
 
   cancel(id: string, by: string, reason?: string): Promise<IncidentRecord> {
-    return this.update(id, 'cancel', (handle) => handle.executeUpdate(cancelUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }));
+    return this.update(id, 'cancel', (handle) =>
+      handle.executeUpdate(cancelUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }),
+    );
   }
 
   escalate(id: string, by: string, reason?: string): Promise<IncidentRecord> {
-    return this.update(id, 'escalate', (handle) => handle.executeUpdate(escalateUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }));
+    return this.update(id, 'escalate', (handle) =>
+      handle.executeUpdate(escalateUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }),
+    );
   }
 
   annotate(id: string, by: string, note: string): Promise<IncidentRecord> {
@@ -226,7 +256,11 @@ export class IncidentClient {
     return this.options.client.workflow.getHandle(workflowIdForKey(id));
   }
 
-  private async update(id: string, event: IncidentEvent | 'annotate', call: (handle: WorkflowHandle) => Promise<IncidentRecord>): Promise<IncidentRecord> {
+  private async update(
+    id: string,
+    event: IncidentEvent | 'annotate',
+    call: (handle: WorkflowHandle) => Promise<IncidentRecord>,
+  ): Promise<IncidentRecord> {
     try {
       return await call(this.handle(id));
     } catch (error) {
@@ -241,7 +275,10 @@ export class IncidentClient {
       const closed = await this.closedRecord(workflowId);
       if (!closed) return new IncidentNotFoundError(workflowId);
       const refusal = move(closed.state, event === 'annotate' ? 'acknowledge' : event);
-      const reason = refusal.ok || event === 'annotate' ? `${workflowId} is ${closed.state} and closed; it takes no more changes` : `${workflowId}: ${refusal.reason}`;
+      const reason =
+        refusal.ok || event === 'annotate'
+          ? `${workflowId} is ${closed.state} and closed; it takes no more changes`
+          : `${workflowId}: ${refusal.reason}`;
       return new IncidentMoveRefusedError(workflowId, reason);
     }
     if (error instanceof WorkflowUpdateFailedError && failureType(error) === MOVE_REFUSED) {

@@ -20,7 +20,14 @@ export async function checkInhibition(
   client: Client,
   taskQueue: string,
   rules: readonly InhibitRule[],
-  alert: { workflowId: string; summary: string; severity: IncidentRecord['severity']; labels: Record<string, string>; service?: string; source?: string },
+  alert: {
+    workflowId: string;
+    summary: string;
+    severity: IncidentRecord['severity'];
+    labels: Record<string, string>;
+    service?: string;
+    source?: string;
+  },
 ): Promise<Inhibition | undefined> {
   if (rules.length === 0) return undefined;
   const query = `WorkflowType = "${WORKFLOW_TYPE}" AND ExecutionStatus = "Running" AND TaskQueue = "${taskQueue}" AND IncidentState IN (${OPEN_STATES.map((s) => `"${s}"`).join(', ')})`;

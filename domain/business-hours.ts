@@ -40,7 +40,10 @@ export function nextOpening(hours: BusinessHours, at: number): number {
   for (let offset = 0; offset <= 7; offset += 1) {
     const day = local.startOf('day').plus({ days: offset });
     if (!isListed(hours, day.weekday)) continue;
-    const opening = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour, minute }, { zone: hours.timezone }).toMillis();
+    const opening = DateTime.fromObject(
+      { year: day.year, month: day.month, day: day.day, hour, minute },
+      { zone: hours.timezone },
+    ).toMillis();
     if (opening > at) return opening;
   }
   // Unreachable with at least one listed day (the schema requires one); never hold for ever.

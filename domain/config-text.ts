@@ -41,12 +41,7 @@ export function parseConfigText(text: string, env: Readonly<Record<string, strin
   };
 }
 
-function substitute(
-  value: unknown,
-  path: PropertyKey[],
-  env: Readonly<Record<string, string | undefined>>,
-  errors: FieldError[],
-): unknown {
+function substitute(value: unknown, path: PropertyKey[], env: Readonly<Record<string, string | undefined>>, errors: FieldError[]): unknown {
   if (typeof value === 'string') {
     return value.replace(ENV_REF, (whole, name: string, fallback: string | undefined) => {
       const found = env[name];
@@ -71,7 +66,10 @@ function substitute(
 function locate(error: FieldError, doc: Document, lineCounter: LineCounter): void {
   const segments = [...(error.segments ?? [])];
   while (segments.length > 0) {
-    const node: unknown = doc.getIn(segments.map((s) => (typeof s === 'symbol' ? String(s) : s)), true);
+    const node: unknown = doc.getIn(
+      segments.map((s) => (typeof s === 'symbol' ? String(s) : s)),
+      true,
+    );
     if (isNode(node) && node.range) {
       const pos = lineCounter.linePos(node.range[0]);
       error.line = pos.line;

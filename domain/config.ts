@@ -181,7 +181,11 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
       });
     }
     if (!route.match && !route.matchers && index !== config.routes.length - 1) {
-      ctx.addIssue({ code: 'custom', path: ['routes', index], message: 'a route without match or matchers is the default and must come last' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routes', index],
+        message: 'a route without match or matchers is the default and must come last',
+      });
     }
   });
   const directory = config.directory;
@@ -202,17 +206,29 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
   directory.teams.forEach((team, t) =>
     team.members.forEach((member, m) => {
       if (!known.user.has(member)) {
-        ctx.addIssue({ code: 'custom', path: ['directory', 'teams', t, 'members', m], message: `user "${member}" is not in directory.users` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['directory', 'teams', t, 'members', m],
+          message: `user "${member}" is not in directory.users`,
+        });
       }
     }),
   );
   directory.schedules.forEach((schedule, s) => {
     (schedule.overrides ?? []).forEach((override, o) => {
       if (!known.user.has(override.user)) {
-        ctx.addIssue({ code: 'custom', path: ['directory', 'schedules', s, 'overrides', o, 'user'], message: `user "${override.user}" is not in directory.users` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['directory', 'schedules', s, 'overrides', o, 'user'],
+          message: `user "${override.user}" is not in directory.users`,
+        });
       }
       if (Date.parse(override.from) >= Date.parse(override.to)) {
-        ctx.addIssue({ code: 'custom', path: ['directory', 'schedules', s, 'overrides', o, 'to'], message: `must be after from (${override.from})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['directory', 'schedules', s, 'overrides', o, 'to'],
+          message: `must be after from (${override.from})`,
+        });
       }
     });
     schedule.rotation.members.forEach((member, m) => {

@@ -2,16 +2,7 @@ import { z } from 'zod';
 import { SeverityName, type Severity } from './severity.js';
 import { Channel } from './policy.js';
 
-export const INCIDENT_STATES = [
-  'PENDING',
-  'ACTIVE',
-  'ESCALATING',
-  'ACKNOWLEDGED',
-  'RESOLVED',
-  'CANCELLED',
-  'TIMED_OUT',
-  'FAILED',
-] as const;
+export const INCIDENT_STATES = ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED', 'RESOLVED', 'CANCELLED', 'TIMED_OUT', 'FAILED'] as const;
 export const IncidentState = z.enum(INCIDENT_STATES);
 export type IncidentState = z.infer<typeof IncidentState>;
 

@@ -9,7 +9,10 @@ import { isAtLeast, SeverityName, type Severity } from './severity.js';
  * Pure; the client finds the open incidents (Temporal visibility) and asks this.
  */
 export const InhibitRule = z.strictObject({
-  source: z.strictObject({ matchers: z.array(MatcherText).min(1, 'a source needs at least one matcher'), minSeverity: SeverityName.optional() }),
+  source: z.strictObject({
+    matchers: z.array(MatcherText).min(1, 'a source needs at least one matcher'),
+    minSeverity: SeverityName.optional(),
+  }),
   target: z.strictObject({ matchers: z.array(MatcherText).min(1, 'a target needs at least one matcher') }),
   /** Labels that must carry the same value on source and target (absent on both counts as equal). */
   equal: z.array(z.string().min(1)).default([]),
@@ -29,7 +32,11 @@ export interface Inhibition {
   reason: string;
 }
 
-export function findInhibitor(rules: readonly InhibitRule[], target: Record<string, string>, open: readonly OpenIncident[]): Inhibition | undefined {
+export function findInhibitor(
+  rules: readonly InhibitRule[],
+  target: Record<string, string>,
+  open: readonly OpenIncident[],
+): Inhibition | undefined {
   for (const [index, rule] of rules.entries()) {
     if (!evaluateMatchers(rule.target.matchers, target).every((m) => m.matched)) continue;
     const source = open.find(

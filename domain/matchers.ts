@@ -31,7 +31,10 @@ export function parseMatcher(text: string): MatcherParse {
     try {
       new RegExp(anchored(value));
     } catch (error) {
-      return { ok: false, reason: `"${text}": ${value} is not a valid regular expression (${error instanceof Error ? error.message : String(error)})` };
+      return {
+        ok: false,
+        reason: `"${text}": ${value} is not a valid regular expression (${error instanceof Error ? error.message : String(error)})`,
+      };
     }
   }
   return { ok: true, matcher: { name, op: op as MatchOperator, value, text } };

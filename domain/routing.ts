@@ -33,8 +33,7 @@ export interface RouteChoice {
 }
 
 export type PolicyChoice =
-  | { ok: true; policy: Policy; how: string; severity: Severity; route?: RouteChoice }
-  | { ok: false; field: string; reason: string };
+  { ok: true; policy: Policy; how: string; severity: Severity; route?: RouteChoice } | { ok: false; field: string; reason: string };
 
 /** The alert's fields as route matchers see them: its labels, plus severity, service and source. */
 export function routeLabels(input: Pick<IncidentInput, 'labels' | 'severity' | 'service' | 'source'>): Record<string, string> {
@@ -124,7 +123,8 @@ export function explainRoutes(config: Config, alert: Pick<IncidentInput, 'labels
   });
   if (!choice && config.routes.length === 0) {
     const bySeverity = config.policies.find((policy) => covers(policy, alert.severity));
-    if (bySeverity) choice = { ok: true, policy: bySeverity, severity: alert.severity, how: 'first policy for this severity (no routes configured)' };
+    if (bySeverity)
+      choice = { ok: true, policy: bySeverity, severity: alert.severity, how: 'first policy for this severity (no routes configured)' };
   }
   return {
     labels,
@@ -177,6 +177,10 @@ export function defaultIncidentKey(input: Pick<IncidentInput, 'source' | 'servic
     h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
     h2 = Math.imul(h2 ^ c, 0x01000193 ^ 0x5bd1e995) >>> 0;
   }
-  const slug = (input.service ?? input.source ?? 'alert').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  const slug = (input.service ?? input.source ?? 'alert')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
   return `${slug || 'alert'}-${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
 }

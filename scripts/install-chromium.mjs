@@ -27,7 +27,7 @@ if (!hasAptGet || !isRoot || process.env.ESCALATION_SKIP_CHROMIUM_INSTALL === '1
   process.exit(0);
 }
 
-console.error('install-chromium: installing Debian\'s chromium for the Web UI browser test (about a minute) ...');
+console.error("install-chromium: installing Debian's chromium for the Web UI browser test (about a minute) ...");
 try {
   execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'] });
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {

@@ -20,7 +20,9 @@ export function loadConfigFile(file: string, env: Readonly<Record<string, string
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigFileError(file, [{ path: '', message: `cannot read the file (${reason}); set ESCALATION_CONFIG to the config's path` }]);
+    throw new ConfigFileError(file, [
+      { path: '', message: `cannot read the file (${reason}); set ESCALATION_CONFIG to the config's path` },
+    ]);
   }
   const parsed = parseConfigText(text, env);
   if (!parsed.ok) throw new ConfigFileError(file, parsed.errors);

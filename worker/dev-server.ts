@@ -71,7 +71,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   for (const [pragma, value] of Object.entries(pragmas)) args.push('--sqlite-pragma', `${pragma}=${value}`);
   for (const key of INCIDENT_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${ATTRIBUTE_TYPES[key.type].flag}`);
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {}))
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   args.push('--log-level', options.logLevel ?? 'warn');
 
   const started = Date.now();
@@ -152,7 +153,9 @@ async function waitUntilReady(address: string, namespace: string, timeoutMs: num
 async function registerMissingSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const listed = await connection.operatorService.listSearchAttributes({ namespace });
   const registered: Record<string, number> = listed.customAttributes ?? {};
-  const clashes = INCIDENT_SEARCH_ATTRIBUTES.filter((key) => key.name in registered && registered[key.name] !== ATTRIBUTE_TYPES[key.type].indexed);
+  const clashes = INCIDENT_SEARCH_ATTRIBUTES.filter(
+    (key) => key.name in registered && registered[key.name] !== ATTRIBUTE_TYPES[key.type].indexed,
+  );
   if (clashes.length > 0) {
     const names = clashes.map((key) => `${key.name} (wanted ${ATTRIBUTE_TYPES[key.type].flag})`).join(', ');
     throw new SearchAttributeClash(

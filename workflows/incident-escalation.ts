@@ -8,7 +8,15 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { advance, firstStep, manualEscalation, nextStep, restartLevel, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
+import {
+  advance,
+  firstStep,
+  manualEscalation,
+  nextStep,
+  restartLevel,
+  type EscalationCursor,
+  type EscalationStep,
+} from '../domain/escalation.js';
 import { holdUntil } from '../domain/business-hours.js';
 import { formatDuration } from '../domain/duration.js';
 import { policyVersion } from '../domain/policy-version.js';
@@ -88,9 +96,16 @@ class IncidentRun {
     this.epoch = carry?.epoch ?? 0;
     if (carry?.reopen && patched('cooldown-reopen')) this.reopenAfterCooldown(carry.reopen.resolvedAt);
     this.record.policyVersion = policyVersion(input.policy);
-    this.notifier = new Notifier(this.record, input.settings.delivery, this.uiUrl(), () => this.refresh(), () => this.isPaging());
+    this.notifier = new Notifier(
+      this.record,
+      input.settings.delivery,
+      this.uiUrl(),
+      () => this.refresh(),
+      () => this.isPaging(),
+    );
     this.visibility = new Visibility(this.record, input.policy.levels.length);
-    if (this.isEscalating()) this.step = this.cursor ? nextStep(input.policy, this.cursor) : this.firstStep(!carry || carry.reopen !== undefined);
+    if (this.isEscalating())
+      this.step = this.cursor ? nextStep(input.policy, this.cursor) : this.firstStep(!carry || carry.reopen !== undefined);
     this.setHandlers();
   }
 
@@ -131,7 +146,8 @@ class IncidentRun {
     const after = Math.max(0, Date.parse(at) - Date.parse(resolvedAt));
     const from = record.state;
     Object.assign(record, { state: 'PENDING', level: 0, repeat: 0, cycle: 0, reopenedAt: at, lastSeenAt: at });
-    for (const field of ['acknowledgedAt', 'acknowledgedBy', 'resolvedAt', 'resolvedBy', 'closedReason', 'nextEscalationAt'] as const) delete record[field];
+    for (const field of ['acknowledgedAt', 'acknowledgedBy', 'resolvedAt', 'resolvedBy', 'closedReason', 'nextEscalationAt'] as const)
+      delete record[field];
     record.occurrences += 1;
     record.severity = this.input.incident.severity;
     record.summary = this.input.incident.summary;
@@ -248,7 +264,11 @@ class IncidentRun {
     else if (this.record.state === 'ESCALATING') {
       this.apply('levelNotified', { at: nowIso(), by: actor.by, reason: `level ${step.level + 1} notified`, level: step.level + 1 });
     } else if (step.kind === 'repeat') {
-      recordNote(this.record, { at, by: actor.by, reason: `level ${step.level + 1} re-notified (repeat ${step.repeat})`, level: step.level + 1 }, 'notification');
+      recordNote(
+        this.record,
+        { at, by: actor.by, reason: `level ${step.level + 1} re-notified (repeat ${step.repeat})`, level: step.level + 1 },
+        'notification',
+      );
     }
     this.refresh();
   }
@@ -261,7 +281,11 @@ class IncidentRun {
     const result = manualEscalation(this.input.policy, this.cursor, Date.now());
     if (manual.whileEscalating) {
       // Asked while the next level was already being paged: that escalation is the answer.
-      recordNote(this.record, { at: nowIso(), by: manual.by, reason: `escalation requested while level ${this.record.level} was being paged` });
+      recordNote(this.record, {
+        at: nowIso(),
+        by: manual.by,
+        reason: `escalation requested while level ${this.record.level} was being paged`,
+      });
       this.refresh();
     } else if (!this.isEscalating()) {
       this.refuse('escalate', manual.by, this.escalationRefusal() ?? `cannot escalate a ${this.record.state} incident`);
@@ -275,7 +299,11 @@ class IncidentRun {
 
   private async reopenAfterAckTimeout(ackTimeout: number): Promise<void> {
     const at = nowIso();
-    this.apply('reopen', { at, by: 'policy', reason: `acknowledgement not followed by a resolve within ${formatDuration(ackTimeout)} (ackTimeout)` });
+    this.apply('reopen', {
+      at,
+      by: 'policy',
+      reason: `acknowledgement not followed by a resolve within ${formatDuration(ackTimeout)} (ackTimeout)`,
+    });
     this.notifier.announce('reopened', at);
     this.epoch += 1;
     const now = Date.now();
@@ -376,7 +404,8 @@ class IncidentRun {
     setHandler(annotateUpdate, (input) => this.annotate(input.by, input.note), {
       validator: (input) => {
         requireActor(input.by);
-        if (!input.note || input.note.trim() === '') throw ApplicationFailure.create({ type: MOVE_REFUSED, message: 'annotate needs a non-empty note', nonRetryable: true });
+        if (!input.note || input.note.trim() === '')
+          throw ApplicationFailure.create({ type: MOVE_REFUSED, message: 'annotate needs a non-empty note', nonRetryable: true });
       },
     });
 
@@ -401,7 +430,11 @@ class IncidentRun {
       this.record.symptoms = (this.record.symptoms ?? 0) + 1;
       recordNote(
         this.record,
-        { at: nowIso(), by: symptom.source ?? 'alert', reason: `symptom inhibited: [${symptom.severity}] ${symptom.summary} (${symptom.workflowId}; ${symptom.reason})` },
+        {
+          at: nowIso(),
+          by: symptom.source ?? 'alert',
+          reason: `symptom inhibited: [${symptom.severity}] ${symptom.summary} (${symptom.workflowId}; ${symptom.reason})`,
+        },
         'occurrence',
       );
       this.refresh();
@@ -506,7 +539,11 @@ class IncidentRun {
 
 function requireActor(by: unknown): void {
   if (typeof by !== 'string' || by.trim() === '') {
-    throw ApplicationFailure.create({ type: MOVE_REFUSED, message: 'the request must say who is doing it (field "by")', nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: MOVE_REFUSED,
+      message: 'the request must say who is doing it (field "by")',
+      nonRetryable: true,
+    });
   }
 }
 

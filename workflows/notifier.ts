@@ -84,11 +84,24 @@ export class Notifier {
   async notifyLevel(level: Level, round: NotifyRound): Promise<void> {
     let deliveries: Delivery[];
     try {
-      deliveries = await this.resolveTargets({ workflowId: this.record.workflowId, level: round.level, targets: level.targets, at: round.dueAt });
+      deliveries = await this.resolveTargets({
+        workflowId: this.record.workflowId,
+        level: round.level,
+        targets: level.targets,
+        at: round.dueAt,
+      });
     } catch (error) {
       const reason = failureMessage(error);
-      log.warn('could not resolve targets; this level notifies nobody', { workflowId: this.record.workflowId, level: round.level + 1, reason });
-      recordNote(this.record, { at: round.at, by: 'engine', level: round.level + 1, reason: `targets not resolved: ${reason}` }, 'notification');
+      log.warn('could not resolve targets; this level notifies nobody', {
+        workflowId: this.record.workflowId,
+        level: round.level + 1,
+        reason,
+      });
+      recordNote(
+        this.record,
+        { at: round.at, by: 'engine', level: round.level + 1, reason: `targets not resolved: ${reason}` },
+        'notification',
+      );
       this.onChange();
       return;
     }
@@ -124,7 +137,8 @@ export class Notifier {
   announce(event: AnnouncedEvent, at: string): void {
     const paged = new Map<string, NotificationRecord>();
     for (const n of this.record.notifications) {
-      if (n.kind !== 'update' && n.status === 'delivered' && FOLLOWING_CHANNELS.includes(n.channel)) paged.set(`${n.channel}|${n.address ?? ''}`, n);
+      if (n.kind !== 'update' && n.status === 'delivered' && FOLLOWING_CHANNELS.includes(n.channel))
+        paged.set(`${n.channel}|${n.address ?? ''}`, n);
     }
     this.announcements += 1;
     for (const page of paged.values()) {
@@ -135,7 +149,11 @@ export class Notifier {
         ...(page.recipient !== undefined && { recipient: page.recipient }),
       };
       const idempotencyKey = `${this.record.workflowId}/U${this.announcements}-${event}/${page.target}/${page.channel}`;
-      this.dispatch(delivery, { idempotencyKey, kind: 'update', event, level: page.level - 1, repeat: page.repeat, cycle: page.cycle, at }, page.providerMessageId);
+      this.dispatch(
+        delivery,
+        { idempotencyKey, kind: 'update', event, level: page.level - 1, repeat: page.repeat, cycle: page.cycle, at },
+        page.providerMessageId,
+      );
     }
     this.onChange();
   }
@@ -151,7 +169,14 @@ export class Notifier {
       target: delivery.target,
       channel: delivery.channel,
     });
-    this.dispatch(delivery, { idempotencyKey, kind: round.kind, level: round.level, repeat: round.repeat, cycle: round.cycle, at: round.at });
+    this.dispatch(delivery, {
+      idempotencyKey,
+      kind: round.kind,
+      level: round.level,
+      repeat: round.repeat,
+      cycle: round.cycle,
+      at: round.at,
+    });
   }
 
   private dispatch(delivery: Delivery, send: Send, providerMessageId?: string): void {

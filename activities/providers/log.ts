@@ -36,7 +36,8 @@ export function createLogProvider(options: LogProviderOptions): NotificationProv
 export function logLine(request: DeliveryRequest): { message: string; fields: Record<string, unknown> } {
   const { incident, delivery } = request;
   const who = delivery.recipient ? `${delivery.recipient} (${delivery.target})` : delivery.target;
-  const what = request.kind === 'update' ? (request.event ?? 'update').toUpperCase() : request.kind === 'repeat' ? `REPEAT ${request.repeat}` : 'PAGE';
+  const what =
+    request.kind === 'update' ? (request.event ?? 'update').toUpperCase() : request.kind === 'repeat' ? `REPEAT ${request.repeat}` : 'PAGE';
   return {
     message: `${what} ${incident.workflowId} level ${request.level + 1} → ${who}: [${incident.severity}] ${incident.summary}`,
     fields: {

@@ -46,14 +46,18 @@ const FACTORIES: Partial<Record<Channel, (providers: Providers, deps: RegistryDe
       ...(deps.now ? { now: deps.now } : {}),
     }),
   slack: (providers, deps) =>
-    providers.slack && createSlackProvider({ settings: providers.slack, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
+    providers.slack &&
+    createSlackProvider({ settings: providers.slack, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
   email: (providers, deps) => providers.email && createEmailProvider({ settings: providers.email, userAgent: deps.userAgent }),
   pagerduty: (providers, deps) =>
-    providers.pagerduty && createPagerDutyProvider({ settings: providers.pagerduty, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
+    providers.pagerduty &&
+    createPagerDutyProvider({ settings: providers.pagerduty, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
   opsgenie: (providers, deps) =>
-    providers.opsgenie && createOpsgenieProvider({ settings: providers.opsgenie, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
+    providers.opsgenie &&
+    createOpsgenieProvider({ settings: providers.opsgenie, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
   sms: (providers, deps) =>
-    providers.twilio && createTwilioProvider({ settings: providers.twilio, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
+    providers.twilio &&
+    createTwilioProvider({ settings: providers.twilio, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
 };
 
 export function createProviderRegistry(providers: Providers, deps: RegistryDeps): ProviderRegistry {
@@ -74,8 +78,14 @@ const PROVIDER_SECTION: Record<Channel, { key: keyof Providers; example: string 
   webhook: { key: 'webhook', example: 'webhook: { secret: "${WEBHOOK_SECRET}" }' },
   slack: { key: 'slack', example: 'slack: { token: "${SLACK_BOT_TOKEN}" }' },
   email: { key: 'email', example: 'email: { url: "smtp://mail.example.com:587", from: "oncall@example.com" }' },
-  sms: { key: 'twilio', example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }' },
-  voice: { key: 'twilio', example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }' },
+  sms: {
+    key: 'twilio',
+    example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }',
+  },
+  voice: {
+    key: 'twilio',
+    example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }',
+  },
   pagerduty: { key: 'pagerduty', example: 'pagerduty: { routingKey: "${PD_ROUTING_KEY}" }' },
   opsgenie: { key: 'opsgenie', example: 'opsgenie: { apiKey: "${OPSGENIE_API_KEY}" }' },
 };

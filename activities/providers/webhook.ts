@@ -100,7 +100,11 @@ export function createWebhookProvider(options: WebhookProviderOptions): Notifica
       }
       throw httpFailure(
         subject,
-        { status: answer.status, ...(answer.retryAfter ? { retryAfter: answer.retryAfter } : {}), ...(answer.excerpt ? { body: answer.excerpt } : {}) },
+        {
+          status: answer.status,
+          ...(answer.retryAfter ? { retryAfter: answer.retryAfter } : {}),
+          ...(answer.excerpt ? { body: answer.excerpt } : {}),
+        },
         { now: now(), rejectedHint: rejectedHint(answer.status, settings) },
       );
     },
@@ -184,7 +188,7 @@ function rejectedHint(status: number, settings: WebhookSettings): string {
   if (status === 401 || status === 403) {
     return settings.secret
       ? "check the receiver's credentials in providers.webhook.headers and that it knows providers.webhook.secret"
-      : "the receiver wants credentials: set providers.webhook.headers (or secret) in escalation.yaml";
+      : 'the receiver wants credentials: set providers.webhook.headers (or secret) in escalation.yaml';
   }
   if (status === 404 || status === 405 || status === 410) return 'check the url of this webhook target in escalation.yaml';
   return "the receiver refused the payload; check the receiver's logs and the webhook target in escalation.yaml";

@@ -55,14 +55,22 @@ export async function runDev(options: DevOptions): Promise<void> {
   say(`worker polling task queue "${options.taskQueue}" with ${config.policies.length} policies from ${options.configFile}`);
 
   const connection = await Connection.connect({ address: server.address });
-  const incidents = new IncidentClient({ client: new Client({ connection, namespace: server.namespace }), config, taskQueue: options.taskQueue, uiUrl });
+  const incidents = new IncidentClient({
+    client: new Client({ connection, namespace: server.namespace }),
+    config,
+    taskQueue: options.taskQueue,
+    uiUrl,
+  });
 
   const api = await startDevApi({ incidents, config, logger, port: await portOrFree(Number(process.env.PORT ?? 8080)) });
   say(`HTTP API at ${api.url} (OpenAPI at ${api.url}/openapi.json); bearer token: ${api.token}`);
 
   const stopWatching = new AbortController();
   if (options.demo) {
-    const key = `demo-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+    const key = `demo-${new Date()
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14)}`;
     const result = await incidents.startIncident({
       summary: 'Demo: checkout latency above 2s (p99) for 5 minutes',
       severity: 'critical',
@@ -74,7 +82,9 @@ export async function runDev(options: DevOptions): Promise<void> {
     });
     if (result.escalated) {
       say(`demo incident ${result.incidentId} opened under policy ${result.policy}`);
-      say(`open it in the Web UI: ${uiUrl}/namespaces/${encodeURIComponent(server.namespace)}/workflows/${encodeURIComponent(result.workflowId)}`);
+      say(
+        `open it in the Web UI: ${uiUrl}/namespaces/${encodeURIComponent(server.namespace)}/workflows/${encodeURIComponent(result.workflowId)}`,
+      );
       say(`answer it:  npm run escalate -- ack ${key} --address ${server.address}   (or resolve, escalate, show)`);
       void watch(incidents, result.workflowId, stopWatching.signal);
     } else {

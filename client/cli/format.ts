@@ -16,7 +16,8 @@ export function formatRecord(record: IncidentRecord, options: { timeline: boolea
   if (record.service) lines.push(`  service ${record.service}${record.source ? ` · source ${record.source}` : ''}`);
   if (record.nextEscalationAt) lines.push(`  next escalation ${record.nextEscalationAt}`);
   if (record.acknowledgedBy) lines.push(`  acknowledged by ${record.acknowledgedBy} at ${record.acknowledgedAt}`);
-  if (record.resolvedBy) lines.push(`  closed by ${record.resolvedBy} at ${record.resolvedAt}${record.closedReason ? ` (${record.closedReason})` : ''}`);
+  if (record.resolvedBy)
+    lines.push(`  closed by ${record.resolvedBy} at ${record.resolvedAt}${record.closedReason ? ` (${record.closedReason})` : ''}`);
   if (options.timeline) {
     lines.push('  timeline:');
     for (const entry of record.timeline) {
@@ -26,7 +27,9 @@ export function formatRecord(record: IncidentRecord, options: { timeline: boolea
     lines.push('  notifications:');
     for (const n of record.notifications) {
       const what = n.kind === 'update' ? (n.event ?? 'update').padEnd(6) : `L${n.level} R${n.repeat}`;
-      lines.push(`    ${what} ${n.channel.padEnd(9)} ${n.target}${n.recipient ? ` → ${n.recipient}` : ''}  ${n.status}${n.attempt ? ` (attempt ${n.attempt})` : ''}${n.error ? `: ${n.error}` : ''}`);
+      lines.push(
+        `    ${what} ${n.channel.padEnd(9)} ${n.target}${n.recipient ? ` → ${n.recipient}` : ''}  ${n.status}${n.attempt ? ` (attempt ${n.attempt})` : ''}${n.error ? `: ${n.error}` : ''}`,
+      );
     }
   }
   return lines.join('\n');

@@ -44,7 +44,12 @@ function program(): Command {
     .option('--db <file>', 'SQLite file that keeps incidents across restarts', '.data/temporal-dev.sqlite')
     .action(async (options: { demo: boolean; port: number; uiPort: number; db: string }) => {
       const globals = cli.opts<GlobalOptions>();
-      await runDev({ ...options, configFile: globals.config ?? DEFAULT_CONFIG, namespace: globals.namespace ?? 'default', taskQueue: globals.taskQueue ?? 'escalation' });
+      await runDev({
+        ...options,
+        configFile: globals.config ?? DEFAULT_CONFIG,
+        namespace: globals.namespace ?? 'default',
+        taskQueue: globals.taskQueue ?? 'escalation',
+      });
     });
 
   cli
@@ -71,19 +76,30 @@ function program(): Command {
     .option('--policy <name>', 'escalation policy (default: the routes decide)')
     .option('--label <k=v>', 'a label, repeatable', collectLabel, {} as Record<string, string>)
     .option('--json', 'print the result as JSON')
-    .action(async (options: { summary: string; severity: string; service?: string; source: string; key?: string; policy?: string; label: Record<string, string>; json?: boolean }) => {
-      const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
-      const result = await incidents.startIncident({
-        summary: options.summary,
-        severity: options.severity,
-        source: options.source,
-        ...(options.service !== undefined && { service: options.service }),
-        ...(options.key !== undefined && { key: options.key }),
-        ...(options.policy !== undefined && { policy: options.policy }),
-        ...(Object.keys(options.label).length > 0 && { labels: options.label }),
-      });
-      print(options.json, result, formatStartResult(result));
-    });
+    .action(
+      async (options: {
+        summary: string;
+        severity: string;
+        service?: string;
+        source: string;
+        key?: string;
+        policy?: string;
+        label: Record<string, string>;
+        json?: boolean;
+      }) => {
+        const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
+        const result = await incidents.startIncident({
+          summary: options.summary,
+          severity: options.severity,
+          source: options.source,
+          ...(options.service !== undefined && { service: options.service }),
+          ...(options.key !== undefined && { key: options.key }),
+          ...(options.policy !== undefined && { policy: options.policy }),
+          ...(Object.keys(options.label).length > 0 && { labels: options.label }),
+        });
+        print(options.json, result, formatStartResult(result));
+      },
+    );
 
   const answers: [string, string, 'acknowledge' | 'resolve' | 'cancel' | 'escalate', string][] = [
     ['ack', 'acknowledge an incident: escalation stops', 'acknowledge', 'note'],
@@ -107,7 +123,7 @@ function program(): Command {
 
   cli
     .command('annotate <incident>')
-    .description('add a note to an incident\'s timeline; <incident> is <key> or incident-<key>')
+    .description("add a note to an incident's timeline; <incident> is <key> or incident-<key>")
     .requiredOption('--note <text>', 'the note')
     .option('--by <who>', 'who writes it', defaultActor())
     .option('--json', 'print the incident record as JSON')
@@ -161,10 +177,17 @@ async function connect(options: GlobalOptions, uiUrl: string | undefined): Promi
   const config = loadConfigFile(options.config ?? DEFAULT_CONFIG);
   const address = options.address ?? 'localhost:7233';
   const connection = await Connection.connect({ address, connectTimeout: 5_000 }).catch((error: unknown) => {
-    throw new Error(`cannot reach Temporal at ${address} (${error instanceof Error ? error.message : String(error)}); start it with \`npm run dev\` or set TEMPORAL_ADDRESS`);
+    throw new Error(
+      `cannot reach Temporal at ${address} (${error instanceof Error ? error.message : String(error)}); start it with \`npm run dev\` or set TEMPORAL_ADDRESS`,
+    );
   });
   const client = new Client({ connection, namespace: options.namespace ?? 'default' });
-  return new IncidentClient({ client, config, ...(options.taskQueue !== undefined && { taskQueue: options.taskQueue }), ...(uiUrl !== undefined && { uiUrl }) });
+  return new IncidentClient({
+    client,
+    config,
+    ...(options.taskQueue !== undefined && { taskQueue: options.taskQueue }),
+    ...(uiUrl !== undefined && { uiUrl }),
+  });
 }
 
 function collectLabel(value: string, labels: Record<string, string>): Record<string, string> {

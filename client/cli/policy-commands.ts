@@ -24,7 +24,12 @@ export function registerPolicyCommands(policy: Command): void {
       const labels = parseLabels(options.labels);
       const severity = parseSeverity(options.severity ?? labels['severity'] ?? 'warning');
       const { severity: _ignored, service, source, ...rest } = labels;
-      const explanation = explainPolicy(config, { labels: rest, severity, ...(service !== undefined && { service }), ...(source !== undefined && { source }) });
+      const explanation = explainPolicy(config, {
+        labels: rest,
+        severity,
+        ...(service !== undefined && { service }),
+        ...(source !== undefined && { source }),
+      });
       process.stdout.write(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatExplanation(explanation)}\n`);
     });
 }
@@ -34,7 +39,10 @@ export interface PolicyExplanation extends RouteExplanation {
   gate: ReturnType<typeof evaluateGates>;
 }
 
-export function explainPolicy(config: Config, alert: { labels: Record<string, string>; severity: Severity; service?: string; source?: string }): PolicyExplanation {
+export function explainPolicy(
+  config: Config,
+  alert: { labels: Record<string, string>; severity: Severity; service?: string; source?: string },
+): PolicyExplanation {
   return { severity: alert.severity, gate: evaluateGates(config.gates, alert.severity), ...explainRoutes(config, alert) };
 }
 
@@ -45,8 +53,18 @@ export function formatExplanation(explanation: PolicyExplanation): string {
   for (const route of explanation.routes) {
     const conditions = route.isDefault
       ? 'default route (no conditions)'
-      : route.conditions.map((c) => `${c.matcher} ${c.matched ? '✓' : `✗ (${c.actual === undefined ? 'label absent' : `is ${JSON.stringify(c.actual)}`})`}`).join(', ');
-    const verdict = route.taken ? 'TAKEN' : route.skipped ? `matched, passed over: ${route.skipped}` : route.matched ? 'matched (an earlier route won)' : 'no match';
+      : route.conditions
+          .map(
+            (c) => `${c.matcher} ${c.matched ? '✓' : `✗ (${c.actual === undefined ? 'label absent' : `is ${JSON.stringify(c.actual)}`})`}`,
+          )
+          .join(', ');
+    const verdict = route.taken
+      ? 'TAKEN'
+      : route.skipped
+        ? `matched, passed over: ${route.skipped}`
+        : route.matched
+          ? 'matched (an earlier route won)'
+          : 'no match';
     lines.push(`routes[${route.index}] → ${route.policy}: ${verdict}\n    ${conditions}`);
   }
   const choice = explanation.choice;
@@ -71,6 +89,11 @@ function parseLabels(pairs: string[]): Record<string, string> {
 
 function parseSeverity(value: string): Severity {
   const severity = normalizeSeverity(value);
-  if (!severity) throw new CommanderError(INVALID, 'escalate.label', `--severity ${value}: not a severity; use debug, info, warning, error or critical (or an alias)`);
+  if (!severity)
+    throw new CommanderError(
+      INVALID,
+      'escalate.label',
+      `--severity ${value}: not a severity; use debug, info, warning, error or critical (or an alias)`,
+    );
   return severity;
 }

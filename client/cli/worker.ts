@@ -4,13 +4,25 @@ import { createLogger, installRuntimeLogger } from '../../worker/logger.js';
 import { runEscalationWorker } from '../../worker/worker.js';
 
 /** `escalate worker`: one stateless worker; stops gracefully on SIGINT/SIGTERM. */
-export async function runWorkerCommand(options: { address: string; namespace: string; taskQueue: string; configFile: string }): Promise<void> {
+export async function runWorkerCommand(options: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  configFile: string;
+}): Promise<void> {
   const logger = createLogger();
   installRuntimeLogger(logger);
   const config = loadConfigFile(options.configFile);
   logger.info({ config: options.configFile, policies: config.policies.map((p) => p.name) }, 'config loaded');
   const connection = await NativeConnection.connect({ address: options.address });
-  const running = await runEscalationWorker({ connection, namespace: options.namespace, taskQueue: options.taskQueue, config, logger, handleSignals: true });
+  const running = await runEscalationWorker({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    config,
+    logger,
+    handleSignals: true,
+  });
   await running.done;
   await connection.close();
   logger.info('escalation worker stopped');

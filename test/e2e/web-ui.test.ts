@@ -77,7 +77,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the Temporal Web UI as the console', () 
       executablePath: CHROMIUM,
       headless: true,
       // This machine has no network beyond loopback: keep Chromium from trying to reach Google.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -87,7 +95,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the Temporal Web UI as the console', () 
       const link = page.getByRole('link', { name: 'incident-web-ui-e2e' }).first();
       for (let attempt = 0; attempt < 10; attempt += 1) {
         await page.goto(listUrl);
-        if (await link.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+        if (
+          await link.waitFor({ timeout: 5_000 }).then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
       }
       mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: join(SCREENSHOTS, 'web-ui-list.png'), fullPage: true });
@@ -100,7 +114,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the Temporal Web UI as the console', () 
       await page.getByText('Current Details').first().waitFor({ timeout: 15_000 });
       // The UI renders the markdown in a sandboxed iframe: read every frame's text.
       const allText = async () => {
-        const texts = await Promise.all(page.frames().map((frame) => frame.locator('body').innerText({ timeout: 1_000 }).catch(() => '')));
+        const texts = await Promise.all(
+          page.frames().map((frame) =>
+            frame
+              .locator('body')
+              .innerText({ timeout: 1_000 })
+              .catch(() => ''),
+          ),
+        );
         return texts.join('\n');
       };
       await expect.poll(allText, { timeout: 15_000 }).toContain('1 delivered');

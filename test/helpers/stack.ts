@@ -46,7 +46,9 @@ export async function startStack(rawConfig: Record<string, unknown>): Promise<St
       if (predicate(last)) return last;
       if (Date.now() > deadline) {
         const story = last.timeline.map((e) => `${e.at} ${e.kind} ${e.from ?? ''}→${e.to ?? ''} ${e.by}: ${e.reason ?? ''}`).join('\n  ');
-        throw new Error(`incident ${id} did not reach the expected condition within ${timeoutMs}ms; last state ${last.state}, level ${last.level}; timeline:\n  ${story}`);
+        throw new Error(
+          `incident ${id} did not reach the expected condition within ${timeoutMs}ms; last state ${last.state}, level ${last.level}; timeline:\n  ${story}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }

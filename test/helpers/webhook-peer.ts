@@ -19,7 +19,10 @@ export interface WebhookBody {
   incident: { workflowId: string; state: string; summary: string; severity: string };
 }
 
-export type Responder = (request: { path: string; attempt: number; body: WebhookBody }) => { status: number; headers?: Record<string, string> };
+export type Responder = (request: { path: string; attempt: number; body: WebhookBody }) => {
+  status: number;
+  headers?: Record<string, string>;
+};
 
 export interface WebhookPeer {
   url: string;
@@ -60,7 +63,9 @@ export async function startWebhookPeer(): Promise<WebhookPeer> {
     received,
     keysFor: (workflowId) =>
       received
-        .filter((r) => r.body.incident.workflowId === workflowId && (r.body.event === 'incident.page' || r.body.event === 'incident.repeat'))
+        .filter(
+          (r) => r.body.incident.workflowId === workflowId && (r.body.event === 'incident.page' || r.body.event === 'incident.repeat'),
+        )
         .map((r) => r.body.idempotencyKey),
     eventsFor: (workflowId) => received.filter((r) => r.body.incident.workflowId === workflowId).map((r) => r.body.event),
     async waitFor(predicate, timeoutMs = 15_000) {

@@ -51,7 +51,9 @@ afterEach(async () => {
   await once(server, 'close');
 });
 
-function config(webhook: Record<string, unknown> = { secret: SECRET, timeout: '500ms', headers: { Authorization: 'Bearer receiver-token' } }) {
+function config(
+  webhook: Record<string, unknown> = { secret: SECRET, timeout: '500ms', headers: { Authorization: 'Bearer receiver-token' } },
+) {
   return Config.parse({ providers: { webhook }, policies: [{ name: 'p', levels: [{ targets: [{ type: 'log' }] }] }] });
 }
 
@@ -92,7 +94,10 @@ function deliveryRequest(overrides: Partial<DeliveryRequest['delivery']> = {}): 
   };
 }
 
-async function deliver(request: DeliveryRequest, options: { config?: Config; attempt?: number; logs?: LogEntry[] } = {}): Promise<DeliveryResult> {
+async function deliver(
+  request: DeliveryRequest,
+  options: { config?: Config; attempt?: number; logs?: LogEntry[] } = {},
+): Promise<DeliveryResult> {
   const activities = createActivities({ config: options.config ?? config(), now: () => NOW, version: '9.9.9' });
   const logger = new DefaultLogger('DEBUG', (entry) => options.logs?.push(entry));
   const env = new MockActivityEnvironment({ attempt: options.attempt ?? 1 }, { logger });

@@ -89,13 +89,24 @@ describe('routes', () => {
 
   it('keeps equality match working beside matchers', () => {
     const c = config({ routes: [{ match: { team: 'blue' }, policy: 'storage' }, { policy: 'default' }] });
-    expect(selectPolicy(c, alert({ severity: 'warning', labels: { team: 'blue' } }))).toMatchObject({ ok: true, policy: { name: 'storage' } });
-    expect(selectPolicy(c, alert({ severity: 'warning', labels: { team: 'red' } }))).toMatchObject({ ok: true, policy: { name: 'default' }, how: 'default route' });
+    expect(selectPolicy(c, alert({ severity: 'warning', labels: { team: 'blue' } }))).toMatchObject({
+      ok: true,
+      policy: { name: 'storage' },
+    });
+    expect(selectPolicy(c, alert({ severity: 'warning', labels: { team: 'red' } }))).toMatchObject({
+      ok: true,
+      policy: { name: 'default' },
+      how: 'default route',
+    });
   });
 
   it('passes over a matching route whose policy does not cover the severity, to the next route', () => {
     const explanation = explainRoutes(config(), alert({ severity: 'warning', service: 'payments' }));
-    expect(explanation.routes[0]).toMatchObject({ matched: true, taken: false, skipped: 'policy payments-critical applies to critical, not warning' });
+    expect(explanation.routes[0]).toMatchObject({
+      matched: true,
+      taken: false,
+      skipped: 'policy payments-critical applies to critical, not warning',
+    });
     expect(explanation.choice).toMatchObject({ ok: true, policy: { name: 'default' } });
   });
 
@@ -107,19 +118,32 @@ describe('routes', () => {
 
   it("applies a route's severity override and carries its grouping", () => {
     const choice = selectPolicy(config(), alert({ severity: 'warning', labels: { team: 'db', env: 'prod' } }));
-    expect(choice).toMatchObject({ ok: true, policy: { name: 'storage' }, severity: 'error', route: { index: 1, groupBy: ['cluster'], groupWait: 30_000 } });
+    expect(choice).toMatchObject({
+      ok: true,
+      policy: { name: 'storage' },
+      severity: 'error',
+      route: { index: 1, groupBy: ['cluster'], groupWait: 30_000 },
+    });
   });
 
   it('matches severity aliases by their canonical name', () => {
-    expect(selectPolicy(config(), alert({ severity: 'P1', service: 'payments' }))).toMatchObject({ ok: true, policy: { name: 'payments-critical' } });
+    expect(selectPolicy(config(), alert({ severity: 'P1', service: 'payments' }))).toMatchObject({
+      ok: true,
+      policy: { name: 'payments-critical' },
+    });
   });
 
   it('refuses a policy named in the request that does not cover the severity', () => {
-    expect(selectPolicy(config(), alert({ severity: 'info', policy: 'payments-critical' }))).toMatchObject({ ok: false, field: 'severity' });
+    expect(selectPolicy(config(), alert({ severity: 'info', policy: 'payments-critical' }))).toMatchObject({
+      ok: false,
+      field: 'severity',
+    });
   });
 
   it('refuses a default route that is not last', () => {
-    expect(() => config({ routes: [{ policy: 'default' }, { matchers: ['a=b'], policy: 'storage' }] })).toThrow(/default and must come last/);
+    expect(() => config({ routes: [{ policy: 'default' }, { matchers: ['a=b'], policy: 'storage' }] })).toThrow(
+      /default and must come last/,
+    );
   });
 });
 
@@ -130,13 +154,22 @@ describe('gates', () => {
     expect(evaluateGates(gates({ environment: 'production' }), 'warning')).toEqual({ escalate: true });
   });
   it('stops everything when disabled', () => {
-    expect(evaluateGates(gates({ enabled: false }), 'critical')).toMatchObject({ escalate: false, reason: expect.stringContaining('disabled') });
+    expect(evaluateGates(gates({ enabled: false }), 'critical')).toMatchObject({
+      escalate: false,
+      reason: expect.stringContaining('disabled'),
+    });
   });
   it('stops an environment that is not enabled', () => {
-    expect(evaluateGates(gates({ environment: 'staging' }), 'critical')).toMatchObject({ escalate: false, reason: expect.stringContaining('"staging"') });
+    expect(evaluateGates(gates({ environment: 'staging' }), 'critical')).toMatchObject({
+      escalate: false,
+      reason: expect.stringContaining('"staging"'),
+    });
   });
   it('stops a severity below minSeverity', () => {
-    expect(evaluateGates(gates({ minSeverity: 'error' }), 'warning')).toMatchObject({ escalate: false, reason: 'severity warning is below gates.minSeverity (error)' });
+    expect(evaluateGates(gates({ minSeverity: 'error' }), 'warning')).toMatchObject({
+      escalate: false,
+      reason: 'severity warning is below gates.minSeverity (error)',
+    });
   });
 });
 
@@ -147,7 +180,9 @@ describe('escalate policy test', () => {
 
   it('explains which matchers held and which route won', () => {
     const text = formatExplanation(explainPolicy(config(), { labels: { team: 'web' }, severity: 'warning', service: 'payments' }));
-    expect(text).toContain('routes[0] → payments-critical: matched, passed over: policy payments-critical applies to critical, not warning');
+    expect(text).toContain(
+      'routes[0] → payments-critical: matched, passed over: policy payments-critical applies to critical, not warning',
+    );
     expect(text).toContain('team=~db|storage ✗ (is "web")');
     expect(text).toContain('routes[2] → default: TAKEN');
     expect(text).toContain('policy default at severity warning (default route)');
@@ -168,7 +203,20 @@ describe('escalate policy test', () => {
     });
     const cli = new Command('escalate').option('--config <file>').exitOverride();
     registerPolicyCommands(cli.command('policy'));
-    await cli.parseAsync(['node', 'escalate', '--config', file, 'policy', 'test', '--labels', 'team=storage', 'service=x', '--severity', 'high', '--json']);
+    await cli.parseAsync([
+      'node',
+      'escalate',
+      '--config',
+      file,
+      'policy',
+      'test',
+      '--labels',
+      'team=storage',
+      'service=x',
+      '--severity',
+      'high',
+      '--json',
+    ]);
     const printed = JSON.parse(out.join('')) as { severity: string; choice: { ok: boolean; policy: { name: string } } };
     expect(printed.severity).toBe('error');
     expect(printed.choice).toMatchObject({ ok: true, policy: { name: 'db' } });
@@ -176,11 +224,25 @@ describe('escalate policy test', () => {
 });
 
 describe('inhibition rules', () => {
-  const rules = [InhibitRule.parse({ source: { matchers: ['alertname=DatabaseDown'], minSeverity: 'critical' }, target: { matchers: ['severity=~warning|error'] }, equal: ['service'] })];
-  const parent = { workflowId: 'incident-db-down', severity: 'critical' as const, labels: { alertname: 'DatabaseDown', severity: 'critical', service: 'db' } };
+  const rules = [
+    InhibitRule.parse({
+      source: { matchers: ['alertname=DatabaseDown'], minSeverity: 'critical' },
+      target: { matchers: ['severity=~warning|error'] },
+      equal: ['service'],
+    }),
+  ];
+  const parent = {
+    workflowId: 'incident-db-down',
+    severity: 'critical' as const,
+    labels: { alertname: 'DatabaseDown', severity: 'critical', service: 'db' },
+  };
 
   it('inhibits a matching target with the same equal labels', () => {
-    expect(findInhibitor(rules, { severity: 'warning', service: 'db' }, [parent])).toMatchObject({ rule: 0, source: { workflowId: 'incident-db-down' }, reason: 'inhibited by incident-db-down (inhibitions[0], same service=db)' });
+    expect(findInhibitor(rules, { severity: 'warning', service: 'db' }, [parent])).toMatchObject({
+      rule: 0,
+      source: { workflowId: 'incident-db-down' },
+      reason: 'inhibited by incident-db-down (inhibitions[0], same service=db)',
+    });
   });
   it('lets through a target on another service, a target outside the target matchers, and a source below minSeverity', () => {
     expect(findInhibitor(rules, { severity: 'warning', service: 'web' }, [parent])).toBeUndefined();

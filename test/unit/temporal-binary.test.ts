@@ -142,7 +142,13 @@ describe('resolveTemporalCli', () => {
     const goDir = dirname(
       executable(
         join(scratch, 'go', 'go'),
-        ['case "$1" in', `  list) echo "github.com/temporalio/cli ${pins.cli.goVersion}" ;;`, `  mod) echo '{"GoMod": "${goMod}"}' ;;`, '  install) exit 1 ;;', 'esac'].join('\n'),
+        [
+          'case "$1" in',
+          `  list) echo "github.com/temporalio/cli ${pins.cli.goVersion}" ;;`,
+          `  mod) echo '{"GoMod": "${goMod}"}' ;;`,
+          '  install) exit 1 ;;',
+          'esac',
+        ].join('\n'),
       ),
     );
 

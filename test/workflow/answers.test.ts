@@ -43,7 +43,9 @@ describe('answering an incident', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, level2Due - Date.now()) + 500));
     const after = await stack.incidents.getIncident('ack-stops');
     expect(after.state).toBe('ACKNOWLEDGED');
-    const pagedAfterAck = after.notifications.filter((n) => n.kind !== 'update' && Date.parse(n.at) > Date.parse(after.acknowledgedAt ?? ''));
+    const pagedAfterAck = after.notifications.filter(
+      (n) => n.kind !== 'update' && Date.parse(n.at) > Date.parse(after.acknowledgedAt ?? ''),
+    );
     expect(pagedAfterAck).toEqual([]);
     expect(peer.keysFor('incident-ack-stops')).toHaveLength(after.notifications.filter((n) => n.kind !== 'update').length);
   });

@@ -38,19 +38,39 @@ describe('the incident workflow walks its policy', () => {
     const started = await stack.incidents.startIncident({ summary: 'db down', severity: 'critical', key: 'walk-three' });
     expect(started).toMatchObject({ escalated: true, created: true, workflowId: 'incident-walk-three' });
 
-    const record = await stack.waitForRecord('walk-three', (r) => r.state === 'TIMED_OUT' && r.notifications.every((n) => n.status !== 'pending'));
+    const record = await stack.waitForRecord(
+      'walk-three',
+      (r) => r.state === 'TIMED_OUT' && r.notifications.every((n) => n.status !== 'pending'),
+    );
     const keys = peer.keysFor('incident-walk-three');
     expect(keys.map(levelOf)).toEqual(['L1/R0', 'L1/R1', 'L2/R0', 'L3/R0']);
     expect(new Set(keys).size).toBe(keys.length);
     expect(record).toMatchObject({ level: 3, escalationCount: 2, notificationCount: 4 });
     expect(record.notifications.every((n) => n.status === 'delivered' && n.attempt === 1)).toBe(true);
     const moves = record.timeline.filter((e) => e.kind === 'move').map((e) => `${e.from}→${e.to}`);
-    expect(moves).toEqual(['PENDING→ACTIVE', 'ACTIVE→ESCALATING', 'ESCALATING→ACTIVE', 'ACTIVE→ESCALATING', 'ESCALATING→ACTIVE', 'ACTIVE→TIMED_OUT']);
+    expect(moves).toEqual([
+      'PENDING→ACTIVE',
+      'ACTIVE→ESCALATING',
+      'ESCALATING→ACTIVE',
+      'ACTIVE→ESCALATING',
+      'ESCALATING→ACTIVE',
+      'ACTIVE→TIMED_OUT',
+    ]);
   });
 
   it('fires each level at its due time counted from the level before, not from when a timer fired', async () => {
     stack = await startStack({
-      policies: [{ name: 'timed', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '700ms' }), webhookLevel(peer.url, '3', { delay: '700ms' })], finalWait: '10s' }],
+      policies: [
+        {
+          name: 'timed',
+          levels: [
+            webhookLevel(peer.url, '1'),
+            webhookLevel(peer.url, '2', { delay: '700ms' }),
+            webhookLevel(peer.url, '3', { delay: '700ms' }),
+          ],
+          finalWait: '10s',
+        },
+      ],
     });
     const triggeredAt = Date.now();
     await stack.incidents.startIncident({ summary: 'timed', severity: 'error', key: 'timed-levels' });
@@ -70,7 +90,14 @@ describe('the incident workflow walks its policy', () => {
 
   it('walks all levels again for repeatPolicy, then times out', async () => {
     stack = await startStack({
-      policies: [{ name: 'loops', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '300ms' })], repeatPolicy: 1, finalWait: '300ms' }],
+      policies: [
+        {
+          name: 'loops',
+          levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '300ms' })],
+          repeatPolicy: 1,
+          finalWait: '300ms',
+        },
+      ],
     });
     await stack.incidents.startIncident({ summary: 'loops', severity: 'error', key: 'loop-twice' });
     const record = await stack.waitForState('loop-twice', 'TIMED_OUT');
@@ -88,13 +115,20 @@ describe('the incident workflow walks its policy', () => {
       policies: [
         {
           name: 'bounded',
-          levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '300ms' }), webhookLevel(peer.url, '3', { delay: '300ms' })],
+          levels: [
+            webhookLevel(peer.url, '1'),
+            webhookLevel(peer.url, '2', { delay: '300ms' }),
+            webhookLevel(peer.url, '3', { delay: '300ms' }),
+          ],
           maxEscalations: 1,
         },
       ],
     });
     await stack.incidents.startIncident({ summary: 'bounded', severity: 'error', key: 'max-one' });
-    const record = await stack.waitForRecord('max-one', (r) => r.state === 'TIMED_OUT' && r.notifications.every((n) => n.status !== 'pending'));
+    const record = await stack.waitForRecord(
+      'max-one',
+      (r) => r.state === 'TIMED_OUT' && r.notifications.every((n) => n.status !== 'pending'),
+    );
     expect(peer.keysFor('incident-max-one').map(levelOf)).toEqual(['L1/R0', 'L2/R0']);
     expect(record.escalationCount).toBe(1);
     expect(record.timeline.at(-1)?.reason).toContain('maxEscalations (1)');
@@ -103,7 +137,9 @@ describe('the incident workflow walks its policy', () => {
   it('keeps escalating on time while a provider always fails, and records the failure', async () => {
     peer.respondWith(({ path }) => ({ status: path.includes('level=1') ? 503 : 200 }));
     stack = await startStack({
-      policies: [{ name: 'flaky', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '500ms' })], finalWait: '10s' }],
+      policies: [
+        { name: 'flaky', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '500ms' })], finalWait: '10s' },
+      ],
     });
     const startedAt = Date.now();
     await stack.incidents.startIncident({ summary: 'provider down', severity: 'critical', key: 'failing-provider' });

@@ -37,7 +37,10 @@ describe('incident lifecycle', () => {
     await stack.incidents.startIncident({ summary: 'reopen me', severity: 'critical', key: 'ack-reopens' });
     await stack.waitForState('ack-reopens', 'ACTIVE');
     await stack.incidents.acknowledge('ack-reopens', 'dana');
-    const reopened = await stack.waitForRecord('ack-reopens', (r) => r.state === 'ACTIVE' && r.timeline.some((e) => e.from === 'ACKNOWLEDGED'));
+    const reopened = await stack.waitForRecord(
+      'ack-reopens',
+      (r) => r.state === 'ACTIVE' && r.timeline.some((e) => e.from === 'ACKNOWLEDGED'),
+    );
     expect(reopened.acknowledgedBy).toBeUndefined();
     expect(reopened.timeline.find((e) => e.from === 'ACKNOWLEDGED')?.reason).toContain('ackTimeout');
     await peer.waitFor(() => peer.keysFor('incident-ack-reopens').length === 2);
@@ -67,7 +70,9 @@ describe('incident lifecycle', () => {
 
   it('opens one incident when the same alert races in many times at once', async () => {
     stack = await startStack({ policies: [slowPolicy('race')] });
-    const results = await Promise.all(Array.from({ length: 5 }, () => stack!.incidents.startIncident({ summary: 'race', severity: 'error', key: 'racing-key' })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => stack!.incidents.startIncident({ summary: 'race', severity: 'error', key: 'racing-key' })),
+    );
     expect(results.filter((r) => r.escalated && r.created)).toHaveLength(1);
     expect((await stack.incidents.getIncident('racing-key')).occurrences).toBe(5);
   });
@@ -94,7 +99,10 @@ describe('incident lifecycle', () => {
     expect(attributes.get(EscalationLevelKey)).toBe(record.level);
     expect(attributes.get(AcknowledgedByKey)).toBe('dana');
     expect(await description.staticSummary()).toBe('[error] visible');
-    const metadata = await stack.incidents.handle('visible-key').query<string>('__temporal_workflow_metadata').catch(() => undefined);
+    const metadata = await stack.incidents
+      .handle('visible-key')
+      .query<string>('__temporal_workflow_metadata')
+      .catch(() => undefined);
     expect(JSON.stringify(metadata ?? '')).toContain('ACKNOWLEDGED');
   });
 
@@ -141,7 +149,14 @@ describe('incident lifecycle', () => {
     const handle = await stack.incidents.temporal.workflow.start(WORKFLOW_TYPE, {
       taskQueue: stack.taskQueue,
       workflowId: 'incident-bad-input',
-      args: [{ incident: { key: 'bad-input', summary: 'x', severity: 'critical' }, policy: { name: 'broken', levels: [] }, occurrenceId: 'o', settings: {} }],
+      args: [
+        {
+          incident: { key: 'bad-input', summary: 'x', severity: 'critical' },
+          policy: { name: 'broken', levels: [] },
+          occurrenceId: 'o',
+          settings: {},
+        },
+      ],
     });
     const result = (await handle.result()) as IncidentRecord;
     expect(result.state).toBe('FAILED');

@@ -24,24 +24,56 @@ async function waitUntilListed(s: Stack, workflowId: string): Promise<void> {
 }
 
 describe('inhibition', () => {
-  const inhibitions = [{ source: { matchers: ['alertname=DatabaseDown'], minSeverity: 'critical' }, target: { matchers: ['severity=~warning|error'] }, equal: ['service'] }];
+  const inhibitions = [
+    {
+      source: { matchers: ['alertname=DatabaseDown'], minSeverity: 'critical' },
+      target: { matchers: ['severity=~warning|error'] },
+      equal: ['service'],
+    },
+  ];
 
   it('answers a symptom of an open critical incident as inhibited and notes it on that incident', async () => {
     stack = await startStack({ policies: [{ name: 'default', levels }], inhibitions });
-    await stack.incidents.startIncident({ key: 'pm-db-down', summary: 'database down', severity: 'critical', service: 'db', labels: { alertname: 'DatabaseDown' } });
+    await stack.incidents.startIncident({
+      key: 'pm-db-down',
+      summary: 'database down',
+      severity: 'critical',
+      service: 'db',
+      labels: { alertname: 'DatabaseDown' },
+    });
     await stack.waitForState('pm-db-down', 'ACTIVE');
     await waitUntilListed(stack, 'incident-pm-db-down');
 
-    const symptom = await stack.incidents.startIncident({ key: 'pm-db-slow', summary: 'queries slow', severity: 'warning', service: 'db', source: 'grafana' });
-    expect(symptom).toEqual({ escalated: false, reason: expect.stringMatching(/^inhibited by incident-pm-db-down \(inhibitions\[0\], same service=db\)$/), inhibitedBy: 'incident-pm-db-down' });
+    const symptom = await stack.incidents.startIncident({
+      key: 'pm-db-slow',
+      summary: 'queries slow',
+      severity: 'warning',
+      service: 'db',
+      source: 'grafana',
+    });
+    expect(symptom).toEqual({
+      escalated: false,
+      reason: expect.stringMatching(/^inhibited by incident-pm-db-down \(inhibitions\[0\], same service=db\)$/),
+      inhibitedBy: 'incident-pm-db-down',
+    });
     const parent = await stack.waitForRecord('pm-db-down', (r) => r.symptoms === 1);
-    expect(parent.timeline.at(-1)).toMatchObject({ kind: 'occurrence', by: 'grafana', reason: expect.stringContaining('symptom inhibited: [warning] queries slow (incident-pm-db-slow') });
+    expect(parent.timeline.at(-1)).toMatchObject({
+      kind: 'occurrence',
+      by: 'grafana',
+      reason: expect.stringContaining('symptom inhibited: [warning] queries slow (incident-pm-db-slow'),
+    });
     await expect(stack.incidents.getIncident('pm-db-slow')).rejects.toThrow(/no incident incident-pm-db-slow/);
   });
 
   it('lets an alert on another service through', async () => {
     stack = await startStack({ policies: [{ name: 'default', levels }], inhibitions });
-    await stack.incidents.startIncident({ key: 'db2-down', summary: 'database down', severity: 'critical', service: 'db2', labels: { alertname: 'DatabaseDown' } });
+    await stack.incidents.startIncident({
+      key: 'db2-down',
+      summary: 'database down',
+      severity: 'critical',
+      service: 'db2',
+      labels: { alertname: 'DatabaseDown' },
+    });
     await stack.waitForState('db2-down', 'ACTIVE');
     await waitUntilListed(stack, 'incident-db2-down');
     const other = await stack.incidents.startIncident({ key: 'web-slow', summary: 'pages slow', severity: 'warning', service: 'web' });
@@ -63,7 +95,9 @@ describe('cooldown', () => {
     expect(record).toMatchObject({ occurrences: 2, severity: 'critical', level: 1, epoch: 1 });
     expect(record.resolvedAt).toBeUndefined();
     expect(record.timeline.map((e) => e.to ?? e.kind)).toEqual(expect.arrayContaining(['RESOLVED', 'PENDING', 'ACTIVE']));
-    expect(record.timeline.find((e) => e.reason?.startsWith('re-opened'))?.reason).toMatch(/fired again 0 minute\(s\) after it was resolved \(within cooldown 10m\)/);
+    expect(record.timeline.find((e) => e.reason?.startsWith('re-opened'))?.reason).toMatch(
+      /fired again 0 minute\(s\) after it was resolved \(within cooldown 10m\)/,
+    );
     expect(record.notifications.at(-1)?.idempotencyKey).toBe('incident-flappy/E1/L1/R0/log:team-lead/log');
   });
 
