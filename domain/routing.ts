@@ -1,3 +1,4 @@
+import { stableHash } from './hash.js';
 import type { Config, Gates, Route } from './config.js';
 import type { IncidentInput } from './incident.js';
 import { evaluateMatchers, type MatcherResult } from './matchers.js';
@@ -169,18 +170,10 @@ function covers(policy: Policy, severity: Severity): boolean {
 /** The default dedup key: the same source, service and summary are the same incident. */
 export function defaultIncidentKey(input: Pick<IncidentInput, 'source' | 'service' | 'summary'>): string {
   const text = `${input.source ?? ''}\u0000${input.service ?? ''}\u0000${input.summary}`;
-  // FNV-1a over 64 bits (as two 32-bit halves): stable across processes and versions.
-  let h1 = 0x811c9dc5;
-  let h2 = 0x050c5d1f;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x01000193 ^ 0x5bd1e995) >>> 0;
-  }
   const slug = (input.service ?? input.source ?? 'alert')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '')
     .slice(0, 40);
-  return `${slug || 'alert'}-${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
+  return `${slug || 'alert'}-${stableHash(text)}`;
 }

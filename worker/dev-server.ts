@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
-import { INCIDENT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { INCIDENT_SEARCH_ATTRIBUTES, INDEXED_VALUE_TYPE } from '../workflows/search-attributes.js';
 import { resolveTemporalCli } from './temporal-binary.js';
 
 export interface DevServerOptions {
@@ -43,15 +43,15 @@ export interface DevServer {
 
 export const DEFAULT_SQLITE_PRAGMAS: Readonly<Record<string, string>> = { journal_mode: 'WAL', synchronous: 'NORMAL' };
 
-// The CLI's spelling of each type, and the proto IndexedValueType number the operator API wants.
-const ATTRIBUTE_TYPES: Record<SearchAttributeType, { flag: string; indexed: number }> = {
-  TEXT: { flag: 'Text', indexed: 1 },
-  KEYWORD: { flag: 'Keyword', indexed: 2 },
-  INT: { flag: 'Int', indexed: 3 },
-  DOUBLE: { flag: 'Double', indexed: 4 },
-  BOOL: { flag: 'Bool', indexed: 5 },
-  DATETIME: { flag: 'Datetime', indexed: 6 },
-  KEYWORD_LIST: { flag: 'KeywordList', indexed: 7 },
+// The CLI's spelling of each type (`--search-attribute Name=Keyword`).
+const CLI_TYPE_FLAG: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
 };
 
 const OUTPUT_LINES_KEPT = 200;
@@ -70,7 +70,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]));
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   for (const [pragma, value] of Object.entries(pragmas)) args.push('--sqlite-pragma', `${pragma}=${value}`);
-  for (const key of INCIDENT_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${ATTRIBUTE_TYPES[key.type].flag}`);
+  for (const key of INCIDENT_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${CLI_TYPE_FLAG[key.type]}`);
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {}))
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   args.push('--log-level', options.logLevel ?? 'warn');
@@ -154,17 +154,17 @@ async function registerMissingSearchAttributes(connection: Connection, namespace
   const listed = await connection.operatorService.listSearchAttributes({ namespace });
   const registered: Record<string, number> = listed.customAttributes ?? {};
   const clashes = INCIDENT_SEARCH_ATTRIBUTES.filter(
-    (key) => key.name in registered && registered[key.name] !== ATTRIBUTE_TYPES[key.type].indexed,
+    (key) => key.name in registered && registered[key.name] !== INDEXED_VALUE_TYPE[key.type],
   );
   if (clashes.length > 0) {
-    const names = clashes.map((key) => `${key.name} (wanted ${ATTRIBUTE_TYPES[key.type].flag})`).join(', ');
+    const names = clashes.map((key) => `${key.name} (wanted ${CLI_TYPE_FLAG[key.type]})`).join(', ');
     throw new SearchAttributeClash(
       `search attributes already registered with another type in namespace '${namespace}': ${names}; start with a fresh database file`,
     );
   }
   const missing = INCIDENT_SEARCH_ATTRIBUTES.filter((key) => !(key.name in registered));
   if (missing.length === 0) return;
-  const searchAttributes = Object.fromEntries(missing.map((key) => [key.name, ATTRIBUTE_TYPES[key.type].indexed]));
+  const searchAttributes = Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]));
   await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
 }
 

@@ -19,3 +19,14 @@ export const INCIDENT_SEARCH_ATTRIBUTES = [
   EscalationLevelKey,
   AcknowledgedByKey,
 ] as const;
+
+/** The operator API's IndexedValueType numbers, by the SDK's type names (registration and checks). */
+export const INDEXED_VALUE_TYPE: Readonly<Record<SearchAttributeType, number>> = {
+  TEXT: 1,
+  KEYWORD: 2,
+  INT: 3,
+  DOUBLE: 4,
+  BOOL: 5,
+  DATETIME: 6,
+  KEYWORD_LIST: 7,
+};

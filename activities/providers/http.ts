@@ -37,7 +37,7 @@ export async function callProvider(call: ProviderCall, ctx: SendContext): Promis
   const signal = timeout ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal;
   try {
     const response = await httpRequest(call.url, { method: call.method ?? 'POST', headers: call.headers, body: call.body, signal });
-    const text = await readText(response.body);
+    const text = await readCapped(response.body, REPLY_LIMIT);
     const retryAfter = response.headers['retry-after'];
     return { status: response.statusCode, headers: response.headers, text, ...(typeof retryAfter === 'string' ? { retryAfter } : {}) };
   } catch (error) {
@@ -77,17 +77,23 @@ export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
 }
 
-async function readText(body: AsyncIterable<Uint8Array> & { destroy(): unknown }): Promise<string> {
+/**
+ * At most `limit` bytes of a response body as text. A body cut short by the network is returned
+ * as far as it came: the status already says what happened.
+ */
+export async function readCapped(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of body) {
       chunks.push(Buffer.from(chunk));
       size += chunk.length;
-      if (size >= REPLY_LIMIT) break;
+      if (size >= limit) break;
     }
+  } catch {
+    // keep what arrived
   } finally {
     body.destroy();
   }
-  return Buffer.concat(chunks).subarray(0, REPLY_LIMIT).toString('utf8');
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }

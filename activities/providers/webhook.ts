@@ -3,6 +3,7 @@ import { request as httpRequest } from 'undici';
 import type { AnnouncedEvent, DeliveryRequest, IncidentSnapshot } from '../../domain/delivery.js';
 import type { Providers } from '../../domain/config.js';
 import { httpFailure, transportFailure, type FailureSubject } from '../errors.js';
+import { readCapped } from './http.js';
 import type { NotificationProvider, SendContext } from './types.js';
 
 /**
@@ -205,20 +206,7 @@ function displayUrl(raw: string): string {
 }
 
 async function readExcerpt(body: AsyncIterable<Uint8Array> & { destroy(): unknown }): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      chunks.push(Buffer.from(chunk));
-      size += chunk.length;
-      if (size >= BODY_EXCERPT_BYTES) break;
-    }
-  } catch {
-    // The status already says what happened; a body cut short is no reason to hide it.
-  } finally {
-    body.destroy();
-  }
-  const text = Buffer.concat(chunks).subarray(0, BODY_EXCERPT_BYTES).toString('utf8').trim();
+  const text = (await readCapped(body, BODY_EXCERPT_BYTES)).trim();
   return text === '' ? undefined : text;
 }
 

@@ -1,17 +1,6 @@
 import type { Connection } from '@temporalio/client';
-import type { SearchAttributeType } from '@temporalio/common';
-import { INCIDENT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { INCIDENT_SEARCH_ATTRIBUTES, INDEXED_VALUE_TYPE } from '../../workflows/search-attributes.js';
 
-// The operator API's IndexedValueType numbers, by the SDK's type names.
-const INDEXED_VALUE_TYPE: Record<SearchAttributeType, number> = {
-  TEXT: 1,
-  KEYWORD: 2,
-  INT: 3,
-  DOUBLE: 4,
-  BOOL: 5,
-  DATETIME: 6,
-  KEYWORD_LIST: 7,
-};
 const TYPE_NAME = Object.fromEntries(Object.entries(INDEXED_VALUE_TYPE).map(([name, n]) => [n, name]));
 
 /** A search attribute exists with another type: Temporal cannot change it in place. */

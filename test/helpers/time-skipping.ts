@@ -2,7 +2,6 @@
 // fresh worker with the real activities and its own task queue per test (STYLE.md, test/).
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -14,19 +13,8 @@ import type { IncidentSpec, IncidentWorkflowInput } from '../../domain/workflow-
 import { resolveTestServer } from '../../worker/temporal-binary.js';
 import type { incidentEscalation } from '../../workflows/incident-escalation.js';
 import { stateQuery, WORKFLOW_TYPE } from '../../workflows/messages.js';
-import { INCIDENT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { INCIDENT_SEARCH_ATTRIBUTES, INDEXED_VALUE_TYPE } from '../../workflows/search-attributes.js';
 import { uniqueTaskQueue } from './temporal.js';
-
-// The operator API's IndexedValueType numbers (worker/dev-server.ts keeps the same table).
-const INDEXED_VALUE_TYPE: Record<SearchAttributeType, number> = {
-  TEXT: 1,
-  KEYWORD: 2,
-  INT: 3,
-  DOUBLE: 4,
-  BOOL: 5,
-  DATETIME: 6,
-  KEYWORD_LIST: 7,
-};
 
 /**
  * Starts the time-skipping test server the project installed (never a download) and registers our
