@@ -80,7 +80,7 @@ describe('GET /openapi.json', () => {
     const answer = await stack.call('GET', '/openapi.json', { token: null });
     expect(answer.status).toBe(200);
     // The official OpenAPI 3.1 JSON schema first, then the structure this API promises.
-    const verdict = await new Validator().validate(answer.body as object);
+    const verdict = await new Validator().validate(answer.body as Record<string, unknown>);
     expect(verdict.errors, JSON.stringify(verdict.errors)).toBeUndefined();
     expect(verdict.valid).toBe(true);
     expect(Validator.supportedVersions.has('3.1')).toBe(true);
