@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from '@temporalio/common';
 import type { Config } from '../domain/config.js';
+import { holderOf, type ConfigSource } from '../worker/config-holder.js';
 import type { Delivery, DeliveryRequest, DeliveryResult, NotificationActivities, ResolveTargetsRequest } from '../domain/delivery.js';
 import { isAtLeast } from '../domain/severity.js';
 import { createProviderRegistry, providerNotConfigured } from './providers/registry.js';
@@ -19,7 +20,8 @@ import { userAgent } from './version.js';
  * DeliveryFailureDetails.
  */
 export interface ActivityDeps {
-  config: Config;
+  /** A fixed config, or a holder a reload may replace: providers and directory follow it. */
+  config: ConfigSource;
   /** Where the activities and the log provider write; default the activity logger (`Context.current().log`), which the worker maps to pino. */
   logger?: Logger;
   /** The clock for `sentAt`, signatures and results (epoch ms); tests pin it. */
@@ -30,16 +32,27 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps): NotificationActivities {
   const now = deps.now ?? Date.now;
-  const registry = createProviderRegistry(deps.config.providers, {
-    userAgent: userAgent(deps.version),
-    now,
-    ...(deps.logger ? { logger: deps.logger } : {}),
-  });
+  const holder = holderOf(deps.config);
+  // Providers are built once per config, not per call: rebuilt only after a reload replaced it.
+  let built: { config: Config; registry: ReturnType<typeof createProviderRegistry> } | undefined;
+  const current = () => {
+    const config = holder.current;
+    if (built?.config !== config) {
+      const registry = createProviderRegistry(config.providers, {
+        userAgent: userAgent(deps.version),
+        now,
+        ...(deps.logger ? { logger: deps.logger } : {}),
+      });
+      built = { config, registry };
+    }
+    return built;
+  };
+  current();
   const log = (): Logger => deps.logger ?? Context.current().log;
 
   return {
     async resolveTargets(request: ResolveTargetsRequest): Promise<Delivery[]> {
-      const deliveries = resolveTargets(deps.config.directory, request);
+      const deliveries = resolveTargets(current().config.directory, request);
       log().debug('targets resolved', {
         incidentWorkflowId: request.workflowId,
         level: request.level + 1,
@@ -52,8 +65,9 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
     async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
       const context = Context.current();
       const attempt = context.info.attempt;
+      const { config, registry } = current();
       const provider = registry.get(request.delivery.channel);
-      if (!provider) throw providerNotConfigured(request, deps.config.providers, attempt);
+      if (!provider) throw providerNotConfigured(request, config.providers, attempt);
       const skipped = belowFloor(request, provider);
       if (skipped) {
         log().info('notification skipped', {

@@ -10,7 +10,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../domain/config.js';
 import { fieldErrors, type FieldError } from '../domain/errors.js';
 import { IncidentInput, workflowIdForKey, type IncidentInputBody, type IncidentRecord } from '../domain/incident.js';
-import { defaultIncidentKey, evaluateGates, selectPolicy } from '../domain/routing.js';
+import { groupKey } from '../domain/grouping.js';
+import { defaultIncidentKey, evaluateGates, routeLabels, selectPolicy } from '../domain/routing.js';
+import { holderOf, type ConfigHolder, type ConfigSource } from '../worker/config-holder.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
@@ -69,7 +71,8 @@ export type StartIncidentResult =
 
 export interface IncidentClientOptions {
   client: Client;
-  config: Config;
+  /** A fixed config, or a holder a reload may replace: each start reads the one in force. */
+  config: ConfigSource;
   taskQueue?: string;
   /** Base URL of the Temporal Web UI, for links in notifications. */
   uiUrl?: string;
@@ -81,9 +84,16 @@ export interface IncidentClientOptions {
  */
 export class IncidentClient {
   readonly taskQueue: string;
+  readonly configHolder: ConfigHolder;
 
   constructor(private readonly options: IncidentClientOptions) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+    this.configHolder = holderOf(options.config);
+  }
+
+  /** The config in force now (after the latest reload). */
+  get config(): Config {
+    return this.configHolder.current;
   }
 
   get temporal(): Client {
@@ -98,14 +108,18 @@ export class IncidentClient {
     const parsed = IncidentInput.safeParse(body);
     if (!parsed.success) throw new InvalidIncidentRequestError(fieldErrors(parsed.error));
     const input = parsed.data;
-    const gate = evaluateGates(this.options.config.gates, input.severity);
+    // One config for the whole start, even if a reload lands while it runs.
+    const config = this.config;
+    const gate = evaluateGates(config.gates, input.severity);
     if (!gate.escalate) return { escalated: false, reason: gate.reason };
-    const choice = selectPolicy(this.options.config, input);
+    const choice = selectPolicy(config, input);
     if (!choice.ok) throw new InvalidIncidentRequestError([{ path: choice.field, message: choice.reason }]);
 
-    const key = input.key ?? defaultIncidentKey(input);
+    // A grouping route's group key beats the caller's key (see domain/grouping.ts).
+    const group = choice.route ? groupKey(choice.route, routeLabels(input)) : undefined;
+    const key = group ?? input.key ?? defaultIncidentKey(input);
     const workflowId = workflowIdForKey(key);
-    const inhibition = await checkInhibition(this.options.client, this.taskQueue, this.options.config.inhibitions, {
+    const inhibition = await checkInhibition(this.options.client, this.taskQueue, config.inhibitions, {
       workflowId,
       summary: input.summary,
       severity: choice.severity,
@@ -132,9 +146,13 @@ export class IncidentClient {
       occurrenceId,
       settings: {
         namespace: this.options.client.options.namespace,
-        delivery: this.options.config.delivery,
+        delivery: config.delivery,
         ...(this.options.uiUrl !== undefined && { uiUrl: this.options.uiUrl }),
       },
+      ...(group !== undefined && {
+        groupBy: choice.route?.groupBy ?? [],
+        ...(choice.route?.groupWait !== undefined && { groupWait: choice.route.groupWait }),
+      }),
       ...(carry && { carry }),
     };
     const occurrence = {
@@ -144,6 +162,7 @@ export class IncidentClient {
       summary: input.summary,
       ...(input.source !== undefined && { source: input.source }),
       ...(input.labels !== undefined && { labels: input.labels }),
+      ...(group !== undefined && input.key !== undefined && { key: input.key }),
     };
 
     // A second try covers the moment an incident with this key is closing: once it has closed,

@@ -180,6 +180,13 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
         message: `route names policy "${route.policy}", which is not defined; define it under policies or fix the name`,
       });
     }
+    if (route.groupWait !== undefined && !route.groupBy?.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routes', index, 'groupWait'],
+        message: 'groupWait gathers the alerts of a group; name the group labels in groupBy (e.g. [alertname, service])',
+      });
+    }
     if (!route.match && !route.matchers && index !== config.routes.length - 1) {
       ctx.addIssue({
         code: 'custom',

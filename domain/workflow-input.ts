@@ -38,6 +38,8 @@ export const Occurrence = z.strictObject({
   summary: z.string().max(500).optional(),
   source: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
+  /** The caller's own dedup key, when a grouping route replaced it with the group key. */
+  key: IncidentKey.optional(),
 });
 export type Occurrence = z.infer<typeof Occurrence>;
 
@@ -47,6 +49,13 @@ export const IncidentWorkflowInput = z.strictObject({
   /** The occurrence that opened this incident: a start racing with itself is not counted twice. */
   occurrenceId: z.string().min(1),
   settings: WorkflowSettings,
+  /**
+   * The route's grouping window in ms (`routes[].groupWait`): level 1 waits at least this long
+   * after the incident opened, so the alerts of its group join before anyone is paged.
+   */
+  groupWait: z.number().int().min(0).optional(),
+  /** The route's group labels (`routes[].groupBy`): later alerts of the group are noted as joining. */
+  groupBy: z.array(z.string().min(1)).optional(),
   /** Set by continue-as-new: the record and cursor carried into the new run. Not validated again. */
   carry: z.unknown().optional(),
 });

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from '../activities/index.js';
-import type { Config } from '../domain/config.js';
+import { holderOf, type ConfigSource } from './config-holder.js';
+import { reloadOnSighup } from './config-reload.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -10,7 +11,8 @@ export interface EscalationWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  config: Config;
+  /** A fixed config, or a holder shared with the API so one reload reaches both. */
+  config: ConfigSource;
   /** A prebuilt workflow bundle; without it the worker bundles workflows/ at start (a few seconds). */
   workflowBundlePath?: string;
   /** Extra Worker options (concurrency, identity) for benchmarks and tests. */
@@ -45,15 +47,27 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Starts the worker and stops it gracefully on SIGINT/SIGTERM: in-flight tasks finish first. */
+/**
+ * Starts the worker and stops it gracefully on SIGINT/SIGTERM: in-flight tasks finish first. With
+ * `configFile`, SIGHUP reloads the config (see worker/config-reload.ts); stopping removes that listener.
+ */
 export async function runEscalationWorker(
-  options: EscalationWorkerOptions & { logger: PinoLogger; handleSignals?: boolean },
+  options: EscalationWorkerOptions & {
+    logger: PinoLogger;
+    handleSignals?: boolean;
+    /** The file the config came from: SIGHUP re-reads it (new incidents only), until the worker stops. */
+    configFile?: string;
+  },
 ): Promise<RunningWorker> {
-  const worker = await createEscalationWorker(options);
+  const holder = holderOf(options.config);
+  const worker = await createEscalationWorker({ ...options, config: holder });
   const done = worker.run();
   options.logger.info({ taskQueue: options.taskQueue, namespace: options.namespace }, 'escalation worker polling');
+  const stopReloading = options.configFile ? reloadOnSighup(holder, options.configFile, options.logger) : () => undefined;
+  void done.finally(stopReloading).catch(() => undefined);
   let stopping: Promise<void> | undefined;
   const stop = () => {
+    stopReloading();
     if (!stopping) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       stopping = done.catch((error: unknown) => {

@@ -115,7 +115,7 @@ class IncidentRun {
    */
   private firstStep(isNew: boolean): EscalationStep {
     const policy = this.input.policy;
-    const step = firstStep(policy, Date.parse(this.triggeredAt()));
+    const step = this.afterGroupWait(firstStep(policy, Date.parse(this.triggeredAt())));
     const hours = policy.businessHours;
     if (!hours || step.kind !== 'level' || !patched('business-hours-hold')) return step;
     const dueAt = holdUntil(hours, this.record.severity, step.dueAt);
@@ -128,6 +128,18 @@ class IncidentRun {
       });
     }
     return { ...step, dueAt };
+  }
+
+  /**
+   * A grouping route gathers its alerts for `groupWait` before level 1: the first step is due at
+   * the later of level 1's delay and the group wait, both counted from the trigger.
+   */
+  private afterGroupWait(step: EscalationStep): EscalationStep {
+    const groupWait = this.input.groupWait;
+    // Asked only when there is a window, so histories from before grouping replay unchanged.
+    if (groupWait === undefined || step.kind !== 'level' || !patched('group-wait')) return step;
+    const dueAt = Math.max(step.dueAt, Date.parse(this.triggeredAt()) + groupWait);
+    return dueAt === step.dueAt ? step : { ...step, dueAt };
   }
 
   /** The trigger the policy counts from: the opening alert, or the re-fire that re-opened it. */
@@ -493,7 +505,10 @@ class IncidentRun {
     const at = nowIso();
     this.record.occurrences += 1;
     this.record.lastSeenAt = occurrence.receivedAt;
-    let reason = `alert fired again (${this.record.occurrences} occurrences)`;
+    let reason = this.input.groupBy
+      ? `alert joined the group: [${occurrence.severity ?? this.record.severity}] ${occurrence.summary ?? this.record.summary}` +
+        `${occurrence.key !== undefined ? ` (key ${occurrence.key})` : ''} (${this.record.occurrences} occurrences)`
+      : `alert fired again (${this.record.occurrences} occurrences)`;
     if (occurrence.severity) {
       const raised = higherSeverity(this.record.severity, occurrence.severity);
       if (raised !== this.record.severity) {

@@ -6,12 +6,15 @@ import type { Client } from '@temporalio/client';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import type { Config } from '../../domain/config.js';
+import { ConfigHolder, type ConfigSource } from '../../worker/config-holder.js';
+import { reloadConfig } from '../../worker/config-reload.js';
 import type { IncidentClient } from '../incidents.js';
-import { apiTokens, requireScope } from './auth.js';
+import { apiTokens, requireScope, type ApiToken } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import type { ApiEnv } from './env.js';
-import { errorAnswer, sendError, validationAnswer } from './errors.js';
+import { errorAnswer, errorBody, sendError, validationAnswer } from './errors.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
+import * as adminRoutes from './routes/admin.routes.js';
 import * as incidentRoutes from './routes/incidents.routes.js';
 import { incidentHandlers } from './routes/incidents.handlers.js';
 import * as integrationRoutes from './routes/integrations.routes.js';
@@ -22,7 +25,13 @@ import * as systemRoutes from './routes/system.routes.js';
 
 export interface ApiOptions {
   incidents: IncidentClient;
-  config: Config;
+  /**
+   * Default: the IncidentClient's config holder, so one reload reaches both. A holder is used as
+   * is; a plain Config other than the client's gives the API its own fixed copy.
+   */
+  config?: ConfigSource;
+  /** The file the config came from: POST /v1/admin/reload re-reads it. Without it, reload answers 409. */
+  configFile?: string;
   /** The Temporal client visibility (list, stats) and /healthz use; default: the IncidentClient's. */
   client?: Client;
   logger: Logger;
@@ -62,18 +71,32 @@ const SLACK_HOOKS = /^https:\/\/hooks\.slack\.com\//;
  */
 export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   const client = options.client ?? options.incidents.temporal;
-  const signingSecret = options.slackSigningSecret ?? options.config.providers.slack?.signingSecret;
+  const holder = apiConfigHolder(options);
+  // Tokens and the Slack secret follow a reload; the digests are computed once per config.
+  let tokens: { config: Config; tokens: ApiToken[] } | undefined;
+  const currentTokens = () => {
+    if (tokens?.config !== holder.current) tokens = { config: holder.current, tokens: apiTokens(holder.current, options.apiToken) };
+    return tokens.tokens;
+  };
+  const slackSecret = () => options.slackSigningSecret ?? holder.current.providers.slack?.signingSecret;
+  const slackSettings = {
+    get signingSecret() {
+      return slackSecret();
+    },
+    isResponseUrlAllowed: options.isSlackResponseUrlAllowed ?? ((url: string) => SLACK_HOOKS.test(url)),
+  };
   const deps: ApiDeps = {
     incidents: options.incidents,
-    config: options.config,
+    get config() {
+      return holder.current;
+    },
     scope: { client, taskQueue: options.incidents.taskQueue },
-    tokens: apiTokens(options.config, options.apiToken),
+    get tokens() {
+      return currentTokens();
+    },
     metrics: options.metrics ?? createMetrics(),
     logger: options.logger,
-    slack: {
-      ...(signingSecret !== undefined && { signingSecret }),
-      isResponseUrlAllowed: options.isSlackResponseUrlAllowed ?? ((url) => SLACK_HOOKS.test(url)),
-    },
+    slack: slackSettings,
     now: options.now ?? Date.now,
   };
 
@@ -101,8 +124,8 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     );
   });
 
-  const read = requireScope(deps.tokens, 'incidents:read');
-  const write = requireScope(deps.tokens, 'incidents:write');
+  const read = requireScope(currentTokens, 'incidents:read');
+  const write = requireScope(currentTokens, 'incidents:write');
   const incidents = incidentHandlers(deps);
   app.openapi({ ...incidentRoutes.startIncident, middleware: [write] }, incidents.startIncident);
   app.openapi({ ...incidentRoutes.listIncidents, middleware: [read] }, incidents.listIncidents);
@@ -121,6 +144,22 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   const slack = slackHandlers(deps);
   app.openapi({ ...slackRoutes.interactions, middleware: [verifySlack(deps)] }, slack.interactions);
   app.openapi({ ...slackRoutes.commands, middleware: [verifySlack(deps)] }, slack.commands);
+
+  app.openapi({ ...adminRoutes.reload, middleware: [requireScope(currentTokens, 'admin')] }, (c) => {
+    if (!options.configFile) {
+      return c.json(
+        errorBody('this API was not started from a config file; nothing to reload', [
+          { path: 'configFile', message: 'start the API with --config <file> (or ESCALATION_CONFIG) to reload it' },
+        ]),
+        409,
+      );
+    }
+    const result = reloadConfig(holder, options.configFile, deps.logger);
+    if (!result.ok) {
+      return c.json(errorBody(`${result.file} is not a valid config; the previous config stays in force`, result.errors), 422);
+    }
+    return c.json({ reloaded: true as const, file: result.file, generation: result.generation, policies: result.policies }, 200);
+  });
 
   app.openapi(systemRoutes.healthz, async (c) => {
     const namespace = client.options.namespace;
@@ -151,6 +190,13 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     },
   });
   return app;
+}
+
+function apiConfigHolder(options: ApiOptions): ConfigHolder {
+  const source = options.config;
+  if (source instanceof ConfigHolder) return source;
+  if (source === undefined || source === options.incidents.config) return options.incidents.configHolder;
+  return new ConfigHolder(source);
 }
 
 export interface RunningApi {

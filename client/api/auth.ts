@@ -50,8 +50,10 @@ const fail = (status: 401 | 403, error: string, message: string) =>
  * Bearer tokens. Write scopes always need a token. Reads need `incidents:read` once any token is
  * configured; an API with no tokens at all serves reads openly (local set-ups) and refuses writes.
  */
-export function requireScope(tokens: readonly ApiToken[], scope: Scope): MiddlewareHandler<ApiEnv> {
+export function requireScope(source: readonly ApiToken[] | (() => readonly ApiToken[]), scope: Scope): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
+    // A function is asked on every request: the tokens follow a config reload.
+    const tokens = typeof source === 'function' ? source() : source;
     const header = c.req.header('authorization');
     if (!header) {
       if (scope === 'incidents:read' && tokens.length === 0) {

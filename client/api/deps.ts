@@ -8,17 +8,17 @@ import type { ApiMetrics } from './metrics.js';
 
 export interface SlackSettings {
   /** Slack app's signing secret; without it the Slack endpoints refuse every request. */
-  signingSecret?: string;
+  readonly signingSecret?: string | undefined;
   /** Which `response_url`s the API may post message updates to (Slack's own hosts by default). */
   isResponseUrlAllowed: (url: string) => boolean;
 }
 
-/** What the handlers need; built once by createApi. */
+/** What the handlers need; built once by createApi. `config` and `tokens` read the config in force (after reloads). */
 export interface ApiDeps {
   incidents: IncidentClient;
-  config: Config;
+  readonly config: Config;
   scope: VisibilityScope;
-  tokens: ApiToken[];
+  readonly tokens: ApiToken[];
   metrics: ApiMetrics;
   logger: Logger;
   slack: SlackSettings;

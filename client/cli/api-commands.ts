@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { z } from 'zod';
 import { fieldErrors, type FieldError } from '../../domain/errors.js';
 import { loadConfigFile } from '../../worker/config-file.js';
+import { reloadOnSighup } from '../../worker/config-reload.js';
 import type { Env } from '../../worker/env.js';
 import { createLogger } from '../../worker/logger.js';
 import { startApi } from '../api/app.js';
@@ -44,7 +45,8 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
 export function registerApiCommands(cli: Command, ctx: CommandContext): void {
   const open = async () => {
     const g = ctx.globals();
-    const config = loadConfigFile(g.config ?? ctx.defaultConfig);
+    const configFile = g.config ?? ctx.defaultConfig;
+    const config = loadConfigFile(configFile);
     const connection = await connectTemporal(g.address ?? ctx.env.TEMPORAL_ADDRESS);
     const client = new Client({ connection, namespace: g.namespace ?? ctx.env.TEMPORAL_NAMESPACE });
     const incidents = new IncidentClient({
@@ -53,7 +55,7 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
       taskQueue: g.taskQueue ?? ctx.env.ESCALATION_TASK_QUEUE,
       ...(ctx.env.TEMPORAL_UI_URL && { uiUrl: ctx.env.TEMPORAL_UI_URL }),
     });
-    return { config, connection, client, incidents };
+    return { config, configFile, connection, client, incidents };
   };
 
   cli
@@ -63,11 +65,11 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
     .option('--host <host>', 'address to bind (env API_HOST)', ctx.env.API_HOST)
     .option('--json', 'print the listening address as JSON')
     .action(async (options: { port: number; host: string; json?: boolean }) => {
-      const { config, connection, incidents } = await open();
+      const { config, configFile, connection, incidents } = await open();
       const logger = createLogger(ctx.env.LOG_LEVEL);
       const api = await startApi({
         incidents,
-        config,
+        configFile,
         logger,
         port: options.port,
         host: options.host,
@@ -82,10 +84,13 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
         { url: api.url, openapi: `${api.url}/openapi.json` },
         `API listening on ${api.url} (OpenAPI at ${api.url}/openapi.json)`,
       );
+      // The same reload as POST /v1/admin/reload, for operators with a shell rather than a token.
+      const stopReloading = reloadOnSighup(incidents.configHolder, configFile, logger);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      stopReloading();
       await api.close();
       await connection.close();
     });

@@ -6,6 +6,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { startDevServer, freePort } from '../../worker/dev-server.js';
 import { loadConfigFile } from '../../worker/config-file.js';
+import { ConfigHolder } from '../../worker/config-holder.js';
 import { createLogger, installRuntimeLogger } from '../../worker/logger.js';
 import { runEscalationWorker } from '../../worker/worker.js';
 import { startDevApi } from '../api/dev.js';
@@ -31,6 +32,8 @@ export async function runDev(options: DevOptions): Promise<void> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   installRuntimeLogger(logger);
   const config = loadConfigFile(options.configFile);
+  // One holder for the worker, the client and the API: SIGHUP or POST /v1/admin/reload reaches all three.
+  const holder = new ConfigHolder(config);
   const dbFile = resolve(options.db);
   mkdirSync(dirname(dbFile), { recursive: true });
 
@@ -49,7 +52,8 @@ export async function runDev(options: DevOptions): Promise<void> {
     connection: workerConnection,
     namespace: server.namespace,
     taskQueue: options.taskQueue,
-    config,
+    config: holder,
+    configFile: options.configFile,
     logger,
   });
   say(`worker polling task queue "${options.taskQueue}" with ${config.policies.length} policies from ${options.configFile}`);
@@ -57,12 +61,17 @@ export async function runDev(options: DevOptions): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const incidents = new IncidentClient({
     client: new Client({ connection, namespace: server.namespace }),
-    config,
+    config: holder,
     taskQueue: options.taskQueue,
     uiUrl,
   });
 
-  const api = await startDevApi({ incidents, config, logger, port: await portOrFree(Number(process.env.PORT ?? 8080)) });
+  const api = await startDevApi({
+    incidents,
+    configFile: options.configFile,
+    logger,
+    port: await portOrFree(Number(process.env.PORT ?? 8080)),
+  });
   say(`HTTP API at ${api.url} (OpenAPI at ${api.url}/openapi.json); bearer token: ${api.token}`);
 
   const stopWatching = new AbortController();

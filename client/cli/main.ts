@@ -10,7 +10,7 @@ import { formatRecord, formatStartResult } from './format.js';
 import { SearchAttributeConflictError } from './setup.js';
 import { runDev } from './dev.js';
 import { runWorkerCommand } from './worker.js';
-import { registerPolicyCommands } from './policy-commands.js';
+import { registerPolicyCommands, registerReloadCommand } from './policy-commands.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -147,6 +147,7 @@ function program(): Command {
 
   const policy = cli.command('policy').description('work with escalation config files');
   registerPolicyCommands(policy);
+  registerReloadCommand(policy);
   policy
     .command('validate <file>')
     .description('check a config file without starting anything; lists every problem with its line')
@@ -220,6 +221,10 @@ export async function main(argv: string[]): Promise<number> {
 function report(error: unknown): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
+    if (error.code === 'escalate.reload') {
+      process.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
     if (error.code !== 'escalate.label') return EXIT.invalid;
     process.stderr.write(`${error.message}\n`);
     return EXIT.invalid;

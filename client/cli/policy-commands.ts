@@ -34,6 +34,73 @@ export function registerPolicyCommands(policy: Command): void {
     });
 }
 
+/**
+ * `escalate policy reload`: asks a running API to re-read its config file (POST /v1/admin/reload,
+ * admin scope). Only that API process reloads: workers re-read their file on SIGHUP
+ * (`kill -HUP <pid>`), each its own. Exits 0 when the new config is in force, 2 when the file was
+ * refused (one line per field; the previous config stays), 1 when the API could not be asked.
+ */
+export function registerReloadCommand(policy: Command): void {
+  policy
+    .command('reload')
+    .description(
+      'make a running API re-read its config file (new incidents use it; running ones keep their snapshot). ' +
+        'Workers reload on SIGHUP: kill -HUP <pid>',
+    )
+    .option('--url <url>', 'the API (env ESCALATION_API_URL)', process.env['ESCALATION_API_URL'] ?? 'http://127.0.0.1:8080')
+    .option('--token <token>', 'a token with the admin scope (env ESCALATION_API_TOKEN)', process.env['ESCALATION_API_TOKEN'])
+    .option('--json', 'print the answer as JSON')
+    .action(async (options: { url: string; token?: string; json?: boolean }) => {
+      const answer = await reloadThroughApi(options.url, options.token);
+      if (options.json) process.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
+      if (answer.ok) {
+        if (!options.json) {
+          const body = answer.body as { file: string; generation: number; policies: { name: string; version: string }[] };
+          const policies = body.policies.map((p) => `${p.name}@${p.version}`).join(', ');
+          process.stdout.write(`reloaded ${body.file} (load #${body.generation}): ${policies}\n`);
+        }
+        return;
+      }
+      throw new CommanderError(answer.status === 422 ? INVALID : 1, 'escalate.reload', answer.message);
+    });
+}
+
+/** One POST to the admin endpoint, answered as ok, or with a message that says what to do. */
+export async function reloadThroughApi(
+  url: string,
+  token: string | undefined,
+): Promise<{ ok: boolean; status: number; body: unknown; message: string }> {
+  const endpoint = `${url.replace(/\/$/, '')}/v1/admin/reload`;
+  let response: Response;
+  try {
+    response = await fetch(endpoint, {
+      method: 'POST',
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    return { ok: false, status: 0, body: undefined, message: `cannot reach the API at ${endpoint} (${reason}); check --url` };
+  }
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: shown as text below
+  }
+  if (response.ok) return { ok: true, status: response.status, body, message: 'reloaded' };
+  const error = body as { error?: string; details?: { path: string; message: string }[] };
+  const details = (error.details ?? []).map((d) => `  ${d.path || '(file)'}: ${d.message}`).join('\n');
+  const hint = response.status === 401 || response.status === 403 ? ' (pass --token with an admin-scope token)' : '';
+  return {
+    ok: false,
+    status: response.status,
+    body,
+    message: `reload refused (${response.status}): ${error.error ?? text}${hint}${details ? `\n${details}` : ''}`,
+  };
+}
+
 export interface PolicyExplanation extends RouteExplanation {
   severity: Severity;
   gate: ReturnType<typeof evaluateGates>;

@@ -89,6 +89,7 @@ describe('GET /openapi.json', () => {
       [
         '/healthz',
         '/metrics',
+        '/v1/admin/reload',
         '/v1/chat/slack/commands',
         '/v1/chat/slack/interactions',
         '/v1/incidents',

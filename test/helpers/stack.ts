@@ -3,6 +3,7 @@ import { inject } from 'vitest';
 import { Config } from '../../domain/config.js';
 import type { IncidentRecord, IncidentState } from '../../domain/incident.js';
 import { IncidentClient } from '../../client/incidents.js';
+import { ConfigHolder } from '../../worker/config-holder.js';
 import { createEscalationWorker } from '../../worker/worker.js';
 import { connectTestClient, uniqueTaskQueue } from './temporal.js';
 
@@ -12,6 +13,8 @@ import { connectTestClient, uniqueTaskQueue } from './temporal.js';
  */
 export interface Stack {
   config: Config;
+  /** Shared by the worker and the client, as in `escalate dev`: a reload reaches both. */
+  holder: ConfigHolder;
   incidents: IncidentClient;
   taskQueue: string;
   waitForState(id: string, state: IncidentState, timeoutMs?: number): Promise<IncidentRecord>;
@@ -24,6 +27,7 @@ export const FAST_DELIVERY = { initialInterval: '100ms', backoff: 2, maximumInte
 
 export async function startStack(rawConfig: Record<string, unknown>): Promise<Stack> {
   const config = Config.parse({ delivery: FAST_DELIVERY, ...rawConfig });
+  const holder = new ConfigHolder(config);
   const taskQueue = uniqueTaskQueue('incidents');
   const { client, connection } = await connectTestClient();
   const workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
@@ -31,12 +35,12 @@ export async function startStack(rawConfig: Record<string, unknown>): Promise<St
     connection: workerConnection,
     namespace: inject('temporalNamespace'),
     taskQueue,
-    config,
+    config: holder,
     workflowBundlePath: inject('workflowBundlePath'),
   });
   const running = worker.run();
   running.catch(() => undefined);
-  const incidents = new IncidentClient({ client, config, taskQueue, uiUrl: 'http://127.0.0.1:8233' });
+  const incidents = new IncidentClient({ client, config: holder, taskQueue, uiUrl: 'http://127.0.0.1:8233' });
 
   const waitForRecord = async (id: string, predicate: (record: IncidentRecord) => boolean, timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -56,6 +60,7 @@ export async function startStack(rawConfig: Record<string, unknown>): Promise<St
 
   return {
     config,
+    holder,
     incidents,
     taskQueue,
     waitForRecord,
