@@ -1,33 +1,15 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runEscalate, type CliResult } from '../helpers/cli.js';
 import { inject } from 'vitest';
 import { startApiStack, type ApiStack } from '../helpers/api.js';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../../bin/escalate.mjs', import.meta.url));
-
-/** Runs the real `escalate` binary; answers its exit code, stdout and stderr. */
-async function escalate(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      [bin, '--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace'), ...args],
-      {
-        env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-        timeout: 30_000,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+/** The real `escalate` binary against the run's Temporal server. */
+function escalate(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runEscalate(['--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace'), ...args], env);
 }
 
 let stack: ApiStack | undefined;

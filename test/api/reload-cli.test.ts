@@ -1,29 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runEscalate, type CliResult } from '../helpers/cli.js';
 import { policyVersion } from '../../domain/policy-version.js';
 import { startApiStack, TOKENS, type ApiStack } from '../helpers/api.js';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../../bin/escalate.mjs', import.meta.url));
-
-/** Runs the real `escalate` binary; answers its exit code, stdout and stderr. */
-async function escalate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, LOG_LEVEL: 'silent' },
-      timeout: 30_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const escalate = (args: string[]): Promise<CliResult> => runEscalate(args);
 
 let stack: ApiStack | undefined;
 afterEach(async () => {

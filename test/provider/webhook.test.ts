@@ -1,3 +1,4 @@
+import { testIncident } from '../helpers/deliver.js';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,30 +58,7 @@ function config(
   return Config.parse({ providers: { webhook }, policies: [{ name: 'p', levels: [{ targets: [{ type: 'log' }] }] }] });
 }
 
-const incident: IncidentSnapshot = {
-  id: 'db-down',
-  key: 'db-down',
-  workflowId: 'incident-db-down',
-  state: 'ACTIVE',
-  severity: 'critical',
-  summary: 'primary database is down',
-  service: 'payments',
-  labels: { region: 'eu-1' },
-  links: [],
-  policy: 'p',
-  level: 1,
-  repeat: 0,
-  cycle: 0,
-  escalationCount: 0,
-  notificationCount: 0,
-  occurrences: 1,
-  firstSeenAt: '2026-01-05T14:59:00.000Z',
-  lastSeenAt: '2026-01-05T14:59:00.000Z',
-  createdAt: '2026-01-05T14:59:00.000Z',
-  updatedAt: '2026-01-05T15:00:00.000Z',
-  runs: 0,
-  timeline: [],
-};
+const incident: IncidentSnapshot = testIncident({ id: 'db-down', labels: { region: 'eu-1' }, policy: 'p', timeline: [] });
 
 function deliveryRequest(overrides: Partial<DeliveryRequest['delivery']> = {}): DeliveryRequest {
   return {

@@ -1,26 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runEscalate, type CliResult } from '../helpers/cli.js';
 
 /** `escalate policy validate` as an engineer runs it: the real bin, a real file, its exit code and output. */
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'escalate-validate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function validate(text: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function validate(text: string): Promise<CliResult> {
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, text);
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/escalate.mjs', 'policy', 'validate', file], { encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+  return runEscalate(['policy', 'validate', file]);
 }
 
 describe('escalate policy validate', () => {
