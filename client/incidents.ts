@@ -163,6 +163,9 @@ export class IncidentClient {
       ...(input.source !== undefined && { source: input.source }),
       ...(input.labels !== undefined && { labels: input.labels }),
       ...(group !== undefined && input.key !== undefined && { key: input.key }),
+      // If this repeat raises an open incident's severity and the routes now pick another policy,
+      // the workflow moves the incident to this one; otherwise it is ignored.
+      policy: choice.policy,
     };
 
     // A second try covers the moment an incident with this key is closing: once it has closed,

@@ -40,6 +40,12 @@ export const Occurrence = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
   /** The caller's own dedup key, when a grouping route replaced it with the group key. */
   key: IncidentKey.optional(),
+  /**
+   * The policy the routes choose for this alert now (a parsed snapshot). Used only when the alert
+   * raises the incident's severity and this policy differs from the one the incident runs: the
+   * incident then moves to it (issue 6, "a higher severity on a repeat ... moves it").
+   */
+  policy: Policy.optional(),
 });
 export type Occurrence = z.infer<typeof Occurrence>;
 

@@ -19,6 +19,7 @@ import {
 } from '../domain/escalation.js';
 import { holdUntil } from '../domain/business-hours.js';
 import { formatDuration } from '../domain/duration.js';
+import { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { formatFieldErrors, fieldErrors } from '../domain/errors.js';
 import { isTerminal, type IncidentRecord } from '../domain/incident.js';
@@ -57,6 +58,8 @@ interface Carry {
   cursor?: EscalationCursor;
   /** Restarts of the escalation (policy loops, re-opens): keeps idempotency keys unique. */
   epoch: number;
+  /** The policy snapshot the run escalates by, when a severity raise moved it off the input's policy. */
+  policy?: Policy;
   /** Set by the client, not continue-as-new: a resolved incident re-fired within its cooldown. */
   reopen?: { resolvedAt: string };
 }
@@ -76,6 +79,11 @@ export async function incidentEscalation(rawInput: IncidentWorkflowInput): Promi
 
 class IncidentRun {
   private readonly record: IncidentRecord;
+  /**
+   * The policy snapshot this run escalates by: the input's, unless a repeat at a higher severity
+   * moved the incident to the policy its routes now choose (see switchPolicy).
+   */
+  private policy: Policy;
   private readonly notifier: Notifier;
   private readonly visibility: Visibility;
   private cursor: EscalationCursor | undefined;
@@ -90,12 +98,13 @@ class IncidentRun {
   constructor(private readonly input: ParsedWorkflowInput) {
     const info = workflowInfo();
     const carry = input.carry as Carry | undefined;
-    this.record = carry?.record ?? newRecord(input.incident, input.policy.name, info.workflowId, nowIso());
+    this.policy = carry?.policy ?? input.policy;
+    this.record = carry?.record ?? newRecord(input.incident, this.policy.name, info.workflowId, nowIso());
     if (carry) this.record.runs += 1;
     this.cursor = carry?.cursor;
     this.epoch = carry?.epoch ?? 0;
     if (carry?.reopen && patched('cooldown-reopen')) this.reopenAfterCooldown(carry.reopen.resolvedAt);
-    this.record.policyVersion = policyVersion(input.policy);
+    this.record.policyVersion = policyVersion(this.policy);
     this.notifier = new Notifier(
       this.record,
       input.settings.delivery,
@@ -103,9 +112,9 @@ class IncidentRun {
       () => this.refresh(),
       () => this.isPaging(),
     );
-    this.visibility = new Visibility(this.record, input.policy.levels.length);
+    this.visibility = new Visibility(this.record, this.policy.levels.length);
     if (this.isEscalating())
-      this.step = this.cursor ? nextStep(input.policy, this.cursor) : this.firstStep(!carry || carry.reopen !== undefined);
+      this.step = this.cursor ? nextStep(this.policy, this.cursor) : this.firstStep(!carry || carry.reopen !== undefined);
     this.setHandlers();
   }
 
@@ -114,7 +123,7 @@ class IncidentRun {
    * policy has business hours and the severity does not bypass them (the incident stays PENDING).
    */
   private firstStep(isNew: boolean): EscalationStep {
-    const policy = this.input.policy;
+    const policy = this.policy;
     const step = this.afterGroupWait(firstStep(policy, Date.parse(this.triggeredAt())));
     const hours = policy.businessHours;
     if (!hours || step.kind !== 'level' || !patched('business-hours-hold')) return step;
@@ -163,7 +172,7 @@ class IncidentRun {
     record.occurrences += 1;
     record.severity = this.input.incident.severity;
     record.summary = this.input.incident.summary;
-    record.policy = this.input.policy.name;
+    record.policy = this.policy.name;
     this.cursor = undefined;
     record.timeline.push({
       at,
@@ -171,7 +180,7 @@ class IncidentRun {
       from,
       to: 'PENDING',
       by: this.input.incident.source ?? 'alert',
-      reason: `re-opened: the alert fired again ${Math.round(after / 60_000)} minute(s) after it was resolved (within cooldown ${formatDuration(this.input.policy.cooldown ?? 0)})`,
+      reason: `re-opened: the alert fired again ${Math.round(after / 60_000)} minute(s) after it was resolved (within cooldown ${formatDuration(this.policy.cooldown ?? 0)})`,
     });
   }
 
@@ -180,7 +189,12 @@ class IncidentRun {
     while (!isTerminal(this.record.state)) {
       if (this.shouldContinueAsNew()) {
         await condition(allHandlersFinished);
-        const carry: Carry = { record: this.record, epoch: this.epoch, ...(this.cursor && { cursor: this.cursor }) };
+        const carry: Carry = {
+          record: this.record,
+          epoch: this.epoch,
+          ...(this.cursor && { cursor: this.cursor }),
+          ...(this.policy !== this.input.policy && { policy: this.policy }),
+        };
         return continueAsNew<typeof import('./incident-escalation.js').incidentEscalation>({ ...this.input, carry });
       }
       await this.waitAndAct();
@@ -212,7 +226,7 @@ class IncidentRun {
   /** The earliest of: the next escalation step, the ack timeout, auto-resolve. */
   private nextDeadline(): { at: number; act: () => Promise<void> } | undefined {
     const candidates: { at: number; act: () => Promise<void> }[] = [];
-    const policy = this.input.policy;
+    const policy = this.policy;
     if (policy.autoResolve !== undefined) {
       const at = Date.parse(this.triggeredAt()) + policy.autoResolve;
       candidates.push({ at, act: async () => this.autoResolve(policy.autoResolve ?? 0) });
@@ -239,7 +253,7 @@ class IncidentRun {
 
   /** Carries out one step of the policy: notify a level, repeat it, or time out. */
   private async takeStep(step: EscalationStep, actor: { by: string; reason?: string }): Promise<void> {
-    const policy = this.input.policy;
+    const policy = this.policy;
     const at = nowIso();
     if (step.kind === 'timeout') {
       this.apply('timeout', { at, by: actor.by, reason: actor.reason ?? step.reason });
@@ -290,7 +304,7 @@ class IncidentRun {
     this.manual = undefined;
     if (!manual) return;
     // Worked out now, not when asked: a step that was under way may have moved the cursor since.
-    const result = manualEscalation(this.input.policy, this.cursor, Date.now());
+    const result = manualEscalation(this.policy, this.cursor, Date.now());
     if (manual.whileEscalating) {
       // Asked while the next level was already being paged: that escalation is the answer.
       recordNote(this.record, {
@@ -321,8 +335,8 @@ class IncidentRun {
     const now = Date.now();
     if (this.cursor) {
       this.cursor = restartLevel(this.cursor, now);
-      const level = this.input.policy.levels[this.cursor.level];
-      this.step = nextStep(this.input.policy, this.cursor);
+      const level = this.policy.levels[this.cursor.level];
+      this.step = nextStep(this.policy, this.cursor);
       this.refresh();
       if (level) {
         await this.notifier.notifyLevel(level, {
@@ -484,7 +498,7 @@ class IncidentRun {
       return `${this.record.workflowId}: cannot escalate a ${this.record.state} incident; only PENDING or ACTIVE incidents escalate`;
     }
     if (this.manual) return `${this.record.workflowId}: an escalation is already under way`;
-    const result = manualEscalation(this.input.policy, this.cursor, Date.now());
+    const result = manualEscalation(this.policy, this.cursor, Date.now());
     return result.ok ? undefined : `${this.record.workflowId}: ${result.reason}`;
   }
 
@@ -509,20 +523,60 @@ class IncidentRun {
       ? `alert joined the group: [${occurrence.severity ?? this.record.severity}] ${occurrence.summary ?? this.record.summary}` +
         `${occurrence.key !== undefined ? ` (key ${occurrence.key})` : ''} (${this.record.occurrences} occurrences)`
       : `alert fired again (${this.record.occurrences} occurrences)`;
+    let raisedNow = false;
     if (occurrence.severity) {
       const raised = higherSeverity(this.record.severity, occurrence.severity);
       if (raised !== this.record.severity) {
+        raisedNow = true;
         reason += `; severity raised ${this.record.severity} → ${raised}`;
         this.record.severity = raised;
         // Held for business hours and now at a severity that bypasses them: level 1 goes out now.
-        if (this.record.state === 'PENDING' && !this.cursor && this.input.policy.businessHours?.bypassSeverities?.includes(raised)) {
+        if (this.record.state === 'PENDING' && !this.cursor && this.policy.businessHours?.bypassSeverities?.includes(raised)) {
           this.step = this.firstStep(false);
         }
       }
     }
     recordNote(this.record, { at, by: occurrence.source ?? 'alert', reason }, 'occurrence');
+    if (raisedNow && occurrence.policy && occurrence.policy.name !== this.policy.name && this.isEscalating()) {
+      this.switchPolicy(occurrence.policy, occurrence.source ?? 'alert');
+    }
     this.refresh();
     return true;
+  }
+
+  /**
+   * A repeat raised the severity and the routes now choose another policy: the incident moves to
+   * it, at its matching level (the same level number, clamped to the new policy's level count),
+   * paged now under a new epoch so the pages are not taken for the old policy's. Asked only when
+   * the switch happens, so histories from before it replay unchanged.
+   */
+  private switchPolicy(raw: Policy, by: string): void {
+    const parsed = Policy.safeParse(raw);
+    if (!parsed.success) {
+      log.warn('policy switch ignored: the occurrence carried an invalid policy', { workflowId: this.record.workflowId });
+      return;
+    }
+    if (!patched('severity-policy-switch')) return;
+    const next = parsed.data;
+    const old = this.policy;
+    const at = nowIso();
+    const now = Date.now();
+    const level = Math.min(Math.max(this.record.level, 1), next.levels.length) - 1;
+    const cycle = Math.min(this.cursor?.cycle ?? 0, next.repeatPolicy);
+    this.policy = next;
+    this.record.policy = next.name;
+    this.record.policyVersion = policyVersion(next);
+    this.visibility.levelCount = next.levels.length;
+    this.epoch += 1;
+    recordNote(this.record, {
+      at,
+      by,
+      reason: `policy ${old.name} → ${next.name} (severity raised to ${this.record.severity})`,
+      level: level + 1,
+    });
+    // The matching level goes out now, carried out by the main loop; the steps after it follow
+    // the new policy from there.
+    this.step = { kind: 'level', cycle, level, dueAt: now, isEscalation: false };
   }
 
   private changed(): void {

@@ -21,7 +21,8 @@ export class Visibility {
 
   constructor(
     private readonly record: IncidentRecord,
-    private readonly levelCount: number,
+    /** The policy's level count, for the current details; follows a policy switch. */
+    public levelCount: number,
   ) {}
 
   sync(): void {
