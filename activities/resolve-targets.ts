@@ -5,6 +5,7 @@ import { DELIVERY_FAILURE, type Delivery, type ResolveTargetsRequest } from '../
 import { targetLabel, type Target } from '../domain/policy.js';
 import type { Severity } from '../domain/severity.js';
 import { onCallAt } from '../domain/oncall.js';
+import { mergeDeliveries, staticDeliveries } from '../domain/targets.js';
 
 /**
  * A level's targets → the addresses to notify, through the directory (DESIGN.md section 4). Pure:
@@ -24,22 +25,7 @@ import { onCallAt } from '../domain/oncall.js';
  * `request.level` is the 0-based level index, as in DeliveryRequest; messages show it 1-based.
  */
 export function resolveTargets(directory: Directory, request: ResolveTargetsRequest): Delivery[] {
-  const resolved: Delivery[] = [];
-  const byAddress = new Map<string, Delivery>();
-  for (const target of request.targets) {
-    for (const delivery of resolveTarget(directory, request, target)) {
-      const key = `${delivery.channel}\u0000${delivery.address}`;
-      const first = byAddress.get(key);
-      if (!first) {
-        byAddress.set(key, delivery);
-        resolved.push(delivery);
-      } else if ((delivery.afterMs ?? 0) < (first.afterMs ?? 0)) {
-        if (delivery.afterMs) first.afterMs = delivery.afterMs;
-        else delete first.afterMs;
-      }
-    }
-  }
-  return resolved;
+  return mergeDeliveries(request.targets.flatMap((target) => resolveTarget(directory, request, target)));
 }
 
 function resolveTarget(directory: Directory, request: ResolveTargetsRequest, target: Target): Delivery[] {
@@ -56,26 +42,13 @@ function resolveTarget(directory: Directory, request: ResolveTargetsRequest, tar
       return userDeliveries(findUser(directory, request, onCall(schedule, request), label), label, request);
     }
     case 'channel':
-      return [{ target: label, channel: target.provider, address: target.id }];
     case 'email':
-      return [{ target: label, channel: 'email', address: target.address }];
     case 'phone':
-      return [
-        {
-          target: label,
-          channel: 'sms',
-          address: target.address,
-          ...(target.minSeverity !== undefined && { minSeverity: target.minSeverity }),
-        },
-      ];
     case 'webhook':
-      return [{ target: label, channel: 'webhook', address: target.url }];
     case 'pagerduty':
-      return [{ target: label, channel: 'pagerduty', address: target.routingKey ?? 'default' }];
     case 'opsgenie':
-      return [{ target: label, channel: 'opsgenie', address: target.responders?.length ? JSON.stringify(target.responders) : 'default' }];
     case 'log':
-      return [{ target: label, channel: 'log', address: target.id ?? 'default' }];
+      return staticDeliveries(target) ?? [];
     default: {
       const unknownTarget: never = target;
       throw ApplicationFailure.nonRetryable(`unknown target ${JSON.stringify(unknownTarget)}`, DELIVERY_FAILURE.notConfigured);

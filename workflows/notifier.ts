@@ -5,6 +5,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   sleep,
 } from '@temporalio/workflow';
@@ -22,6 +23,7 @@ import { notificationKey } from '../domain/escalation.js';
 import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
 import type { Level } from '../domain/policy.js';
 import { recordNote, trimNotifications } from '../domain/record.js';
+import { mergeDeliveries, staticDeliveries } from '../domain/targets.js';
 
 /**
  * Sends a level's notifications beside the escalation timer: each delivery is its own activity with
@@ -80,16 +82,11 @@ export class Notifier {
     return this.inFlight.size === 0;
   }
 
-  /** Resolves the level's targets (awaited: it is fast and local), then sends in the background. */
+  /** Resolves the level's targets (awaited: it is fast), then sends in the background. */
   async notifyLevel(level: Level, round: NotifyRound): Promise<void> {
     let deliveries: Delivery[];
     try {
-      deliveries = await this.resolveTargets({
-        workflowId: this.record.workflowId,
-        level: round.level,
-        targets: level.targets,
-        at: round.dueAt,
-      });
+      deliveries = await this.resolve(level, round);
     } catch (error) {
       const reason = failureMessage(error);
       log.warn('could not resolve targets; this level notifies nobody', {
@@ -116,6 +113,18 @@ export class Notifier {
     }
     trimNotifications(this.record);
     this.onChange();
+  }
+
+  /**
+   * Targets that carry their own address resolve right here, saving an activity round trip on the
+   * first page; a level with a user, team or schedule asks the directory through the activity.
+   */
+  private async resolve(level: Level, round: NotifyRound): Promise<Delivery[]> {
+    const own = level.targets.map(staticDeliveries);
+    if (own.every((d) => d !== undefined) && patched('static-targets-in-workflow')) {
+      return mergeDeliveries(own.flat().filter((d): d is Delivery => d !== undefined));
+    }
+    return this.resolveTargets({ workflowId: this.record.workflowId, level: round.level, targets: level.targets, at: round.dueAt });
   }
 
   /** Stops every delivery still waiting or retrying. */
