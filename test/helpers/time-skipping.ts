@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { IncidentClient } from '../../client/incidents.js';
 import { Config } from '../../domain/config.js';
@@ -137,3 +137,36 @@ export async function startTimeSkippingStack(env: TestWorkflowEnvironment, rawCo
 
 /** Minutes in milliseconds: the policies and checkpoints below read as the YAML would. */
 export const minutes = (n: number): number => n * 60_000;
+
+/**
+ * One time-skipping server for the calling test file, and a fresh stack per test that is stopped
+ * after it: registers the vitest hooks, answers the environment and a `start(config)`.
+ */
+export function useTimeSkipping(): {
+  env(): TestWorkflowEnvironment;
+  start(rawConfig: Record<string, unknown>): Promise<TimeSkippingStack>;
+} {
+  let env: TestWorkflowEnvironment | undefined;
+  let stack: TimeSkippingStack | undefined;
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+  const current = (): TestWorkflowEnvironment => {
+    if (!env) throw new Error('the time-skipping server is not started yet: call env() inside a test');
+    return env;
+  };
+  return {
+    env: current,
+    async start(rawConfig) {
+      stack = await startTimeSkippingStack(current(), rawConfig);
+      return stack;
+    },
+  };
+}

@@ -1,6 +1,4 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { closedPort } from '../helpers/ports.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { messageIdFor } from '../../activities/providers/email.js';
 import type { Config } from '../../domain/config.js';
@@ -96,12 +94,7 @@ describe('email provider', () => {
   });
 
   it('retries when the SMTP server cannot be reached', async () => {
-    const closed = createServer();
-    closed.listen(0, '127.0.0.1');
-    await once(closed, 'listening');
-    const port = (closed.address() as AddressInfo).port;
-    closed.close();
-    await once(closed, 'close');
+    const port = await closedPort();
 
     const error = await deliveryFailure(
       providerConfig({ email: { url: `smtp://user:secret@127.0.0.1:${port}`, from: 'oncall@example.com' } }),

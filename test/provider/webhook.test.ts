@@ -1,3 +1,4 @@
+import { closedPort } from '../helpers/ports.js';
 import { testIncident } from '../helpers/deliver.js';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -199,12 +200,7 @@ describe('webhook provider', () => {
   });
 
   it('retries a refused connection as ProviderUnavailable', async () => {
-    const closed = createServer();
-    closed.listen(0, '127.0.0.1');
-    await once(closed, 'listening');
-    const port = (closed.address() as AddressInfo).port;
-    closed.close();
-    await once(closed, 'close');
+    const port = await closedPort();
 
     const error = await failure(deliveryRequest({ address: `http://127.0.0.1:${port}/hook` }), { attempt: 2 });
     expect(error.type).toBe('ProviderUnavailable');

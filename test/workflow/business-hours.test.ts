@@ -1,7 +1,6 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTimeSkippingEnv, minutes, startTimeSkippingStack, type TimeSkippingStack } from '../helpers/time-skipping.js';
+import { describe, expect, it } from 'vitest';
+import { minutes, useTimeSkipping, type TimeSkippingStack } from '../helpers/time-skipping.js';
 
 // Business hours on the time-skipping server, which starts at the real current time. Rather than
 // wait for a real Saturday, the policy's only business day is tomorrow (in its own time zone): an
@@ -10,22 +9,11 @@ import { createTimeSkippingEnv, minutes, startTimeSkippingStack, type TimeSkippi
 const ZONE = 'Asia/Seoul';
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
-let env: TestWorkflowEnvironment;
+const timeSkipping = useTimeSkipping();
 let stack: TimeSkippingStack | undefined;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
 async function tomorrowOnlyPolicy(extra: Record<string, unknown> = {}) {
-  const tomorrow = DateTime.fromMillis(await env.currentTimeMs(), { zone: ZONE }).plus({ days: 1 });
+  const tomorrow = DateTime.fromMillis(await timeSkipping.env().currentTimeMs(), { zone: ZONE }).plus({ days: 1 });
   const opening = tomorrow.set({ hour: 9, minute: 0, second: 0, millisecond: 0 }).toMillis();
   const policy = {
     name: 'office-hours',
@@ -39,7 +27,7 @@ async function tomorrowOnlyPolicy(extra: Record<string, unknown> = {}) {
 describe('business hours on the time-skipping server', () => {
   it('keeps an incident raised outside business hours PENDING until the next opening, then pages level 1', async () => {
     const { policy, opening } = await tomorrowOnlyPolicy();
-    stack = await startTimeSkippingStack(env, { policies: [policy] });
+    stack = await timeSkipping.start({ policies: [policy] });
     const handle = await stack.startIncident('after-hours', { severity: 'error' });
 
     const held = await stack.waitForRecord(handle, (r) => r.nextEscalationAt !== undefined);
@@ -57,7 +45,7 @@ describe('business hours on the time-skipping server', () => {
 
   it('pages a severity listed in bypassSeverities at once, outside business hours', async () => {
     const { policy } = await tomorrowOnlyPolicy();
-    stack = await startTimeSkippingStack(env, { policies: [policy] });
+    stack = await timeSkipping.start({ policies: [policy] });
     const handle = await stack.startIncident('after-hours-critical', { severity: 'critical' });
     expect(await stack.waitForRecord(handle, (r) => r.state === 'ACTIVE')).toMatchObject({ level: 1, notificationCount: 1 });
   });

@@ -1,15 +1,8 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { acknowledgeSignal } from '../../workflows/messages.js';
 import { AcknowledgedByKey, EscalationLevelKey, EscalationPolicyKey, IncidentStateKey } from '../../workflows/search-attributes.js';
-import {
-  createTimeSkippingEnv,
-  minutes,
-  startTimeSkippingStack,
-  type IncidentHandle,
-  type TimeSkippingStack,
-} from '../helpers/time-skipping.js';
+import { minutes, useTimeSkipping, type IncidentHandle, type TimeSkippingStack } from '../helpers/time-skipping.js';
 
 // A policy as production writes it, in minutes and hours, on the time-skipping test server: the
 // workflow sleeps for real durations and the server skips them. Log targets: nothing leaves the box.
@@ -25,19 +18,8 @@ const longPolicy = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-let env: TestWorkflowEnvironment;
+const timeSkipping = useTimeSkipping();
 let stack: TimeSkippingStack | undefined;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
 
 /** Starts an incident and waits for level 1; returns its trigger time, from which every due time counts. */
 async function openIncident(s: TimeSkippingStack, key: string): Promise<{ handle: IncidentHandle; triggeredAt: number }> {
@@ -56,7 +38,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('a long policy on the time-skipping server', () => {
   it('re-notifies level 1 at 5 and 10 minutes, then escalates to level 2 at 15 and level 3 at 45 minutes', async () => {
-    stack = await startTimeSkippingStack(env, { policies: [longPolicy()] });
+    stack = await timeSkipping.start({ policies: [longPolicy()] });
     const { handle, triggeredAt: t0 } = await openIncident(stack, 'long-walk');
     const at = async (minute: number) => {
       await stack!.skipUntil(t0 + minutes(minute));
@@ -94,7 +76,7 @@ describe('a long policy on the time-skipping server', () => {
   });
 
   it('walks the policy a second time after the 30-minute final wait, then times out at two and a half hours', async () => {
-    stack = await startTimeSkippingStack(env, { policies: [longPolicy()] });
+    stack = await timeSkipping.start({ policies: [longPolicy()] });
     const { handle, triggeredAt: t0 } = await openIncident(stack, 'long-loop');
 
     await stack.skipUntil(t0 + minutes(76));
@@ -114,7 +96,7 @@ describe('a long policy on the time-skipping server', () => {
   });
 
   it('pages nobody while an acknowledgement holds, even past the next level’s due time', async () => {
-    stack = await startTimeSkippingStack(env, { policies: [longPolicy({ ackTimeout: '30m' })] });
+    stack = await timeSkipping.start({ policies: [longPolicy({ ackTimeout: '30m' })] });
     const { handle, triggeredAt: t0 } = await openIncident(stack, 'ack-holds');
     await stack.skipUntil(t0 + minutes(16));
     await handle.signal(acknowledgeSignal, { by: 'dana' });
@@ -128,7 +110,7 @@ describe('a long policy on the time-skipping server', () => {
   });
 
   it('re-opens an incident acknowledged by signal when 30 minutes pass without a resolve, and pages its level again', async () => {
-    stack = await startTimeSkippingStack(env, { policies: [longPolicy({ ackTimeout: '30m' })] });
+    stack = await timeSkipping.start({ policies: [longPolicy({ ackTimeout: '30m' })] });
     const { handle, triggeredAt: t0 } = await openIncident(stack, 'ack-reopens');
     await stack.skipUntil(t0 + minutes(16));
     await handle.signal(acknowledgeSignal, { by: 'dana', note: 'looking' });
@@ -152,7 +134,7 @@ describe('a long policy on the time-skipping server', () => {
   });
 
   it('resolves by itself four hours after the trigger, after the policy has timed out', async () => {
-    stack = await startTimeSkippingStack(env, { policies: [longPolicy({ autoResolve: '4h' })] });
+    stack = await timeSkipping.start({ policies: [longPolicy({ autoResolve: '4h' })] });
     const { handle, triggeredAt: t0 } = await openIncident(stack, 'auto-resolves');
 
     await stack.skipUntil(t0 + minutes(239));
@@ -166,7 +148,7 @@ describe('a long policy on the time-skipping server', () => {
   });
 
   it('keeps the search attributes and current details in step with the record as hours pass', async () => {
-    stack = await startTimeSkippingStack(env, { policies: [longPolicy()] });
+    stack = await timeSkipping.start({ policies: [longPolicy()] });
     const { handle, triggeredAt: t0 } = await openIncident(stack, 'visible');
     await stack.skipUntil(t0 + minutes(46));
     await handle.signal(acknowledgeSignal, { by: 'dana' });
@@ -185,7 +167,7 @@ describe('a long policy on the time-skipping server', () => {
   });
 
   it('counts the same alert firing again two hours later as an occurrence on the open incident (update-with-start)', async () => {
-    stack = await startTimeSkippingStack(env, { policies: [longPolicy({ finalWait: '4h' })] });
+    stack = await timeSkipping.start({ policies: [longPolicy({ finalWait: '4h' })] });
     const first = await stack.incidents.startIncident({ summary: 'disk full', severity: 'warning', key: 'refires' });
     expect(first).toMatchObject({ escalated: true, created: true });
     const handle = stack.handle('refires');
