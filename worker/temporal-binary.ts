@@ -41,7 +41,8 @@ interface Target {
   pin: PinnedBinary;
 }
 
-const defaultRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// The project's root: one folder up from worker/, or two from dist/worker/ when compiled.
+const defaultRoot = resolve(dirname(fileURLToPath(import.meta.url)), import.meta.url.endsWith('.js') ? '../..' : '..');
 const installerRanFor = new Set<string>();
 
 export function resolveTemporalCli(options: ResolveOptions = {}): ResolvedBinary {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
@@ -5,7 +6,29 @@ import { createActivities } from '../activities/index.js';
 import { holderOf, type ConfigSource } from './config-holder.js';
 import { reloadOnSighup } from './config-reload.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Compiled (dist/, production) or run from source through tsx (development and tests). */
+const COMPILED = import.meta.url.endsWith('.js');
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index.${COMPILED ? 'js' : 'ts'}`, import.meta.url));
+
+/**
+ * The workflow bundle `npm run build` writes beside the compiled code (dist/workflow-bundle.js).
+ * Loading it takes milliseconds where bundling with webpack at start takes seconds, which is what
+ * a restarted worker spends before it pages again. Run from source, the worker bundles workflows/
+ * itself, so an edit is never hidden behind a stale bundle; ESCALATION_WORKFLOW_BUNDLE names a
+ * bundle explicitly.
+ */
+export function prebuiltWorkflowBundle(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const named = env.ESCALATION_WORKFLOW_BUNDLE;
+  if (named) {
+    if (!existsSync(named))
+      throw new Error(`ESCALATION_WORKFLOW_BUNDLE names ${named}, which does not exist; run \`npm run build\` or unset it`);
+    return named;
+  }
+  if (!COMPILED) return undefined;
+  const beside = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+  return existsSync(beside) ? beside : undefined;
+}
 
 export interface EscalationWorkerOptions {
   connection: NativeConnection;
@@ -13,7 +36,7 @@ export interface EscalationWorkerOptions {
   taskQueue: string;
   /** A fixed config, or a holder shared with the API so one reload reaches both. */
   config: ConfigSource;
-  /** A prebuilt workflow bundle; without it the worker bundles workflows/ at start (a few seconds). */
+  /** A prebuilt workflow bundle; default prebuiltWorkflowBundle(), else workflows/ bundled at start (seconds). */
   workflowBundlePath?: string;
   /** Extra Worker options (concurrency, identity) for benchmarks and tests. */
   tuning?: Partial<
@@ -34,10 +57,14 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowSource(options.workflowBundlePath ?? prebuiltWorkflowBundle()),
     activities: createActivities({ config: options.config }),
     ...options.tuning,
   });
+}
+
+function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  return bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH };
 }
 
 export interface RunningWorker {

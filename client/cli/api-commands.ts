@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import { fieldErrors, type FieldError } from '../../domain/errors.js';
 import { loadConfigFile } from '../../worker/config-file.js';
@@ -11,6 +11,7 @@ import { IncidentClient } from '../incidents.js';
 import { incidentStats, StatsQuery } from '../stats.js';
 import { listIncidents, ListOptions } from '../visibility.js';
 import { setupSearchAttributes } from './setup.js';
+import { connectTemporal, temporalTarget } from '../../runtime/temporal.js';
 
 /** Options that do not parse (a state that does not exist, a window that is not a duration). */
 export class CliUsageError extends Error {
@@ -27,14 +28,6 @@ export interface CommandContext {
   print(json: boolean | undefined, value: unknown, text: string): void;
 }
 
-async function connectTemporal(address: string): Promise<Connection> {
-  return Connection.connect({ address, connectTimeout: 5_000 }).catch((error: unknown) => {
-    throw new Error(
-      `cannot reach Temporal at ${address} (${error instanceof Error ? error.message : String(error)}); start it with \`npm run dev\` or set TEMPORAL_ADDRESS`,
-    );
-  });
-}
-
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new CliUsageError(fieldErrors(parsed.error));
@@ -47,8 +40,9 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
     const g = ctx.globals();
     const configFile = g.config ?? ctx.defaultConfig;
     const config = loadConfigFile(configFile);
-    const connection = await connectTemporal(g.address ?? ctx.env.TEMPORAL_ADDRESS);
-    const client = new Client({ connection, namespace: g.namespace ?? ctx.env.TEMPORAL_NAMESPACE });
+    const target = temporalTarget(process.env, { address: g.address, namespace: g.namespace });
+    const connection = await connectTemporal(target);
+    const client = new Client({ connection, namespace: target.namespace });
     const incidents = new IncidentClient({
       client,
       config,
@@ -165,9 +159,10 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
     .option('--json', 'print what was added as JSON')
     .action(async (options: { json?: boolean }) => {
       const g = ctx.globals();
-      const connection = await connectTemporal(g.address ?? ctx.env.TEMPORAL_ADDRESS);
+      const target = temporalTarget(process.env, { address: g.address, namespace: g.namespace });
+      const connection = await connectTemporal(target);
       try {
-        const result = await setupSearchAttributes(connection, g.namespace ?? ctx.env.TEMPORAL_NAMESPACE);
+        const result = await setupSearchAttributes(connection, target.namespace);
         ctx.print(
           options.json,
           result,

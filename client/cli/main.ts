@@ -1,15 +1,16 @@
 import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
-import { Connection, Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { formatFieldErrors } from '../../domain/errors.js';
 import { loadConfigFile, ConfigFileError } from '../../worker/config-file.js';
 import { readEnv } from '../../worker/env.js';
+import { connectTemporal, temporalTarget, TemporalSettingsError } from '../../runtime/temporal.js';
 import { IncidentClient, IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../incidents.js';
 import { CliUsageError, registerApiCommands } from './api-commands.js';
 import { formatRecord, formatStartResult } from './format.js';
 import { SearchAttributeConflictError } from './setup.js';
 import { runDev } from './dev.js';
-import { runWorkerCommand } from './worker.js';
+import { runWorkerCommand, WorkerCannotConnectError } from './worker.js';
 import { registerPolicyCommands, registerReloadCommand } from './policy-commands.js';
 
 /** Exit codes scripts can rely on. */
@@ -28,8 +29,9 @@ function program(): Command {
   const env = readEnv();
   const cli = new Command('escalate')
     .description('Durable incident escalation on Temporal')
-    .option('--address <host:port>', 'Temporal server address (env TEMPORAL_ADDRESS)', env.TEMPORAL_ADDRESS)
-    .option('--namespace <name>', 'Temporal namespace (env TEMPORAL_NAMESPACE)', env.TEMPORAL_NAMESPACE)
+    // No defaults here: the SDK's environment configuration (TEMPORAL_ADDRESS, a TOML profile) fills them in.
+    .option('--address <host:port>', 'Temporal server address (env TEMPORAL_ADDRESS, default localhost:7233)')
+    .option('--namespace <name>', 'Temporal namespace (env TEMPORAL_NAMESPACE, default default)')
     .option('--task-queue <name>', 'task queue of the escalation workers (env ESCALATION_TASK_QUEUE)', env.ESCALATION_TASK_QUEUE)
     .option('--config <file>', 'escalation config file (env ESCALATION_CONFIG)', env.ESCALATION_CONFIG ?? DEFAULT_CONFIG)
     .showHelpAfterError()
@@ -47,7 +49,7 @@ function program(): Command {
       await runDev({
         ...options,
         configFile: globals.config ?? DEFAULT_CONFIG,
-        namespace: globals.namespace ?? 'default',
+        namespace: globals.namespace ?? env.TEMPORAL_NAMESPACE,
         taskQueue: globals.taskQueue ?? 'escalation',
       });
     });
@@ -58,8 +60,7 @@ function program(): Command {
     .action(async () => {
       const globals = cli.opts<GlobalOptions>();
       await runWorkerCommand({
-        address: globals.address ?? env.TEMPORAL_ADDRESS,
-        namespace: globals.namespace ?? env.TEMPORAL_NAMESPACE,
+        target: targetOf(globals),
         taskQueue: globals.taskQueue ?? env.ESCALATION_TASK_QUEUE,
         configFile: globals.config ?? DEFAULT_CONFIG,
       });
@@ -174,15 +175,16 @@ function program(): Command {
   return cli;
 }
 
+/** Where Temporal is: the SDK's environment configuration, with --address and --namespace winning. */
+export function targetOf(options: GlobalOptions) {
+  return temporalTarget(process.env, { address: options.address, namespace: options.namespace });
+}
+
 async function connect(options: GlobalOptions, uiUrl: string | undefined): Promise<IncidentClient> {
   const config = loadConfigFile(options.config ?? DEFAULT_CONFIG);
-  const address = options.address ?? 'localhost:7233';
-  const connection = await Connection.connect({ address, connectTimeout: 5_000 }).catch((error: unknown) => {
-    throw new Error(
-      `cannot reach Temporal at ${address} (${error instanceof Error ? error.message : String(error)}); start it with \`npm run dev\` or set TEMPORAL_ADDRESS`,
-    );
-  });
-  const client = new Client({ connection, namespace: options.namespace ?? 'default' });
+  const target = targetOf(options);
+  const connection = await connectTemporal(target);
+  const client = new Client({ connection, namespace: target.namespace });
   return new IncidentClient({
     client,
     config,
@@ -236,6 +238,10 @@ function report(error: unknown): number {
   if (error instanceof SearchAttributeConflictError) {
     process.stderr.write(`${error.message}\n`);
     return EXIT.failure;
+  }
+  if (error instanceof TemporalSettingsError || error instanceof WorkerCannotConnectError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.invalid;
   }
   if (error instanceof ConfigFileError) {
     process.stderr.write(`${error.message}\n`);
