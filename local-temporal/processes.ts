@@ -49,7 +49,9 @@ export function spawnBounded(command: string, args: string[], options: BoundedSp
   const log = openSync(options.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(file, rest, { stdio: ['ignore', log, log], env: options.env ?? process.env, cwd: options.cwd });
+    // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop everything in
+    // order (API and workers before the server, the server before its database).
+    child = spawn(file, rest, { stdio: ['ignore', log, log], env: options.env ?? process.env, cwd: options.cwd, detached: true });
   } finally {
     closeSync(log); // the child has its own copy
   }
