@@ -37,7 +37,10 @@ export async function trigger(incidents: IncidentClient, policy: string, label: 
   const startMs = performance.now() - perf;
   if (!result.escalated) throw new Error(`benchmark incident ${key} was not escalated: ${result.reason}`);
   if (result.workflowId !== workflowIdForKey(key)) throw new Error(`unexpected workflow id ${result.workflowId}`);
-  return { workflowId: result.workflowId, perf, wall, startMs, createdAt: Date.parse(result.record.createdAt) };
+  // The answer comes before any worker ran the incident: its createdAt (the clock the levels count
+  // from) is read from the workflow once it has one.
+  const record = await incidents.getIncident(result.workflowId);
+  return { workflowId: result.workflowId, perf, wall, startMs, createdAt: Date.parse(record.createdAt) };
 }
 
 /** Starts one incident and waits for its level-1 page (repeat 0) at the receiver. */

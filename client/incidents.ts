@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  WithStartWorkflowOperation,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../domain/config.js';
 import { fieldErrors, type FieldError } from '../domain/errors.js';
-import { IncidentInput, workflowIdForKey, type IncidentInputBody, type IncidentRecord } from '../domain/incident.js';
+import { IncidentInput, isTerminal, workflowIdForKey, type IncidentInputBody, type IncidentRecord } from '../domain/incident.js';
 import { groupKey } from '../domain/grouping.js';
 import { defaultIncidentKey, evaluateGates, routeLabels, selectPolicy } from '../domain/routing.js';
 import { holderOf, type ConfigHolder, type ConfigSource } from '../worker/config-holder.js';
@@ -23,13 +17,12 @@ import {
   cancelUpdate,
   DEFAULT_TASK_QUEUE,
   escalateUpdate,
-  INCIDENT_CLOSED,
   MOVE_REFUSED,
-  occurrenceUpdate,
   resolveUpdate,
   stateQuery,
-  WORKFLOW_TYPE,
 } from '../workflows/messages.js';
+import { acceptAlert } from './ingest.js';
+import { ROUTE_LABELS_MEMO, startSearchAttributes } from './visibility.js';
 
 /** The request itself is wrong: each field and why. Nothing was started or changed. */
 export class InvalidIncidentRequestError extends Error {
@@ -43,6 +36,22 @@ export class IncidentNotFoundError extends Error {
   constructor(readonly incidentId: string) {
     super(`no incident ${incidentId}; check the key (list open incidents with \`escalate list\`)`);
     this.name = 'IncidentNotFoundError';
+  }
+}
+
+/**
+ * No worker answered in time (a deploy, a crash loop, every worker busy). The answer is queued on
+ * the incident and may still take effect when a worker runs: the caller should look at the
+ * incident before sending it again. The API maps this to 503 with Retry-After.
+ */
+export class WorkerUnavailableError extends Error {
+  constructor(
+    readonly incidentId: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = 'WorkerUnavailableError';
   }
 }
 
@@ -60,12 +69,16 @@ export class IncidentMoveRefusedError extends Error {
 export type StartIncidentResult =
   | {
       escalated: true;
+      /** The Temporal server has the alert: it is durable and will page when a worker runs it. */
+      accepted: true;
+      /** True: it opened a new incident; false: it was counted on the open one with this key. */
       created: boolean;
       incidentId: string;
       workflowId: string;
+      runId: string;
       policy: string;
       policyVersion: string;
-      record: IncidentRecord;
+      severity: IncidentRecord['severity'];
     }
   | { escalated: false; reason: string; inhibitedBy?: string };
 
@@ -76,7 +89,20 @@ export interface IncidentClientOptions {
   taskQueue?: string;
   /** Base URL of the Temporal Web UI, for links in notifications. */
   uiUrl?: string;
+  /** How long an answer or a read waits for a worker before 503 (default 5 s). */
+  answerTimeoutMs?: number;
 }
+
+/**
+ * Answers this process keeps waiting on one incident at most. Temporal refuses an 11th update in
+ * flight on a workflow (RESOURCE_EXHAUSTED) and keeps each until a worker runs it, even after its
+ * caller gave up; so this process counts an answer until the server settles it, not until its
+ * caller stops waiting, and two API replicas stay under the server's limit together.
+ */
+const MAX_ANSWERS_IN_FLIGHT = 4;
+/** An answer no worker has taken after this long stops counting here (the server has dropped it by then). */
+const MAX_ANSWER_HOLD_MS = 10 * 60_000;
+const DEFAULT_ANSWER_TIMEOUT_MS = 5_000;
 
 /**
  * The typed client library: every way in (HTTP API, CLI, webhooks) starts and answers incidents
@@ -85,6 +111,9 @@ export interface IncidentClientOptions {
 export class IncidentClient {
   readonly taskQueue: string;
   readonly configHolder: ConfigHolder;
+
+  /** Answers per incident sent by this process that the server has not settled yet. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly options: IncidentClientOptions) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
@@ -168,42 +197,27 @@ export class IncidentClient {
       policy: choice.policy,
     };
 
-    // A second try covers the moment an incident with this key is closing: once it has closed,
-    // the same alert opens a new incident.
-    for (let attempt = 1; ; attempt += 1) {
-      const startOperation = new WithStartWorkflowOperation(WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: this.taskQueue,
-        args: [workflowInput],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        staticSummary: `[${choice.severity}] ${input.summary}`,
-        staticDetails: `Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
-      });
-      try {
-        const answer = await this.options.client.workflow.executeUpdateWithStart(occurrenceUpdate, {
-          args: [occurrence],
-          startWorkflowOperation: startOperation,
-        });
-        return {
-          escalated: true,
-          created: answer.created,
-          incidentId: workflowId,
-          workflowId,
-          policy: answer.record.policy,
-          policyVersion: answer.record.policyVersion ?? policyVersion(choice.policy),
-          record: answer.record,
-        };
-      } catch (error) {
-        if (attempt < 3 && failureType(error) === INCIDENT_CLOSED) {
-          await this.options.client.workflow
-            .getHandle(workflowId)
-            .result()
-            .catch(() => undefined);
-          continue;
-        }
-        throw error;
-      }
-    }
+    const accepted = await acceptAlert(this.options.client, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      input: workflowInput,
+      occurrence,
+      staticSummary: `[${choice.severity}] ${input.summary}`,
+      staticDetails: `Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
+      searchAttributes: startSearchAttributes(choice.severity, choice.policy.name, input.service),
+      memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
+    });
+    return {
+      escalated: true,
+      accepted: true,
+      created: accepted.started,
+      incidentId: workflowId,
+      workflowId,
+      runId: accepted.runId,
+      policy: choice.policy.name,
+      policyVersion: policyVersion(choice.policy),
+      severity: choice.severity,
+    };
   }
 
   /**
@@ -259,6 +273,25 @@ export class IncidentClient {
     return this.update(id, 'annotate', (handle) => handle.executeUpdate(annotateUpdate, { args: [{ by, note }] }));
   }
 
+  /**
+   * Waits until the incident's first page has settled (delivered, failed or skipped), or it closed,
+   * or the time is up; answers the record then. Polls the state query, riding out a worker that is
+   * not there yet: a page cannot go out before a worker runs the incident anyway.
+   */
+  async waitForFirstPage(id: string, timeoutMs: number): Promise<{ record?: IncidentRecord; paged: boolean }> {
+    const deadline = Date.now() + timeoutMs;
+    let record: IncidentRecord | undefined;
+    for (;;) {
+      record = await this.getIncident(id).catch((error: unknown) => {
+        if (error instanceof WorkerUnavailableError) return record;
+        throw error;
+      });
+      const paged = record?.notifications.some((n) => n.kind !== 'update' && n.status !== 'pending' && n.status !== 'cancelled') ?? false;
+      if (paged || (record && isTerminal(record.state)) || Date.now() >= deadline) return { ...(record && { record }), paged };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   /** The record of an open or closed incident (closed ones answer from their result). */
   async getIncident(id: string): Promise<IncidentRecord> {
     const handle = this.handle(id);
@@ -268,7 +301,8 @@ export class IncidentClient {
         const result: unknown = await handle.result();
         if (isRecord(result)) return result;
       }
-      return await handle.query(stateQuery);
+      // A query needs a worker too: bounded like an answer, so a reader is told rather than kept waiting.
+      return await this.withinAnswerTimeout(handle.workflowId, 'the state query', handle.query(stateQuery));
     } catch (error) {
       throw await this.translate(id, error);
     }
@@ -283,11 +317,62 @@ export class IncidentClient {
     event: IncidentEvent | 'annotate',
     call: (handle: WorkflowHandle) => Promise<IncidentRecord>,
   ): Promise<IncidentRecord> {
+    const workflowId = workflowIdForKey(id);
+    const waiting = this.inFlight.get(workflowId) ?? 0;
+    if (waiting >= MAX_ANSWERS_IN_FLIGHT) {
+      throw new WorkerUnavailableError(
+        workflowId,
+        `${waiting} answers to ${workflowId} are already waiting for an escalation worker (task queue ${this.taskQueue}); ` +
+          'they take effect when a worker runs. Check that a worker is running, then look at the incident before answering again.',
+        this.retryAfterSeconds(),
+      );
+    }
+    this.inFlight.set(workflowId, waiting + 1);
+    // Bounded on the server side too: an answer nobody takes stops counting after MAX_ANSWER_HOLD_MS.
+    const settled = this.options.client
+      .withAbortSignal(AbortSignal.timeout(MAX_ANSWER_HOLD_MS), () => call(this.handle(id)))
+      .finally(() => this.release(workflowId));
     try {
-      return await call(this.handle(id));
+      return await this.withinAnswerTimeout(workflowId, event, settled);
     } catch (error) {
       throw await this.translate(id, error, event);
     }
+  }
+
+  /** Waits for the worker's verdict up to the answer timeout; the call itself goes on counting. */
+  private async withinAnswerTimeout<T>(workflowId: string, what: string, work: Promise<T>): Promise<T> {
+    const timeoutMs = this.options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new WorkerUnavailableError(
+              workflowId,
+              `no escalation worker answered ${what} for ${workflowId} within ${timeoutMs / 1000} s (task queue ${this.taskQueue}); ` +
+                'a change may still take effect when a worker runs: check that a worker is running and look at the incident before retrying',
+              this.retryAfterSeconds(),
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private release(workflowId: string): void {
+    const left = (this.inFlight.get(workflowId) ?? 1) - 1;
+    if (left > 0) this.inFlight.set(workflowId, left);
+    else this.inFlight.delete(workflowId);
+  }
+
+  private retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil((this.options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS) / 1000));
   }
 
   private async translate(id: string, error: unknown, event: IncidentEvent | 'annotate' = 'acknowledge'): Promise<unknown> {
@@ -303,6 +388,7 @@ export class IncidentClient {
           : `${workflowId}: ${refusal.reason}`;
       return new IncidentMoveRefusedError(workflowId, reason);
     }
+    if (error instanceof WorkerUnavailableError) return error;
     if (error instanceof WorkflowUpdateFailedError && failureType(error) === MOVE_REFUSED) {
       return new IncidentMoveRefusedError(workflowId, error.cause?.message ?? error.message);
     }

@@ -2,7 +2,10 @@ import type { Client } from '@temporalio/client';
 import type { IncidentRecord } from '../domain/incident.js';
 import { findInhibitor, type Inhibition, type InhibitRule, type OpenIncident } from '../domain/inhibition.js';
 import { routeLabels } from '../domain/routing.js';
-import { stateQuery, symptomSignal, WORKFLOW_TYPE } from '../workflows/messages.js';
+import { SeverityName } from '../domain/severity.js';
+import { symptomSignal, WORKFLOW_TYPE } from '../workflows/messages.js';
+import { IncidentSeverityKey } from '../workflows/search-attributes.js';
+import { ROUTE_LABELS_MEMO } from './visibility.js';
 
 /** Open states: an incident in one of them can inhibit new alerts. */
 const OPEN_STATES = ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED', 'TIMED_OUT'];
@@ -14,7 +17,8 @@ const MAX_CANDIDATES = 100;
  * notes the alert on it as a symptom. Candidates come from Temporal visibility, which is eventually
  * consistent: an incident opened a moment ago (well under a second on a healthy cluster) may not be
  * listed yet, and its first symptoms then page as incidents of their own. Each candidate's labels
- * come from its state query, so the rules see exactly what routes saw.
+ * are the route labels it opened with (its memo) and its current severity (a search attribute),
+ * so the check asks no workflow and works while no worker runs.
  */
 export async function checkInhibition(
   client: Client,
@@ -34,11 +38,10 @@ export async function checkInhibition(
   const open: OpenIncident[] = [];
   for await (const execution of client.workflow.list({ query, pageSize: MAX_CANDIDATES })) {
     if (execution.workflowId === alert.workflowId) continue;
-    const record = await client.workflow
-      .getHandle(execution.workflowId)
-      .query(stateQuery)
-      .catch(() => undefined);
-    if (record) open.push({ workflowId: record.workflowId, severity: record.severity, labels: routeLabels(record) });
+    const labels = execution.memo?.[ROUTE_LABELS_MEMO];
+    const severity = SeverityName.safeParse(execution.typedSearchAttributes.get(IncidentSeverityKey));
+    if (!isLabels(labels) || !severity.success) continue;
+    open.push({ workflowId: execution.workflowId, severity: severity.data, labels: { ...labels, severity: severity.data } });
     if (open.length >= MAX_CANDIDATES) break;
   }
   const inhibition = findInhibitor(rules, routeLabels(alert), open);
@@ -52,4 +55,8 @@ export async function checkInhibition(
     });
   }
   return inhibition;
+}
+
+function isLabels(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Client, RawWorkflowExecutionInfo } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { defaultPayloadConverter, TypedSearchAttributes, type Payload } from '@temporalio/common';
 import { IncidentState, keyFromIncidentId } from '../domain/incident.js';
 import { SeverityName } from '../domain/severity.js';
 import { WORKFLOW_TYPE } from '../workflows/messages.js';
@@ -18,6 +18,23 @@ import {
  * the API's `GET /v1/incidents`, `escalate list` and the stats read from here. No second database.
  * Visibility is eventually consistent: a change shows here a moment after the update answered.
  */
+
+/** Memo field with the labels routes saw when the incident opened (read by inhibition from a list). */
+export const ROUTE_LABELS_MEMO = 'routeLabels';
+
+/**
+ * The search attributes an incident starts with, set by the server at signal-with-start: an alert
+ * accepted while no worker runs is listed (PENDING, its severity, service and policy) at once.
+ */
+export function startSearchAttributes(severity: string, policy: string, service: string | undefined): TypedSearchAttributes {
+  return new TypedSearchAttributes([
+    { key: IncidentStateKey, value: 'PENDING' },
+    { key: IncidentSeverityKey, value: severity },
+    { key: EscalationPolicyKey, value: policy },
+    { key: EscalationLevelKey, value: 0 },
+    ...(service !== undefined ? [{ key: IncidentServiceKey, value: service }] : []),
+  ]);
+}
 
 // Values go into a visibility query between double quotes: keep them to characters that need no escaping.
 const QueryValue = z

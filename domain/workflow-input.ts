@@ -62,6 +62,11 @@ export const IncidentWorkflowInput = z.strictObject({
   groupWait: z.number().int().min(0).optional(),
   /** The route's group labels (`routes[].groupBy`): later alerts of the group are noted as joining. */
   groupBy: z.array(z.string().min(1)).optional(),
+  /**
+   * Repeats of the opening alert that reached the previous incident with this key while it was
+   * closing: the new incident counts them as its occurrences.
+   */
+  alsoSeen: z.number().int().min(0).optional(),
   /** Set by continue-as-new: the record and cursor carried into the new run. Not validated again. */
   carry: z.unknown().optional(),
 });

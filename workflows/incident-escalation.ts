@@ -94,6 +94,11 @@ class IncidentRun {
   /** A responder asked to escalate now; carried out by the main loop, after any step under way. */
   private manual: { by: string; reason: string; whileEscalating: boolean } | undefined;
   private manualDone = 0;
+  /**
+   * Alerts with this key that arrived after the incident closed, while the run was still settling
+   * its deliveries: accepted by the server, so they open the next incident (see reopenForLateAlerts).
+   */
+  private readonly lateAlerts: Occurrence[] = [];
 
   constructor(private readonly input: ParsedWorkflowInput) {
     const info = workflowInfo();
@@ -101,6 +106,7 @@ class IncidentRun {
     this.policy = carry?.policy ?? input.policy;
     this.record = carry?.record ?? newRecord(input.incident, this.policy.name, info.workflowId, nowIso());
     if (carry) this.record.runs += 1;
+    if (!carry && input.alsoSeen) this.record.occurrences += input.alsoSeen;
     this.cursor = carry?.cursor;
     this.epoch = carry?.epoch ?? 0;
     if (carry?.reopen && patched('cooldown-reopen')) this.reopenAfterCooldown(carry.reopen.resolvedAt);
@@ -204,7 +210,49 @@ class IncidentRun {
     await this.notifier.drain();
     await condition(allHandlersFinished);
     this.refresh();
+    if (this.lateAlerts.length > 0) return this.reopenForLateAlerts();
     return this.record;
+  }
+
+  /**
+   * An alert accepted while this incident was closing must not be lost: it opens the next
+   * incident with this key, as it would have a moment later, in a new run of this workflow id.
+   * Within the policy's cooldown after a resolve, that is a re-open carrying this record.
+   */
+  private reopenForLateAlerts(): never {
+    const [first, ...rest] = this.lateAlerts as [Occurrence, ...Occurrence[]];
+    const policy = first.policy ?? this.policy;
+    const withinCooldown =
+      this.record.state === 'RESOLVED' &&
+      this.record.resolvedAt !== undefined &&
+      policy.cooldown !== undefined &&
+      Date.parse(first.receivedAt) - Date.parse(this.record.resolvedAt) <= policy.cooldown;
+    log.info('alerts arrived while the incident was closing: they open the next incident with this key', {
+      workflowId: this.record.workflowId,
+      alerts: this.lateAlerts.length,
+      reopen: withinCooldown,
+    });
+    const incident = {
+      ...this.input.incident,
+      summary: first.summary ?? this.input.incident.summary,
+      severity: first.severity ?? this.input.incident.severity,
+      ...(first.source !== undefined && { source: first.source }),
+      ...(first.labels !== undefined && { labels: first.labels }),
+    };
+    const carry: Carry | undefined =
+      withinCooldown && this.record.resolvedAt
+        ? { record: this.record, epoch: this.epoch + 1, reopen: { resolvedAt: this.record.resolvedAt } }
+        : undefined;
+    return continueAsNew<typeof import('./incident-escalation.js').incidentEscalation>({
+      incident,
+      policy,
+      occurrenceId: first.occurrenceId,
+      settings: this.input.settings,
+      ...(this.input.groupBy !== undefined && { groupBy: this.input.groupBy }),
+      ...(this.input.groupWait !== undefined && { groupWait: this.input.groupWait }),
+      ...(rest.length > 0 && { alsoSeen: rest.length }),
+      ...(carry && { carry }),
+    }) as never;
   }
 
   private async waitAndAct(): Promise<void> {
@@ -437,6 +485,8 @@ class IncidentRun {
 
     setHandler(occurrenceSignal, (occurrence) => {
       if (!isTerminal(this.record.state)) this.countOccurrence(occurrence);
+      // The opener's own signal can land after an answer that closed the incident in its first task.
+      else if (occurrence.occurrenceId !== this.input.occurrenceId) this.lateAlerts.push(occurrence);
     });
     setHandler(occurrenceUpdate, (occurrence) => ({ created: !this.countOccurrence(occurrence), record: this.record }), {
       validator: (_occurrence: Occurrence) => {

@@ -4,12 +4,13 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { fieldErrors, type FieldError } from '../../domain/errors.js';
-import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../incidents.js';
+import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError, WorkerUnavailableError } from '../incidents.js';
 import { InvalidCursorError } from '../visibility.js';
 
 export interface ErrorAnswer {
   status: ContentfulStatusCode;
   body: { error: string; details: FieldError[] };
+  headers?: Record<string, string>;
 }
 
 /** `{ error, details: [{ path, message }] }`, the one error shape of the API. */
@@ -24,7 +25,7 @@ export function validationAnswer(target: string, error: z.ZodError): ErrorAnswer
   return { status: 400, body: errorBody('invalid request; nothing was changed', details) };
 }
 
-/** Maps what the client library throws onto HTTP: 400, 404, 409, 503 (Temporal unreachable), else 500. */
+/** Maps what the client library throws onto HTTP: 400, 404, 409, 503 (Temporal unreachable, no worker in time), else 500. */
 export function errorAnswer(error: unknown, logger: Logger): ErrorAnswer {
   if (error instanceof InvalidIncidentRequestError)
     return { status: 400, body: errorBody('invalid request; nothing was changed', error.errors) };
@@ -34,6 +35,14 @@ export function errorAnswer(error: unknown, logger: Logger): ErrorAnswer {
     return { status: 404, body: errorBody(error.message, [{ path: 'id', message: `no incident ${error.incidentId}` }]) };
   if (error instanceof IncidentMoveRefusedError)
     return { status: 409, body: errorBody(error.message, [{ path: 'state', message: error.message }]) };
+  if (error instanceof WorkerUnavailableError) {
+    logger.warn({ incident: error.incidentId }, error.message);
+    return {
+      status: 503,
+      body: errorBody(error.message, [{ path: 'worker', message: 'no escalation worker answered in time' }]),
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    };
+  }
   if (error instanceof HTTPException) {
     // Hono's validators throw these for a body that is not JSON at all.
     return {
@@ -43,7 +52,7 @@ export function errorAnswer(error: unknown, logger: Logger): ErrorAnswer {
   }
   if (isUnavailable(error)) {
     logger.warn({ err: error }, 'Temporal is unreachable');
-    return { status: 503, body: errorBody('Temporal is unreachable; nothing was changed, retry shortly') };
+    return { status: 503, body: errorBody('Temporal is unreachable; nothing was changed, retry shortly'), headers: { 'Retry-After': '5' } };
   }
   logger.error({ err: error }, 'API request failed');
   return { status: 500, body: errorBody(`internal error: ${error instanceof Error ? error.message : String(error)}`) };
@@ -60,5 +69,5 @@ export function isUnavailable(error: unknown): boolean {
 }
 
 export function sendError(c: Context, answer: ErrorAnswer): Response {
-  return c.json(answer.body, answer.status);
+  return c.json(answer.body, answer.status, answer.headers);
 }

@@ -62,13 +62,20 @@ export const StartAnswer = z
   .union([
     z.object({
       escalated: z.literal(true),
-      created: z.boolean().openapi({ description: 'false: counted as an occurrence of the open incident with this key' }),
+      accepted: z.literal(true).openapi({ description: 'the Temporal server has the alert: it pages when a worker runs it' }),
+      created: z
+        .boolean()
+        .openapi({ description: 'true: it opened a new incident; false: counted as an occurrence of the open incident with this key' }),
       incidentId: z.string(),
       workflowId: z.string(),
-      policy: z.string(),
-      record: IncidentRecordSchema,
+      runId: z.string(),
+      policy: z.string().openapi({
+        description: 'the policy this alert routed to; an open incident keeps its own unless this alert raises its severity',
+      }),
+      policyVersion: z.string(),
+      severity: Severity,
     }),
-    z.object({ escalated: z.literal(false), reason: z.string() }),
+    z.object({ escalated: z.literal(false), reason: z.string(), inhibitedBy: z.string().optional() }),
   ])
   .openapi('StartAnswer');
 

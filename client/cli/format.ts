@@ -4,8 +4,8 @@ import type { StartIncidentResult } from '../incidents.js';
 /** Human-readable output for the CLI; `--json` prints the record itself instead. */
 export function formatStartResult(result: StartIncidentResult): string {
   if (!result.escalated) return `not escalated: ${result.reason}`;
-  const verb = result.created ? 'opened' : `already open; counted occurrence ${result.record.occurrences}`;
-  return `${result.incidentId} ${verb} (policy ${result.policy}@${result.policyVersion}, state ${result.record.state})`;
+  const verb = result.created ? 'opened' : 'already open; counted as an occurrence';
+  return `${result.incidentId} ${verb} (policy ${result.policy}@${result.policyVersion}, severity ${result.severity}); accepted by Temporal, paging starts when a worker runs it`;
 }
 
 export function formatRecord(record: IncidentRecord, options: { timeline: boolean }): string {

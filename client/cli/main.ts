@@ -77,8 +77,10 @@ function program(): Command {
     .option('--policy <name>', 'escalation policy (default: the routes decide)')
     .option('--label <k=v>', 'a label, repeatable', collectLabel, {} as Record<string, string>)
     .option('--json', 'print the result as JSON')
+    .option('--wait [seconds]', 'wait for the first page (default up to 60 s) and print it', (v) => Number(v))
     .action(
       async (options: {
+        wait?: number | true;
         summary: string;
         severity: string;
         service?: string;
@@ -98,7 +100,17 @@ function program(): Command {
           ...(options.policy !== undefined && { policy: options.policy }),
           ...(Object.keys(options.label).length > 0 && { labels: options.label }),
         });
-        print(options.json, result, formatStartResult(result));
+        print(options.json && options.wait === undefined, result, formatStartResult(result));
+        if (options.wait === undefined || !result.escalated) return;
+        const seconds = options.wait === true || !Number.isFinite(options.wait) ? 60 : options.wait;
+        const { record, paged } = await incidents.waitForFirstPage(result.incidentId, seconds * 1000);
+        if (options.json) print(true, { ...result, paged, ...(record && { record }) }, '');
+        else if (record) print(false, record, formatRecord(record, { timeline: true }));
+        if (!paged) {
+          throw new FirstPageTimeoutError(
+            `${result.incidentId} is accepted, but no page went out within ${seconds} s: is an escalation worker running on task queue ${cli.opts<GlobalOptions>().taskQueue ?? env.ESCALATION_TASK_QUEUE}?`,
+          );
+        }
       },
     );
 
@@ -193,6 +205,9 @@ async function connect(options: GlobalOptions, uiUrl: string | undefined): Promi
   });
 }
 
+/** `start --wait` saw no page in time: the alert is accepted and safe, but nobody was paged yet. */
+class FirstPageTimeoutError extends Error {}
+
 function collectLabel(value: string, labels: Record<string, string>): Record<string, string> {
   const at = value.indexOf('=');
   if (at <= 0) throw new CommanderError(EXIT.invalid, 'escalate.label', `--label ${value}: write labels as name=value`);
@@ -236,6 +251,10 @@ function report(error: unknown): number {
     return EXIT.invalid;
   }
   if (error instanceof SearchAttributeConflictError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.failure;
+  }
+  if (error instanceof FirstPageTimeoutError) {
     process.stderr.write(`${error.message}\n`);
     return EXIT.failure;
   }

@@ -8,16 +8,56 @@ afterEach(async () => {
 });
 
 describe('POST /v1/incidents', () => {
-  it('opens an incident with 201, then counts the same key as an occurrence with 200', async () => {
+  it('accepts an alert with 202 as a new incident, then counts the same key as an occurrence', async () => {
     stack = await startApiStack();
     const body = { summary: 'db primary down', severity: 'critical', service: 'db', key: 'api-open' };
     const first = await stack.call('POST', '/v1/incidents', { body, token: TOKENS.write });
-    expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ escalated: true, created: true, incidentId: 'incident-api-open', policy: 'default' });
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({
+      escalated: true,
+      accepted: true,
+      created: true,
+      incidentId: 'incident-api-open',
+      policy: 'default',
+    });
     const second = await stack.call('POST', '/v1/incidents', { body, token: TOKENS.write });
-    expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ escalated: true, created: false });
-    expect(second.body.record.occurrences).toBe(2);
+    expect(second.status).toBe(202);
+    expect(second.body).toMatchObject({ escalated: true, accepted: true, created: false, incidentId: 'incident-api-open' });
+    expect((await stack.incidents.getIncident('api-open')).occurrences).toBe(2);
+  });
+
+  it('accepts alerts while no worker runs, lists them PENDING, and pages once a worker starts', async () => {
+    stack = await startApiStack({}, {}, { worker: false });
+    const body = { summary: 'checkout 5xx', severity: 'critical', service: 'checkout', key: 'api-no-worker' };
+    const answers = [];
+    for (let i = 0; i < 3; i += 1) answers.push(await stack.call('POST', '/v1/incidents', { body }));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    expect(answers.map((a) => a.body.created)).toEqual([true, false, false]);
+    const listed = await stack.eventually(
+      () => stack!.call('GET', '/v1/incidents?service=checkout'),
+      (a) => a.body.incidents?.some((i: { workflowId: string }) => i.workflowId === 'incident-api-no-worker'),
+    );
+    expect(listed.body.incidents.find((i: { workflowId: string }) => i.workflowId === 'incident-api-no-worker')).toMatchObject({
+      state: 'PENDING',
+      severity: 'critical',
+    });
+    expect(stack.peer.received).toHaveLength(0);
+
+    await stack.startWorker();
+    await stack.peer.waitFor((received) => received.some((r) => r.body.incident.workflowId === 'incident-api-no-worker'));
+    const record = await stack.waitForState('api-no-worker', 'ACTIVE');
+    expect(record).toMatchObject({ occurrences: 3, level: 1 });
+    expect(stack.peer.keysFor('incident-api-no-worker')).toHaveLength(1);
+  });
+
+  it('opens one incident for racing copies of one key and counts every copy', async () => {
+    stack = await startApiStack();
+    const body = { summary: 'disk full', severity: 'critical', key: 'api-race' };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => stack!.call('POST', '/v1/incidents', { body })));
+    expect(answers.every((a) => a.status === 202)).toBe(true);
+    expect(answers.filter((a) => a.body.created)).toHaveLength(1);
+    const record = await stack.waitForRecord('api-race', (r) => r.occurrences === 8);
+    expect(record.occurrences).toBe(8);
   });
 
   it('answers 200 with escalated false and the reason when the gates hold the alert back', async () => {
@@ -77,7 +117,7 @@ describe('POST /v1/incidents', () => {
       body: { summary: 'env', severity: 'critical', key: 'api-env' },
       token: 'env-token-abcdefghijklmnop',
     });
-    expect(answer.status).toBe(201);
+    expect(answer.status).toBe(202);
   });
 });
 
@@ -156,5 +196,31 @@ describe('POST /v1/incidents/:id/{operation}', () => {
     expect(extra.status).toBe(400);
     expect((await stack.call('POST', '/v1/incidents/api-keep/acknowledge', { body: { by: 'dana' }, token: TOKENS.read })).status).toBe(403);
     expect((await stack.call('GET', '/v1/incidents/api-keep')).body.state).toBe('ACTIVE');
+  });
+
+  it('answers 503 with Retry-After when no worker answers in time, and never piles answers past the server limit', async () => {
+    stack = await startApiStack({}, {}, { worker: false, answerTimeoutMs: 300 });
+    expect(
+      (await stack.call('POST', '/v1/incidents', { body: { summary: 'no worker', severity: 'critical', key: 'api-503' } })).status,
+    ).toBe(202);
+    // A client that retries 15 times: the first answers wait for a worker, the rest are told at once.
+    const answers = [];
+    for (let i = 0; i < 15; i += 1) answers.push(await stack.call('POST', '/v1/incidents/api-503/acknowledge', { body: { by: 'dana' } }));
+    expect(answers.map((a) => a.status)).toEqual(Array(15).fill(503));
+    expect(answers.every((a) => a.body.error.includes('incident-api-503'))).toBe(true);
+    expect(answers[0]?.body.error).toContain('no escalation worker answered');
+    expect(answers.every((a) => a.headers.get('retry-after') === '1')).toBe(true);
+    expect(answers.at(-1)?.body.error).toContain('already waiting for an escalation worker');
+    const read = await stack.call('GET', '/v1/incidents/api-503');
+    expect(read.status).toBe(503);
+
+    // The answers that waited take effect once a worker runs: acknowledged once, nothing refused by the server.
+    await stack.startWorker();
+    const record = await stack.eventually(
+      () => stack!.incidents.getIncident('api-503').catch(() => undefined),
+      (r) => r?.state === 'ACKNOWLEDGED',
+    );
+    expect(record?.acknowledgedBy).toBe('dana');
+    expect((await stack.call('POST', '/v1/incidents/api-503/resolve', { body: { by: 'dana' } })).status).toBe(200);
   });
 });

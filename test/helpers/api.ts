@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { startApi, type ApiOptions, type RunningApi } from '../../client/api/app.js';
-import { startStack, webhookLevel, type Stack } from './stack.js';
+import { startStack, webhookLevel, type Stack, type StackOptions } from './stack.js';
 import { startWebhookPeer, type WebhookPeer } from './webhook-peer.js';
 
 /** Tokens every API test config carries: one per scope. */
@@ -18,25 +18,32 @@ export interface ApiStack extends Stack {
     method: string,
     path: string,
     options?: { body?: unknown; token?: string | null; headers?: Record<string, string> },
-  ): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  ): Promise<{ status: number; body: any; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Polls until the check passes: visibility (list, stats) is eventually consistent. */
   eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs?: number): Promise<T>;
 }
 
 /** A real worker, a real webhook peer as every level's target, and the API on a free port. */
-export async function startApiStack(config: Record<string, unknown> = {}, apiOptions: Partial<ApiOptions> = {}): Promise<ApiStack> {
+export async function startApiStack(
+  config: Record<string, unknown> = {},
+  apiOptions: Partial<ApiOptions> = {},
+  stackOptions: StackOptions = {},
+): Promise<ApiStack> {
   const peer = await startWebhookPeer();
-  const stack = await startStack({
-    api: {
-      tokens: [
-        { name: 'ops', token: TOKENS.admin, scopes: ['admin'] },
-        { name: 'ci', token: TOKENS.write, scopes: ['incidents:write'] },
-        { name: 'dashboard', token: TOKENS.read, scopes: ['incidents:read'] },
-      ],
+  const stack = await startStack(
+    {
+      api: {
+        tokens: [
+          { name: 'ops', token: TOKENS.admin, scopes: ['admin'] },
+          { name: 'ci', token: TOKENS.write, scopes: ['incidents:write'] },
+          { name: 'dashboard', token: TOKENS.read, scopes: ['incidents:read'] },
+        ],
+      },
+      policies: [{ name: 'default', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '30s' })] }],
+      ...config,
     },
-    policies: [{ name: 'default', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '30s' })] }],
-    ...config,
-  });
+    stackOptions,
+  );
   const api = await startApi({
     incidents: stack.incidents,
     config: stack.config,
@@ -66,7 +73,7 @@ export async function startApiStack(config: Record<string, unknown> = {}, apiOpt
       } catch {
         // not JSON (metrics)
       }
-      return { status: response.status, body };
+      return { status: response.status, body, headers: response.headers };
     },
     async eventually(read, check, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { Config } from '../../domain/config.js';
 import type { IncidentRecord, IncidentState } from '../../domain/incident.js';
@@ -19,28 +19,49 @@ export interface Stack {
   taskQueue: string;
   waitForState(id: string, state: IncidentState, timeoutMs?: number): Promise<IncidentRecord>;
   waitForRecord(id: string, predicate: (record: IncidentRecord) => boolean, timeoutMs?: number): Promise<IncidentRecord>;
+  /** Starts the worker of a stack made with `{ worker: false }` (no-op when it runs already). */
+  startWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Fast retries so a failing provider settles within a test: 100ms, 200ms, 400ms. */
 export const FAST_DELIVERY = { initialInterval: '100ms', backoff: 2, maximumInterval: '1s', maximumAttempts: 4, attemptTimeout: '5s' };
 
-export async function startStack(rawConfig: Record<string, unknown>): Promise<Stack> {
+export interface StackOptions {
+  /** false: no worker until startWorker() (alerts accepted while no worker runs). */
+  worker?: boolean;
+  /** The client's bounded wait for a worker's answer (default the product's 5 s). */
+  answerTimeoutMs?: number;
+}
+
+export async function startStack(rawConfig: Record<string, unknown>, options: StackOptions = {}): Promise<Stack> {
   const config = Config.parse({ delivery: FAST_DELIVERY, ...rawConfig });
   const holder = new ConfigHolder(config);
   const taskQueue = uniqueTaskQueue('incidents');
   const { client, connection } = await connectTestClient();
-  const workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const worker = await createEscalationWorker({
-    connection: workerConnection,
-    namespace: inject('temporalNamespace'),
-    taskQueue,
+  let running: { worker: Worker; done: Promise<void>; connection: NativeConnection } | undefined;
+  const startWorker = async () => {
+    if (running) return;
+    const workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const worker = await createEscalationWorker({
+      connection: workerConnection,
+      namespace: inject('temporalNamespace'),
+      taskQueue,
+      config: holder,
+      workflowBundlePath: inject('workflowBundlePath'),
+    });
+    const done = worker.run();
+    done.catch(() => undefined);
+    running = { worker, done, connection: workerConnection };
+  };
+  if (options.worker !== false) await startWorker();
+  const incidents = new IncidentClient({
+    client,
     config: holder,
-    workflowBundlePath: inject('workflowBundlePath'),
+    taskQueue,
+    uiUrl: 'http://127.0.0.1:8233',
+    ...(options.answerTimeoutMs !== undefined && { answerTimeoutMs: options.answerTimeoutMs }),
   });
-  const running = worker.run();
-  running.catch(() => undefined);
-  const incidents = new IncidentClient({ client, config: holder, taskQueue, uiUrl: 'http://127.0.0.1:8233' });
 
   const waitForRecord = async (id: string, predicate: (record: IncidentRecord) => boolean, timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -65,10 +86,13 @@ export async function startStack(rawConfig: Record<string, unknown>): Promise<St
     taskQueue,
     waitForRecord,
     waitForState: (id, state, timeoutMs) => waitForRecord(id, (r) => r.state === state, timeoutMs),
+    startWorker,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running.catch(() => undefined);
-      await workerConnection.close();
+      if (running) {
+        if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
+        await running.done.catch(() => undefined);
+        await running.connection.close();
+      }
       await connection.close();
     },
   };

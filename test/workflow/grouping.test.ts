@@ -53,7 +53,7 @@ describe('grouping window', () => {
     expect(third.incidentId).toBe(first.incidentId);
     expect(first.incidentId).toMatch(/^incident-group-r0-[0-9a-f]{16}$/);
 
-    const pending = third.record;
+    const pending = await s.incidents.getIncident(first.incidentId);
     expect(pending).toMatchObject({ state: 'PENDING', occurrences: 3, summary: 'disk 91% on db-1' });
     expect(Date.parse(pending.nextEscalationAt ?? '')).toBe(Date.parse(pending.createdAt) + GROUP_WAIT_MS);
     const joined = pending.timeline.filter((e) => e.kind === 'occurrence').map((e) => e.reason);
@@ -81,6 +81,6 @@ describe('grouping window', () => {
     expect(web).toMatchObject({ escalated: true, created: true });
     if (!db.escalated || !web.escalated) return;
     expect(web.incidentId).not.toBe(db.incidentId);
-    expect(web.record.occurrences).toBe(1);
+    expect((await s.incidents.getIncident(web.incidentId)).occurrences).toBe(1);
   });
 });

@@ -166,10 +166,12 @@ describe('a long policy on the time-skipping server', () => {
     expect(metadata.currentDetails).toContain('ACKNOWLEDGED');
   });
 
-  it('counts the same alert firing again two hours later as an occurrence on the open incident (update-with-start)', async () => {
+  it('counts the same alert firing again two hours later as an occurrence on the open incident (signal-with-start)', async () => {
     stack = await timeSkipping.start({ policies: [longPolicy({ finalWait: '4h' })] });
     const first = await stack.incidents.startIncident({ summary: 'disk full', severity: 'warning', key: 'refires' });
-    expect(first).toMatchObject({ escalated: true, created: true });
+    // The time-skipping test server leaves signal-with-start's `started` flag unset, so `created`
+    // is not checked here; the dev-server tests check it.
+    expect(first).toMatchObject({ escalated: true, accepted: true, workflowId: 'incident-refires' });
     const handle = stack.handle('refires');
     const t0 = Date.parse((await stack.waitForRecord(handle, (r) => r.state === 'ACTIVE')).createdAt);
 

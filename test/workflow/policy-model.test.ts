@@ -119,6 +119,7 @@ describe('policy snapshots', () => {
     stack = await startStack({ policies: [{ name: 'default', levels }] });
     const started = await stack.incidents.startIncident({ key: 'versioned', summary: 'x', severity: 'error' });
     const expected = policyVersion(stack.config.policies[0]!);
-    expect(started).toMatchObject({ escalated: true, policyVersion: expected, record: { policyVersion: expected } });
+    expect(started).toMatchObject({ escalated: true, policyVersion: expected });
+    expect((await stack.waitForState('versioned', 'ACTIVE')).policyVersion).toBe(expected);
   });
 });

@@ -16,8 +16,7 @@ export function incidentHandlers(deps: ApiDeps) {
     const result = await deps.incidents.startIncident(c.req.valid('json'));
     const outcome = !result.escalated ? 'gated' : result.created ? 'created' : 'occurrence';
     deps.metrics.incidentsStarted.inc({ source: 'api', outcome });
-    if (result.escalated) return c.json({ ...result, record: asWire(result.record) }, result.created ? 201 : 200);
-    return c.json(result, 200);
+    return result.escalated ? c.json(result, 202) : c.json(result, 200);
   };
 
   const getIncident: Handler<typeof routes.getIncident> = async (c) => {

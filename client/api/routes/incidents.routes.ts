@@ -25,10 +25,13 @@ export const startIncident = createRoute({
   summary: 'Open an incident, or count an occurrence on the open one with the same key',
   security: bearer,
   request: { body: { content: { 'application/json': { schema: IncidentBody } }, required: true } },
+  description:
+    'Answers as soon as the Temporal server has the alert, whether or not a worker is running: the alert is durable and pages when a worker runs it.',
   responses: {
-    201: json(StartAnswer, 'a new incident was opened'),
-    200: json(StartAnswer, 'counted as an occurrence of the open incident, or not escalated (gated off: escalated false with the reason)'),
+    202: json(StartAnswer, 'accepted: a new incident (created true) or an occurrence of the open one with this key (created false)'),
+    200: json(StartAnswer, 'not escalated: gated off or inhibited (escalated false with the reason)'),
     400: errorResponse('the body is not valid; nothing was started'),
+    503: errorResponse('the Temporal server is unreachable; nothing was accepted, retry after Retry-After'),
     ...auth,
   },
 });
@@ -40,7 +43,12 @@ export const getIncident = createRoute({
   summary: 'One incident: state, level, notifications and timeline',
   security: bearer,
   request: { params: IncidentIdParam },
-  responses: { 200: json(IncidentRecordSchema, 'the incident record'), 404: errorResponse('no such incident'), ...auth },
+  responses: {
+    200: json(IncidentRecordSchema, 'the incident record'),
+    404: errorResponse('no such incident'),
+    503: errorResponse('no escalation worker answered the state query in time; retry after Retry-After'),
+    ...auth,
+  },
 });
 
 export const listIncidents = createRoute({
@@ -77,6 +85,9 @@ function moveRoute<T extends z.ZodType>(operation: string, body: T, summary: str
       400: errorResponse('the body is not valid; nothing changed'),
       404: errorResponse('no such incident'),
       409: errorResponse('the state machine refused the move (for example acknowledging a resolved incident)'),
+      503: errorResponse(
+        'no escalation worker answered in time (Retry-After says when to try again); the answer may still take effect when a worker runs, so look at the incident first',
+      ),
       ...auth,
     },
   });

@@ -1,0 +1,66 @@
+import type { Client } from '@temporalio/client';
+import type { TypedSearchAttributes } from '@temporalio/common';
+import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { encodeMapToPayloads, encodeToPayloads, encodeUserMetadata } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import proto from '@temporalio/proto';
+import type { IncidentWorkflowInput, Occurrence } from '../domain/workflow-input.js';
+import { occurrenceSignal, WORKFLOW_TYPE } from '../workflows/messages.js';
+
+// CommonJS: Node's ESM loader sees only its default export.
+const { temporal } = proto;
+
+export interface AcceptAlert {
+  workflowId: string;
+  taskQueue: string;
+  /** The new incident's input, used only when no incident with this id is running. */
+  input: IncidentWorkflowInput;
+  /** The alert itself: the new incident counts it as its opener, an open one as a repeat. */
+  occurrence: Occurrence;
+  staticSummary: string;
+  staticDetails: string;
+  /** Set at start, so a list shows the incident before any worker has run it. */
+  searchAttributes: TypedSearchAttributes;
+  /** Read back by list calls without asking the workflow (inhibition looks at route labels). */
+  memo: Record<string, unknown>;
+}
+
+export interface Accepted {
+  /** True: this alert opened a new incident run; false: it joined the one running under this id. */
+  started: boolean;
+  runId: string;
+}
+
+/**
+ * Hands an alert to the Temporal server in one signal-with-start call: the server either starts
+ * the incident with the alert as its first signal, or signals the running incident with the same
+ * id. It answers as soon as the alert is durable in the workflow's history, whether or not a
+ * worker is running, so an alert is never lost to a deploy or a crash-looping worker; paging
+ * starts when a worker picks the incident up.
+ *
+ * The SDK's `signalWithStart` keeps the server's `started` flag to itself, and the API tells its
+ * caller whether the alert opened an incident or joined one; so this builds the same request the
+ * SDK builds (default data converter, same encoders) and reads the flag. The occurrence id is the
+ * request id: a gRPC retry of this call is one alert, not two.
+ */
+export async function acceptAlert(client: Client, alert: AcceptAlert): Promise<Accepted> {
+  const converter = client.workflow.options.loadedDataConverter;
+  const response = await client.workflowService.signalWithStartWorkflowExecution({
+    namespace: client.options.namespace,
+    identity: client.options.identity,
+    requestId: alert.occurrence.occurrenceId,
+    workflowId: alert.workflowId,
+    workflowType: { name: WORKFLOW_TYPE },
+    taskQueue: { kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL, name: alert.taskQueue },
+    input: { payloads: await encodeToPayloads(converter, alert.input) },
+    signalName: occurrenceSignal.name,
+    signalInput: { payloads: await encodeToPayloads(converter, alert.occurrence) },
+    // Open: join it. Closed: a new alert with this key opens a new incident.
+    workflowIdConflictPolicy: temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+    workflowIdReusePolicy: temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+    searchAttributes: { indexedFields: encodeUnifiedSearchAttributes(undefined, alert.searchAttributes) },
+    memo: { fields: await encodeMapToPayloads(converter, alert.memo) },
+    userMetadata: await encodeUserMetadata(converter, alert.staticSummary, alert.staticDetails),
+    header: { fields: {} },
+  });
+  return { started: response.started === true, runId: response.runId ?? '' };
+}
