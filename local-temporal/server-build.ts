@@ -62,17 +62,15 @@ export async function ensureTemporalServer(options: BuildOptions = {}): Promise<
   if (found) return checkVersion(found);
   const dir = temporalServerDir(env);
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  log(
-    `local-temporal: building the Temporal server ${TEMPORAL_SERVER_VERSION} with Go ${GO_TOOLCHAIN} into ${dir}. ` +
-      `A cold build takes about 10-14 minutes of both cores and ~3.3 GB of Go caches (toolchain, modules, build cache); ` +
-      `it happens once per machine, later starts take seconds.`,
-  );
-  await goInstall(
-    dir,
-    [`go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`],
-    env,
-    log,
-  );
+  const announcement =
+    `local-temporal: building the Temporal server ${TEMPORAL_SERVER_VERSION} with the ${GO_TOOLCHAIN} toolchain into ${dir}. ` +
+    `A cold build takes about 10-14 minutes of both cores and ~3.3 GB of Go caches (toolchain, modules, build cache); ` +
+    `it happens once per machine, later starts take seconds.`;
+  const packages = [
+    `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
+    `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
+  ];
+  await goInstall(dir, packages, { env, log, announcement });
   const built = findTemporalServer(env);
   if (!built) throw new Error(`go install finished, but ${dir} holds no executable 'server' and 'sql'; see ${join(dir, 'build.log')}`);
   return checkVersion(built);
@@ -91,8 +89,8 @@ export async function ensureTemporalUi(options: BuildOptions = {}): Promise<stri
   if (found) return found;
   const dir = temporalUiDir(env);
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  log(`local-temporal: building the Temporal Web UI server ${TEMPORAL_UI_VERSION} into ${dir} (about 40 s, once)`);
-  await goInstall(dir, [`github.com/temporalio/ui-server/v2/cmd/server@v${TEMPORAL_UI_VERSION}`], env, log);
+  const announcement = `local-temporal: building the Temporal Web UI server ${TEMPORAL_UI_VERSION} into ${dir} (about 40 s, once)`;
+  await goInstall(dir, [`github.com/temporalio/ui-server/v2/cmd/server@v${TEMPORAL_UI_VERSION}`], { env, log, announcement });
   const built = findTemporalUi(env);
   if (!built) throw new Error(`go install finished, but ${dir} holds no executable 'server'; see ${join(dir, 'build.log')}`);
   return built;
@@ -102,18 +100,23 @@ export async function ensureTemporalUi(options: BuildOptions = {}): Promise<stri
  * `go install` into `dir` with the pinned toolchain. One build per directory at a time: a second
  * caller (the topology script and a test, say) waits for the first instead of racing it.
  */
-async function goInstall(dir: string, packages: string[], env: NodeJS.ProcessEnv, log: (message: string) => void): Promise<void> {
+async function goInstall(
+  dir: string,
+  packages: string[],
+  { env, log, announcement }: { env: NodeJS.ProcessEnv; log: (message: string) => void; announcement: string },
+): Promise<void> {
   const go = findOnPath('go', env);
   if (!go) {
     throw new Error(
       `cannot build ${packages.join(' ')}: 'go' is not on PATH. Install Go (any 1.21+; it fetches ${GO_TOOLCHAIN} itself from the module proxy), ` +
-        `or build elsewhere and point ESCALATION_TEMPORAL_SERVER_DIR at a folder holding 'server' and 'sql'.`,
+        `or build them on another machine of the same OS and architecture and copy them into ${dir}.`,
     );
   }
   mkdirSync(dir, { recursive: true });
   const lockFile = join(dir, '.build.lock');
   if (!(await takeLock(lockFile, log))) return; // another process built it while we waited
   const logFile = join(dir, 'build.log');
+  log(announcement);
   const started = Date.now();
   try {
     const out = openSync(logFile, 'w');
