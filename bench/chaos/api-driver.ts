@@ -40,6 +40,8 @@ export interface AnswerOutcome {
   settledAt: number;
   /** 200: done; 409: refused by the state machine; 0 or other: gave up. */
   status: number;
+  /** Every attempt's status in order, e.g. [503, 409]: the first attempt took effect after its 503. */
+  statuses: number[];
   attempts: number;
   reason?: string;
 }
@@ -93,16 +95,18 @@ export class ApiDriver {
     const firstSentAt = Date.now();
     let attempts = 0;
     let backoff = 500;
+    const statuses: number[] = [];
     for (;;) {
       attempts += 1;
       const path = `/v1/incidents/${encodeURIComponent(id)}/${kind}`;
       const answer = await this.request(kind, id, 'POST', path, { by }, ANSWER_TIMEOUT_MS);
+      statuses.push(answer.status);
       const done = answer.status === 200 || answer.status === 409;
       // 404 too: an alert accepted a moment ago may not be visible to an update yet.
       const retryable = answer.status === 0 || answer.status === 404 || answer.status === 429 || answer.status >= 500;
       if (done || !retryable || Date.now() - firstSentAt > ANSWER_BUDGET_MS) {
         const reason = answer.error ?? errorText(answer.body);
-        return { kind, by, firstSentAt, settledAt: Date.now(), status: answer.status, attempts, ...(reason && { reason }) };
+        return { kind, by, firstSentAt, settledAt: Date.now(), status: answer.status, statuses, attempts, ...(reason && { reason }) };
       }
       await sleep(Math.min(answer.retryAfterMs ?? backoff, MAX_RETRY_WAIT_MS));
       backoff = Math.min(backoff * 2, 4_000);

@@ -89,6 +89,11 @@ export interface ApiFigures {
   answerDuringFault: Summary;
   /** `create 503`: count. */
   statuses: Record<string, number>;
+  /**
+   * Answers retried after a 503 (no worker answered within the API's wait) that then heard 409
+   * "already ACKNOWLEDGED/RESOLVED": the first attempt had taken effect once a worker ran it.
+   */
+  refusedAfterTaking: number;
 }
 
 const PAGE_EVENTS = new Set(['incident.page', 'incident.repeat']);
@@ -368,6 +373,15 @@ function apiFigures(run: ScenarioRun): ApiFigures {
     answer: summarize(answers.map((c) => c.ms)),
     answerDuringFault: summarize(answers.filter((c) => inFault(c.startedAt)).map((c) => c.ms)),
     statuses,
+    refusedAfterTaking: run.alerts.filter((a) =>
+      a.answers.some(
+        (o) =>
+          o.status === 409 &&
+          o.statuses.length > 1 &&
+          o.statuses.slice(0, -1).every((st) => st !== 409 && st !== 200) &&
+          (a.record?.acknowledgedBy === o.by || a.record?.resolvedBy === o.by),
+      ),
+    ).length,
   };
 }
 

@@ -115,6 +115,9 @@ export function scenarioTables(c: Checked): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, n]) => `${k}: ${n}`);
   out.push(`API answers by status: ${statuses.join(', ') || 'none'}`);
+  if (f.api.refusedAfterTaking > 0) {
+    out.push(`answers retried after a 503 that then heard 409 although their first attempt had taken effect: ${f.api.refusedAfterTaking}`);
+  }
   out.push(...problemLines(f, 3));
   return out.join('\n');
 }

@@ -17,7 +17,7 @@ import { explainAfterAnswer, latenessPhases } from './history.js';
 import { CHAOS_DELIVERY, CHAOS_PLAN, WEBHOOK_TIMEOUT } from './policy.js';
 import { reliabilitySection, scenarioTables, violations, writeReliability, type Checked, type RunFacts } from './report.js';
 import { SCENARIOS, type ScenarioSizes } from './scenarios.js';
-import { startDevChaosServer, type ChaosServer } from './server.js';
+import { startDevChaosServer, startPostgresChaosServer, type ChaosServer } from './server.js';
 import { startChaosStack } from './stack.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,6 +27,7 @@ const RESTART_DELAY_MS = 1_000;
 /** The Temporal topologies a run can use. */
 const TOPOLOGIES: Record<string, (log: (line: string) => void) => Promise<ChaosServer>> = {
   dev: startDevChaosServer,
+  postgres: startPostgresChaosServer,
 };
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -51,7 +52,12 @@ async function main(): Promise<number> {
   });
   const topologies = values.topology === 'all' ? Object.keys(TOPOLOGIES) : [values.topology];
   const count = Number(values.count);
-  const sizes: ScenarioSizes = { workerKills: Number(values.kills), serverBounces: Number(values.bounces), settleMs: 120_000 };
+  const sizes: ScenarioSizes = {
+    workerKills: Number(values.kills),
+    serverBounces: Number(values.bounces),
+    serverDownMs: 3_000,
+    settleMs: 120_000,
+  };
   const seed = values.seed ? Number(values.seed) : Math.floor(Math.random() * 1_000_000);
   const full = values.scenario === undefined && count >= 200 && sizes.workerKills >= 20;
   const command = `npm run chaos${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;

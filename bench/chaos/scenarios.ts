@@ -14,6 +14,8 @@ export interface ScenarioSizes {
   workerKills: number;
   /** Fault 3: server SIGKILL + restart. */
   serverBounces: number;
+  /** Fault 3: how long the server stays down each time. */
+  serverDownMs: number;
   /** How long the run waits for the incidents to settle after the faults. */
   settleMs: number;
 }
@@ -28,7 +30,6 @@ export interface Scenario {
 
 /** Share of alerts a responder acknowledges at a random moment, in the scenarios that are not about answers. */
 const ACK_SHARE = 0.2;
-const SERVER_DOWN_MS = 3_000;
 const PEER_STRETCH_MS = 4_000;
 
 export const workerKill: Scenario = {
@@ -41,7 +42,7 @@ export const workerKill: Scenario = {
     const first = worker.lives[0];
     const startupMs = first?.readyAt ? first.readyAt - first.spawnedAt : 8_000;
     // Spread the alerts over the kills: each round is a start-up, the restart delay and 0.5-3 s alive.
-    const interval = (sizes.workerKills * (startupMs + 1_000 + 1_750)) / ctx.count;
+    const interval = (sizes.workerKills * (startupMs + ctx.stack.restartDelayMs + 1_750)) / ctx.count;
     const book = new AlertBook(ctx, 'worker-kill');
     const sending = book.paced(interval, book.randomAck(ACK_SHARE));
     let kills = 0;
@@ -57,7 +58,7 @@ export const workerKill: Scenario = {
     await settle(ctx, book.alerts, sizes.settleMs);
     const run = gather(ctx, book, { name: this.name, title: this.title, faults: [], workers: 1 });
     run.faults.push(
-      `${kills} SIGKILLs of the only worker (restart delay 1 s)`,
+      `${kills} SIGKILLs of the only worker (restart delay ${ctx.stack.restartDelayMs} ms)`,
       `no worker polling for ${windowSeconds(run.windows, 'no worker')} s in all`,
     );
     return run;
@@ -110,7 +111,7 @@ export const twoWorkersChurn: Scenario = {
     await book.done();
     await settle(ctx, book.alerts, sizes.settleMs);
     const run = gather(ctx, book, { name: this.name, title: this.title, faults: [], workers: 2 });
-    run.faults.push(`${kills} SIGKILLs of worker-2 (restart delay 1 s); worker-1 never killed`);
+    run.faults.push(`${kills} SIGKILLs of worker-2 (restart delay ${ctx.stack.restartDelayMs} ms); worker-1 never killed`);
     run.faults.push(`worker-2 away ${windowSeconds(run.windows, 'one worker of two down')} s in all`);
     return run;
   },
@@ -127,7 +128,7 @@ export const serverRestart: Scenario = {
     const sending = book.paced(interval, book.randomAck(ACK_SHARE));
     for (let i = 1; i <= sizes.serverBounces; i += 1) {
       await sleep(Math.max(0, book.startedAt + i * bounceEvery - Date.now()));
-      await ctx.stack.bounceServer(SERVER_DOWN_MS);
+      await ctx.stack.bounceServer(sizes.serverDownMs);
     }
     await sending;
     await book.done();
@@ -135,7 +136,7 @@ export const serverRestart: Scenario = {
     await settle(ctx, book.alerts, sizes.settleMs);
     const run = gather(ctx, book, { name: this.name, title: this.title, faults: [], workers: 1 });
     const starts = ctx.stack.workers.flatMap((w) => w.lives).filter((l) => l.spawnedAt >= book.startedAt).length;
-    run.faults.push(`${sizes.serverBounces} server SIGKILLs, each down ${SERVER_DOWN_MS / 1000} s before the restart`);
+    run.faults.push(`${sizes.serverBounces} server SIGKILLs, each down ${sizes.serverDownMs / 1000} s before the restart`);
     run.faults.push(
       `worker restarts by the supervisor: ${starts}; no worker polling for ${windowSeconds(run.windows, 'no worker')} s in all`,
     );

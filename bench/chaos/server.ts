@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEMPORAL_SERVER_VERSION } from '../../local-temporal/server-build.js';
+import { startTopology } from '../../local-temporal/topology.js';
 import { DEFAULT_SQLITE_PRAGMAS, freePort, startDevServer, type DevServer } from '../../worker/dev-server.js';
 
 /**
@@ -76,5 +78,27 @@ export async function startDevChaosServer(log: (line: string) => void = () => un
       process.off('exit', removeDir);
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The production topology without Docker (local-temporal/): the real Temporal server on a private
+ * PostgreSQL cluster. The run brings its own workers and API, so the topology starts neither.
+ */
+export async function startPostgresChaosServer(log: (line: string) => void = () => undefined): Promise<ChaosServer> {
+  const topology = await startTopology({ workers: 0, api: false, dynamicConfig: { ...CHAOS_DYNAMIC_CONFIG }, log });
+  const { server } = topology;
+  log(`Temporal server ${server.address} on PostgreSQL 127.0.0.1:${topology.postgres.port} ready in ${topology.timings.totalMs} ms`);
+  return {
+    topology: `PostgreSQL topology (Temporal server ${TEMPORAL_SERVER_VERSION} built from source, PostgreSQL from Debian)`,
+    description: `temporal server ${TEMPORAL_SERVER_VERSION} (local-temporal/) on a private PostgreSQL cluster, dynamic config ${JSON.stringify(CHAOS_DYNAMIC_CONFIG)}`,
+    address: topology.address,
+    namespace: topology.namespace,
+    kill: () => server.kill('SIGKILL'),
+    async restart() {
+      const ms = await server.restart();
+      log(`Temporal server restarted on ${server.address} in ${ms} ms`);
+    },
+    stop: () => topology.stop(),
   };
 }

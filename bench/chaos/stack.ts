@@ -26,6 +26,7 @@ export interface ChaosStack {
   plan: Plan;
   expectation: Expectation;
   taskQueue: string;
+  restartDelayMs: number;
   log(line: string): void;
   /** A new supervised worker, started. */
   addWorker(): Supervised;
@@ -110,6 +111,7 @@ export async function startChaosStack(options: StackOptions): Promise<ChaosStack
       plan: CHAOS_PLAN,
       expectation: expectation(CHAOS_PLAN, peer.base),
       taskQueue,
+      restartDelayMs: options.restartDelayMs,
       log,
       addWorker,
       async bounceServer(downMs) {
