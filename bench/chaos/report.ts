@@ -173,7 +173,8 @@ export function reliabilitySection(facts: RunFacts, checked: Checked[]): string 
     f.lost.length + f.wrongState.length,
     f.stepsLost.length,
     f.early.length,
-    f.afterAnswer.length,
+    `${f.afterAnswer.length} (${f.afterConfirmed.length})`,
+    f.recordMismatch.length,
     `${f.duplicateDeliveries} (${pct(f.duplicateDeliveries, f.deliveries)})`,
     trio(f.latenessAll),
     trio(f.api.create),
@@ -189,7 +190,8 @@ export function reliabilitySection(facts: RunFacts, checked: Checked[]): string 
     'lost / wrong state',
     'steps lost',
     'early',
-    'pages after answer',
+    'pages after answer taken (after 200)',
+    'record ≠ peer',
     'duplicates',
     'lateness ms p50/p99/max',
     'create ms p50/p99/max',
@@ -206,6 +208,8 @@ export function reliabilitySection(facts: RunFacts, checked: Checked[]): string 
     '',
     md,
     '',
+    ...goalLines(checked),
+    '',
     '<details><summary>Each scenario: invariants, lateness, where the time goes, API answer times, first problems</summary>',
     '',
     '```',
@@ -214,6 +218,28 @@ export function reliabilitySection(facts: RunFacts, checked: Checked[]): string 
     '',
     '</details>',
   ].join('\n');
+}
+
+/** Issue 9's goals, each with the figure that answers it. */
+export function goalLines(checked: Checked[]): string[] {
+  const by = (name: string) => checked.find((c) => c.run.name === name)?.figures;
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not run' : ok ? 'met' : '**missed**');
+  const zero = checked.map((c) => `${c.run.name} ${violations(c.figures)}`).join(', ');
+  const churn = by('two-workers-churn')?.latenessAll;
+  const kill = by('worker-kill')?.recovery['no worker'];
+  const noWorker = by('no-worker')?.api.create;
+  const duringFaults = checked.map((c) => ({ name: c.run.name, s: c.figures.api.createDuringFault })).filter((x) => x.s.n > 0);
+  const worstFault = duringFaults.sort((a, b) => b.s.p99 - a.s.p99)[0];
+  const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : `${formatNumber(v)} ms`);
+  return [
+    'Goals (issue 9):',
+    '',
+    `- 0 incidents lost, 0 steps lost, 0 early, 0 pages started after an answer was taken, in every run: ${verdict(checked.every((c) => violations(c.figures) === 0))} (violations per scenario: ${zero}).`,
+    `- Two workers, one killed every few seconds, level lateness p99 < 1 s: ${verdict(churn && churn.n > 0 ? churn.p99 < 1_000 : undefined)} (p99 ${ms(churn?.p99)}).`,
+    `- The only worker killed, a due step delivered within start-up + 1 s of the restart (arrival − the worker polling again ≤ 1 s): ${verdict(kill && kill.n > 0 ? kill.p99 <= 1_000 : undefined)} (p50 ${ms(kill?.p50)}, p99 ${ms(kill?.p99)}, max ${ms(kill?.max)}).`,
+    `- Alert accepted p99 < 100 ms with no worker running: ${verdict(noWorker && noWorker.n > 0 ? noWorker.p99 < 100 : undefined)} (p99 ${ms(noWorker?.p99)}); ` +
+      `and during every fault: ${verdict(worstFault ? worstFault.s.p99 < 100 : undefined)} (worst: ${worstFault ? `${worstFault.name} p99 ${ms(worstFault.s.p99)}` : '-'}).`,
+  ];
 }
 
 const START = (topology: string) => `<!-- chaos:${topology}:start -->`;

@@ -1,5 +1,6 @@
 // `npm run chaos`: failure runs that check "nothing is lost" (issue 9, DESIGN.md section 9).
-//   npm run chaos                                   every scenario, 200 alerts each, on the dev server
+//   npm run chaos                                   every scenario, 200 alerts each, on the dev server and on PostgreSQL
+//   npm run chaos -- --topology dev                 the dev server only (or postgres)
 //   npm run chaos -- --scenario worker-kill,no-worker --count 50 --kills 5
 //   npm run chaos -- --seed 7                        the same kill moments and answer plans as seed 7
 // Everything runs on 127.0.0.1 and stops by itself (a hard limit ends a stuck run); the figures go to
@@ -15,7 +16,7 @@ import { seededRandom, type ScenarioContext } from './alerts.js';
 import { checkScenario } from './check.js';
 import { explainAfterAnswer, latenessPhases } from './history.js';
 import { CHAOS_DELIVERY, CHAOS_PLAN, WEBHOOK_TIMEOUT } from './policy.js';
-import { reliabilitySection, scenarioTables, violations, writeReliability, type Checked, type RunFacts } from './report.js';
+import { goalLines, reliabilitySection, scenarioTables, violations, writeReliability, type Checked, type RunFacts } from './report.js';
 import { SCENARIOS, type ScenarioSizes } from './scenarios.js';
 import { startDevChaosServer, startPostgresChaosServer, type ChaosServer } from './server.js';
 import { startChaosStack } from './stack.js';
@@ -40,7 +41,7 @@ async function main(): Promise<number> {
       count: { type: 'string', default: '200' },
       kills: { type: 'string', default: '20' },
       bounces: { type: 'string', default: '2' },
-      topology: { type: 'string', default: 'dev' },
+      topology: { type: 'string', default: 'all' },
       seed: { type: 'string' },
     },
   });
@@ -119,6 +120,7 @@ async function main(): Promise<number> {
       policy: describePlan(),
       delivery: `${JSON.stringify(CHAOS_DELIVERY)}, webhook timeout ${WEBHOOK_TIMEOUT}`,
     };
+    out(`\n${facts.topology}\n${goalLines(checked).join('\n')}`);
     const artifacts = join(ROOT, '.artifacts', 'chaos');
     mkdirSync(artifacts, { recursive: true });
     writeFileSync(
