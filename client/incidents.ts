@@ -10,7 +10,7 @@ import { holderOf, type ConfigHolder, type ConfigSource } from '../worker/config
 import { policyVersion } from '../domain/policy-version.js';
 import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
-import type { IncidentWorkflowInput } from '../domain/workflow-input.js';
+import { reopenFrom, WorkflowSettings, type IncidentCarry, type IncidentWorkflowInput } from '../domain/workflow-input.js';
 import {
   acknowledgeUpdate,
   annotateUpdate,
@@ -173,11 +173,11 @@ export class IncidentClient {
       },
       policy: choice.policy,
       occurrenceId,
-      settings: {
+      settings: WorkflowSettings.parse({
         namespace: this.options.client.options.namespace,
         delivery: config.delivery,
         ...(this.options.uiUrl !== undefined && { uiUrl: this.options.uiUrl }),
-      },
+      }),
       ...(group !== undefined && {
         groupBy: choice.route?.groupBy ?? [],
         ...(choice.route?.groupWait !== undefined && { groupWait: choice.route.groupWait }),
@@ -225,10 +225,7 @@ export class IncidentClient {
    * policy's cooldown; undefined for a fresh incident (no cooldown, none before, or too long ago).
    * The previous run is closed, so its result is its final record.
    */
-  private async cooldownCarry(
-    workflowId: string,
-    cooldown: number | undefined,
-  ): Promise<{ record: IncidentRecord; epoch: number; reopen: { resolvedAt: string } } | undefined> {
+  private async cooldownCarry(workflowId: string, cooldown: number | undefined): Promise<IncidentCarry | undefined> {
     if (cooldown === undefined) return undefined;
     const handle = this.options.client.workflow.getHandle(workflowId);
     const status = await handle.describe().then(
@@ -240,9 +237,7 @@ export class IncidentClient {
     );
     if (status !== 'COMPLETED') return undefined;
     const previous: unknown = await handle.result().catch(() => undefined);
-    if (!isRecord(previous) || previous.state !== 'RESOLVED' || !previous.resolvedAt) return undefined;
-    if (Date.now() - Date.parse(previous.resolvedAt) > cooldown) return undefined;
-    return { record: previous, epoch: (previous.epoch ?? 0) + 1, reopen: { resolvedAt: previous.resolvedAt } };
+    return isRecord(previous) ? reopenFrom(previous, cooldown, Date.now()) : undefined;
   }
 
   acknowledge(id: string, by: string, note?: string): Promise<IncidentRecord> {

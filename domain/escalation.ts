@@ -28,6 +28,18 @@ export type EscalationStep =
 
 export const DEFAULT_FINAL_WAIT_MS = 5 * 60_000;
 
+/**
+ * The policy maths met something that cannot be (a level that does not exist, a repeat before its
+ * level): a bug or a corrupt carry, not bad luck. The workflow ends the incident FAILED with this
+ * reason instead of retrying its task forever.
+ */
+export class PolicyInvariantError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PolicyInvariantError';
+  }
+}
+
 /** Level 1, due its delay after the trigger. */
 export function firstStep(policy: Policy, triggeredAt: number): EscalationStep {
   return { kind: 'level', cycle: 0, level: 0, dueAt: triggeredAt + levelAt(policy, 0).delay, isEscalation: false };
@@ -93,14 +105,14 @@ export function advance(cursor: EscalationCursor | undefined, step: EscalationSt
         escalationCount: (cursor?.escalationCount ?? 0) + (step.isEscalation ? 1 : 0),
       };
     case 'repeat':
-      if (!cursor) throw new Error('a repeat step needs a cursor: the level it repeats was never notified');
+      if (!cursor) throw new PolicyInvariantError('a repeat step needs a cursor: the level it repeats was never notified');
       return { ...cursor, repeat: step.repeat, lastAt: step.dueAt };
     case 'timeout':
-      if (!cursor) throw new Error('a timeout step needs a cursor');
+      if (!cursor) throw new PolicyInvariantError('a timeout step needs a cursor');
       return cursor;
     default: {
       const unknownStep: never = step;
-      throw new Error(`unknown escalation step ${JSON.stringify(unknownStep)}`);
+      throw new PolicyInvariantError(`unknown escalation step ${JSON.stringify(unknownStep)}`);
     }
   }
 }
@@ -123,7 +135,7 @@ function levelChange(policy: Policy, cursor: EscalationCursor, level: number, cy
 
 function levelAt(policy: Policy, index: number): Policy['levels'][number] {
   const level = policy.levels[index];
-  if (!level) throw new Error(`policy ${policy.name} has no level ${index + 1}`);
+  if (!level) throw new PolicyInvariantError(`policy ${policy.name} has no level ${index + 1}`);
   return level;
 }
 

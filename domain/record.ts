@@ -73,6 +73,13 @@ export function applyEvent(record: IncidentRecord, event: IncidentEvent, ctx: Mo
       }
       break;
     case 'PENDING':
+      if (result.from === 'RESOLVED') {
+        // The policy starts over from level 1; the story (timeline, notifications, counts) stays.
+        Object.assign(record, { level: 0, repeat: 0, cycle: 0, reopenedAt: ctx.at, lastSeenAt: ctx.at });
+        for (const field of ['acknowledgedAt', 'acknowledgedBy', 'resolvedAt', 'resolvedBy', 'closedReason', 'nextEscalationAt'] as const)
+          record[field] = undefined;
+      }
+      break;
     case 'ESCALATING':
       break;
     default: {

@@ -13,6 +13,7 @@ export const INCIDENT_EVENTS = [
   'cancel',
   'timeout',
   'reopen',
+  'refire',
   'fail',
 ] as const;
 export type IncidentEvent = (typeof INCIDENT_EVENTS)[number];
@@ -33,8 +34,10 @@ export const TRANSITIONS: Readonly<Record<IncidentEvent, { from: readonly Incide
   timeout: { from: ['ACTIVE'], to: 'TIMED_OUT' },
   /** Ack timeout ran out, or a responder handed the incident back. */
   reopen: { from: ['ACKNOWLEDGED'], to: 'ACTIVE' },
+  /** The alert fired again within the policy's cooldown after the resolve: the policy starts over. */
+  refire: { from: ['RESOLVED'], to: 'PENDING' },
   /** The engine itself cannot go on (never a provider failing). */
-  fail: { from: ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED'], to: 'FAILED' },
+  fail: { from: ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED', 'TIMED_OUT'], to: 'FAILED' },
 };
 
 export type Move = { ok: true; from: IncidentState; to: IncidentState } | { ok: false; from: IncidentState; reason: string };
@@ -54,6 +57,7 @@ function refusal(from: IncidentState, event: IncidentEvent): string {
     case 'RESOLVED':
     case 'CANCELLED':
     case 'FAILED':
+      if (event === 'refire') return `cannot refire: the incident is ${from}; only a RESOLVED incident re-opens when its alert fires again`;
       return `cannot ${event}: the incident is already ${from} and closed; raise a new incident if the problem is back`;
     case 'ACKNOWLEDGED':
       return event === 'acknowledge'

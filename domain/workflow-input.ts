@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeliverySettings } from './config.js';
-import { IncidentKey, Link } from './incident.js';
+import type { EscalationCursor } from './escalation.js';
+import { IncidentKey, IncidentState, Link, type IncidentRecord } from './incident.js';
 import { Policy } from './policy.js';
 import { SeverityName } from './severity.js';
 
@@ -67,8 +68,87 @@ export const IncidentWorkflowInput = z.strictObject({
    * closing: the new incident counts them as its occurrences.
    */
   alsoSeen: z.number().int().min(0).optional(),
-  /** Set by continue-as-new: the record and cursor carried into the new run. Not validated again. */
-  carry: z.unknown().optional(),
+  /** The story carried into this run: continue-as-new, or a re-open (IncidentCarry). */
+  carry: z.lazy(() => IncidentCarry).optional(),
 });
-export type IncidentWorkflowInput = z.input<typeof IncidentWorkflowInput>;
-export type ParsedWorkflowInput = z.output<typeof IncidentWorkflowInput>;
+/** What a caller may pass; the client builds the parsed form below, the workflow takes that as it is. */
+export type IncidentWorkflowInputBody = z.input<typeof IncidentWorkflowInput>;
+export type IncidentWorkflowInput = z.output<typeof IncidentWorkflowInput>;
+
+const Cursor: z.ZodType<EscalationCursor> = z.object({
+  cycle: z.number().int().min(0),
+  level: z.number().int().min(0),
+  repeat: z.number().int().min(0),
+  levelAt: z.number(),
+  lastAt: z.number(),
+  escalationCount: z.number().int().min(0),
+});
+
+// Light on purpose: the record and policy were built by the engine itself; checking their shape
+// is enough to refuse a hand-made or truncated carry, and a full parse on every run costs more
+// than the run.
+const CarriedRecord = z.custom<IncidentRecord>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as IncidentRecord).workflowId === 'string' &&
+    IncidentState.safeParse((value as IncidentRecord).state).success &&
+    Array.isArray((value as IncidentRecord).timeline) &&
+    Array.isArray((value as IncidentRecord).notifications),
+  { message: 'must be an incident record (workflowId, state, timeline, notifications)' },
+);
+const CarriedPolicy = z.custom<Policy>(
+  (value) => typeof value === 'object' && value !== null && Array.isArray((value as Policy).levels) && (value as Policy).levels.length > 0,
+  { message: 'must be a policy snapshot with at least one level' },
+);
+
+/**
+ * What one run of an incident hands to the next: by continue-as-new (a long incident), or by the
+ * client when a resolved incident's alert fires again within the cooldown (`reopen`).
+ */
+export const IncidentCarry = z.object({
+  record: CarriedRecord,
+  /** Where the walk stands; none before level 1 went out. */
+  cursor: Cursor.optional(),
+  /** Restarts of the escalation (policy loops, re-opens): keeps idempotency keys unique. */
+  epoch: z.number().int().min(0),
+  /** The policy the incident moved to on a severity raise, when it is not the input's. */
+  policy: CarriedPolicy.optional(),
+  /** A resolved incident fired again within its cooldown: the story goes on from level 1. */
+  reopen: z.object({ resolvedAt: z.string() }).optional(),
+});
+export type IncidentCarry = z.infer<typeof IncidentCarry>;
+
+/**
+ * The carry that re-opens `previous` for an alert received at `now`, if it was resolved within
+ * `cooldown`; undefined when it should open a new incident instead.
+ */
+export function reopenFrom(previous: IncidentRecord, cooldown: number | undefined, now: number): IncidentCarry | undefined {
+  if (cooldown === undefined || previous.state !== 'RESOLVED' || !previous.resolvedAt) return undefined;
+  if (now - Date.parse(previous.resolvedAt) > cooldown) return undefined;
+  return { record: previous, epoch: (previous.epoch ?? 0) + 1, reopen: { resolvedAt: previous.resolvedAt } };
+}
+
+/**
+ * The checks the workflow makes itself, on what it cannot go on without: the client, the API and
+ * the config loader validated the rest at the edge. Answers the field and why, or undefined.
+ */
+export function checkWorkflowInput(input: IncidentWorkflowInput): string | undefined {
+  const levels: unknown = input.policy?.levels;
+  if (!Array.isArray(levels) || levels.length === 0) return 'policy.levels: a policy needs at least one level';
+  for (const [index, level] of levels.entries()) {
+    const l = level as Partial<Policy['levels'][number]>;
+    if (typeof l.delay !== 'number' || !Array.isArray(l.targets)) {
+      return `policy.levels[${index}]: needs a delay in milliseconds and a list of targets`;
+    }
+  }
+  if (typeof input.incident?.summary !== 'string' || typeof input.incident.severity !== 'string') {
+    return 'incident: needs a summary and a severity';
+  }
+  if (typeof input.settings?.delivery !== 'object' || input.settings.delivery === null) return 'settings.delivery: missing';
+  if (input.carry !== undefined) {
+    const carried = IncidentCarry.safeParse(input.carry);
+    if (!carried.success) return `carry: ${carried.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`;
+  }
+  return undefined;
+}

@@ -5,9 +5,9 @@ import {
   CancellationScope,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   sleep,
+  type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import type { DeliverySettings } from '../domain/config.js';
 import {
@@ -21,7 +21,7 @@ import {
 } from '../domain/delivery.js';
 import { notificationKey } from '../domain/escalation.js';
 import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
-import type { Level } from '../domain/policy.js';
+import { targetLabel, type Level } from '../domain/policy.js';
 import { recordNote, trimNotifications } from '../domain/record.js';
 import { mergeDeliveries, staticDeliveries } from '../domain/targets.js';
 
@@ -42,8 +42,8 @@ export interface NotifyRound {
 }
 
 export class Notifier {
-  private readonly deliver: NotificationActivities['deliver'];
-  private readonly resolveTargets: NotificationActivities['resolveTargets'];
+  private readonly deliver: ActivityInterfaceFor<NotificationActivities>['deliver'];
+  private readonly resolveTargets: ActivityInterfaceFor<NotificationActivities>['resolveTargets'];
   private readonly inFlight = new Set<Promise<void>>();
   /** Cancelled when the incident is answered: nobody needs paging about it any more. */
   private scope = new CancellationScope();
@@ -121,10 +121,13 @@ export class Notifier {
    */
   private async resolve(level: Level, round: NotifyRound): Promise<Delivery[]> {
     const own = level.targets.map(staticDeliveries);
-    if (own.every((d) => d !== undefined) && patched('static-targets-in-workflow')) {
+    if (own.every((d) => d !== undefined)) {
       return mergeDeliveries(own.flat().filter((d): d is Delivery => d !== undefined));
     }
-    return this.resolveTargets({ workflowId: this.record.workflowId, level: round.level, targets: level.targets, at: round.dueAt });
+    return this.resolveTargets.executeWithOptions(
+      { summary: `L${round.level + 1} targets: ${level.targets.map(targetLabel).join(', ')}` },
+      [{ workflowId: this.record.workflowId, level: round.level, targets: level.targets, at: round.dueAt }],
+    );
   }
 
   /** Stops every delivery still waiting or retrying. */
@@ -221,9 +224,11 @@ export class Notifier {
     };
     // Pages stop when the incident is answered; announcements of the answer must still go out.
     const scope = send.kind === 'update' ? undefined : this.scope;
+    // What the Web UI shows for the activity: the escalation's story, one delivery at a time.
+    const summary = deliverySummary(send, delivery);
     const attempt = async () => {
-      if (delivery.afterMs && delivery.afterMs > 0) await sleep(delivery.afterMs);
-      return this.deliver(request);
+      if (delivery.afterMs && delivery.afterMs > 0) await sleep(delivery.afterMs, { summary: `${summary} (rule delay)` });
+      return this.deliver.executeWithOptions({ summary }, [request]);
     };
     const run = (scope ? scope.run(attempt) : attempt())
       .then(
@@ -258,6 +263,14 @@ export class Notifier {
       });
     this.inFlight.add(run);
   }
+}
+
+/** `L2 → team:sre → alice via slack`, `L1 R1 → webhook via webhook`, `update acknowledged → pagerduty`. */
+function deliverySummary(send: Send, delivery: Delivery): string {
+  const who = delivery.recipient && !delivery.target.endsWith(`:${delivery.recipient}`) ? ` → ${delivery.recipient}` : '';
+  if (send.kind === 'update') return `${send.event ?? 'update'} → ${delivery.target}${who} via ${delivery.channel}`;
+  const round = send.repeat > 0 ? `L${send.level + 1} R${send.repeat}` : `L${send.level + 1}`;
+  return `${round} → ${delivery.target}${who} via ${delivery.channel}`;
 }
 
 /** One notification to send, before it has an entry in the record. */

@@ -1,5 +1,5 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
 import type { IncidentRecord } from '../domain/incident.js';
 import { currentDetails } from '../domain/record.js';
 import {
@@ -23,7 +23,21 @@ export class Visibility {
     private readonly record: IncidentRecord,
     /** The policy's level count, for the current details; follows a policy switch. */
     public levelCount: number,
-  ) {}
+    /** What the server has already (set at start, or carried by continue-as-new): not upserted again. */
+    current?: TypedSearchAttributes,
+  ) {
+    for (const key of [
+      IncidentStateKey,
+      IncidentSeverityKey,
+      IncidentServiceKey,
+      EscalationPolicyKey,
+      EscalationLevelKey,
+      AcknowledgedByKey,
+    ]) {
+      const value = current?.get(key);
+      if (value !== undefined) this.last.set(key.name, value);
+    }
+  }
 
   sync(): void {
     const r = this.record;
@@ -45,7 +59,16 @@ export class Visibility {
       updates.push({ key, value: value ?? null } as SearchAttributeUpdatePair);
     }
     if (updates.length > 0) upsertSearchAttributes(updates);
-    const details = currentDetails(r, this.levelCount);
+    this.syncDetails();
+  }
+
+  /**
+   * Only the markdown details (they cost no history event): what a settled delivery changes. The
+   * search attributes follow at the next sync, once per workflow task, so a level's brief
+   * ESCALATING never costs an event of its own.
+   */
+  syncDetails(): void {
+    const details = currentDetails(this.record, this.levelCount);
     if (details !== this.lastDetails) {
       this.lastDetails = details;
       setCurrentDetails(details);

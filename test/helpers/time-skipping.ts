@@ -9,7 +9,7 @@ import { createActivities } from '../../activities/index.js';
 import { IncidentClient } from '../../client/incidents.js';
 import { Config } from '../../domain/config.js';
 import { workflowIdForKey, type IncidentRecord } from '../../domain/incident.js';
-import type { IncidentSpec, IncidentWorkflowInput } from '../../domain/workflow-input.js';
+import { WorkflowSettings, type IncidentSpec, type IncidentWorkflowInput } from '../../domain/workflow-input.js';
 import { resolveTestServer } from '../../worker/temporal-binary.js';
 import type { incidentEscalation } from '../../workflows/incident-escalation.js';
 import { stateQuery, WORKFLOW_TYPE } from '../../workflows/messages.js';
@@ -88,7 +88,7 @@ export async function startTimeSkippingStack(env: TestWorkflowEnvironment, rawCo
         incident: { key, summary: `incident ${key}`, severity: 'critical', labels: {}, links: [], ...spec },
         policy,
         occurrenceId: randomUUID(),
-        settings: { namespace: env.namespace ?? 'default', delivery: config.delivery },
+        settings: WorkflowSettings.parse({ namespace: env.namespace ?? 'default', delivery: config.delivery }),
       };
       const handle = await env.client.workflow.start<typeof incidentEscalation>(WORKFLOW_TYPE, {
         taskQueue,

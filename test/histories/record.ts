@@ -13,7 +13,8 @@ import { Config } from '../../domain/config.js';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { startDevServer } from '../../worker/dev-server.js';
 import { createEscalationWorker } from '../../worker/worker.js';
-import { cancelSignal, resolveSignal } from '../../workflows/messages.js';
+import { WorkflowSettings, type IncidentWorkflowInput } from '../../domain/workflow-input.js';
+import { cancelSignal, resolveSignal, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
 import { historyToJson } from './history-json.js';
 
@@ -26,7 +27,15 @@ interface Scenario {
   what: string;
   /** Drives the incident to its end state; returns the state it ended in. */
   run(incidents: IncidentClient, peer: WebhookPeer): Promise<string>;
+  /** Which run to save: the last (default), or the first (a run that continued as new). */
+  run0?: boolean;
+  /** Set by run() when the incident's id is not `incident-<name>` (a grouping route's group key). */
+  incidentId?: string;
 }
+
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+/** Business hours on tomorrow's weekday only: whenever this runs, it is outside them. */
+const tomorrowOnly = () => ({ days: [WEEKDAYS[(new Date().getUTCDay() + 1) % 7]], start: '09:00', end: '10:00', timezone: 'UTC' });
 
 const log = (id: string) => ({ targets: [{ type: 'log', id }] });
 const webhook = (url: string, level: string, extra: Record<string, unknown> = {}) => ({
@@ -49,6 +58,28 @@ function policies(peerUrl: string): Record<string, unknown>[] {
     { name: 'dedup', levels: [log('team-lead'), { ...log('primary'), delay: '30s' }, { ...log('managers'), delay: '30s' }] },
     // The final wait lets level 1's four attempts (100, 200, 400 ms apart) fail before the policy times out.
     { name: 'flaky', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '500ms' })], finalWait: '3s' },
+    { name: 'office', levels: [log('team-lead'), { ...log('primary'), delay: '30s' }], businessHours: tomorrowOnly() },
+    { name: 'grouped', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })] },
+    { name: 'cooling', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })], cooldown: '1h' },
+    { name: 'warning-policy', levels: [webhook(peerUrl, 'w1', { delay: '30s' }), webhook(peerUrl, 'w2', { delay: '30s' })] },
+    { name: 'critical-policy', levels: [webhook(peerUrl, 'c1'), webhook(peerUrl, 'c2', { delay: '30s' })] },
+    // A repeat every 20 ms: the history passes maxHistoryEvents (50) quickly and the run continues as new.
+    {
+      name: 'long',
+      levels: [
+        { ...log('team-lead'), repeat: { count: 40, interval: '20ms' } },
+        { ...log('primary'), delay: '10s' },
+      ],
+    },
+  ];
+}
+
+function routes(): Record<string, unknown>[] {
+  return [
+    { match: { service: 'grouped' }, policy: 'grouped', groupBy: ['alertname'], groupWait: '400ms' },
+    { match: { service: 'switching', severity: 'critical' }, policy: 'critical-policy' },
+    { match: { service: 'switching' }, policy: 'warning-policy' },
+    { policy: 'walk' },
   ];
 }
 
@@ -88,6 +119,96 @@ const scenarios: Scenario[] = [
       await incidents.escalate(this.name, 'dana', 'need storage');
       await incidents.annotate(this.name, 'dana', 'expanding the volume');
       await incidents.cancel(this.name, 'dana', 'false alarm: monitoring misread the volume');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'business-hours-hold',
+    what: 'opened outside business hours: level 1 held (PENDING, noted), annotated, then resolved by update',
+    async run(incidents) {
+      await incidents.startIncident({ summary: 'batch late', severity: 'warning', key: this.name, policy: 'office' });
+      await waitFor(incidents, this.name, (r) => r.timeline.some((e) => e.reason?.startsWith('outside business hours')));
+      await incidents.annotate(this.name, 'dana', 'can wait for the morning');
+      await incidents.resolve(this.name, 'dana', 'handled at 9');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'group-wait',
+    what: 'a grouping route: a second alert joins during the group wait, level 1 pages after it, acknowledged and resolved by signal',
+    async run(incidents, peer) {
+      const alert = (instance: string) =>
+        incidents.startIncident({
+          summary: `disk full on ${instance}`,
+          severity: 'critical',
+          service: 'grouped',
+          key: instance,
+          labels: { alertname: 'DiskFull', instance },
+        });
+      const first = await alert('db-1');
+      await alert('db-2');
+      if (!first.escalated) throw new Error(`${this.name}: the alert was not escalated`);
+      this.incidentId = first.workflowId;
+      await peer.waitFor(() => peer.keysFor(first.workflowId).length === 1);
+      await incidents.acknowledge(first.workflowId, 'dana');
+      await incidents.handle(first.workflowId).signal(resolveSignal, { by: 'dana', note: 'cleaned up' });
+      return closedState(incidents, first.workflowId);
+    },
+  },
+  {
+    name: 'cooldown-reopen',
+    what: 'resolved, then the alert fires again within the cooldown: the new run re-opens it (RESOLVED → PENDING), pages level 1 under a new epoch, resolved',
+    async run(incidents, peer) {
+      const workflowId = `incident-${this.name}`;
+      const alert = () => incidents.startIncident({ summary: 'queue stuck', severity: 'critical', key: this.name, policy: 'cooling' });
+      await alert();
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 1);
+      await incidents.resolve(this.name, 'dana', 'drained');
+      await incidents.handle(this.name).result();
+      await alert();
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 2);
+      await incidents.resolve(this.name, 'dana', 'drained again');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'policy-switch',
+    what: 'a warning incident, then a critical repeat: routes choose another policy, the incident moves to it and pages its level 1; cancelled',
+    async run(incidents, peer) {
+      const workflowId = `incident-${this.name}`;
+      const alert = (severity: string) =>
+        incidents.startIncident({ summary: 'disk filling', severity, service: 'switching', key: this.name });
+      await alert('warning');
+      await waitFor(incidents, this.name, (r) => r.state === 'PENDING' && r.nextEscalationAt !== undefined);
+      await alert('critical');
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 1);
+      await waitFor(incidents, this.name, (r) => r.state === 'ACTIVE');
+      await incidents.cancel(this.name, 'dana', 'disk expanded');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'continue-as-new',
+    what: 'level 1 repeated every 20 ms until the history passes 50 events: the run continues as new carrying the record (the first run is saved)',
+    run0: true,
+    async run(incidents) {
+      const config = incidents.config;
+      const policy = config.policies.find((p) => p.name === 'long');
+      if (!policy) throw new Error('policy long is configured');
+      // Started by hand: the client library keeps the default history limit (10,000 events).
+      const input: IncidentWorkflowInput = {
+        incident: { key: this.name, summary: 'flapping link', severity: 'critical', labels: {}, links: [] },
+        policy,
+        occurrenceId: `${this.name}-opener`,
+        settings: WorkflowSettings.parse({
+          namespace: incidents.temporal.options.namespace,
+          delivery: config.delivery,
+          maxHistoryEvents: 50,
+        }),
+      };
+      await incidents.temporal.workflow.start(WORKFLOW_TYPE, { taskQueue: TASK_QUEUE, workflowId: `incident-${this.name}`, args: [input] });
+      await waitFor(incidents, this.name, (r) => r.runs >= 1 && r.state === 'ACTIVE');
+      await incidents.handle(this.name).signal(resolveSignal, { by: 'dana', note: 'link stable' });
       return closedState(incidents, this.name);
     },
   },
@@ -150,6 +271,7 @@ async function main(): Promise<void> {
       // Fast retries so the failing webhook settles within the scenario: 100ms, 200ms, 400ms.
       delivery: { initialInterval: '100ms', backoff: 2, maximumInterval: '1s', maximumAttempts: 4, attemptTimeout: '5s' },
       policies: policies(peer.url),
+      routes: routes(),
     });
     const worker = await createEscalationWorker({
       connection: workerConnection,
@@ -166,7 +288,9 @@ async function main(): Promise<void> {
       for (const scenario of scenarios.filter((s) => only.length === 0 || only.includes(s.name))) {
         const started = Date.now();
         const state = await scenario.run(incidents, peer);
-        const history = await incidents.handle(scenario.name).fetchHistory();
+        const latest = incidents.handle(scenario.incidentId ?? scenario.name);
+        const runId = scenario.run0 ? (await latest.describe()).raw.workflowExecutionInfo?.firstRunId : undefined;
+        const history = await (runId ? incidents.temporal.workflow.getHandle(latest.workflowId, runId) : latest).fetchHistory();
         const file = join(here, `${scenario.name}.json`);
         const json = historyToJson(history);
         await writeFile(file, json);

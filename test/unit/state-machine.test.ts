@@ -7,7 +7,8 @@ import { INCIDENT_EVENTS, TRANSITIONS, canMove, move, type IncidentEvent } from 
  * the event leads to, or `null` where it must be refused. Deliberately not derived from TRANSITIONS.
  *
  * DESIGN.md lists no move into FAILED; this table takes `fail` to be possible from every state in
- * which the engine is still walking a policy or waiting on an acknowledgement.
+ * which the engine is still walking a policy or waiting on an answer. `refire` is the cooldown
+ * re-open (issue "The engine core"): a RESOLVED incident whose alert fires again starts over.
  */
 const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null>> = {
   PENDING: {
@@ -19,6 +20,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: null,
+    refire: null,
     fail: 'FAILED',
   },
   ACTIVE: {
@@ -30,6 +32,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: 'TIMED_OUT',
     reopen: null,
+    refire: null,
     fail: 'FAILED',
   },
   ESCALATING: {
@@ -41,6 +44,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: null,
+    refire: null,
     fail: 'FAILED',
   },
   ACKNOWLEDGED: {
@@ -52,6 +56,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: 'ACTIVE',
+    refire: null,
     fail: 'FAILED',
   },
   RESOLVED: {
@@ -63,6 +68,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: null,
     timeout: null,
     reopen: null,
+    refire: 'PENDING',
     fail: null,
   },
   CANCELLED: {
@@ -74,6 +80,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: null,
     timeout: null,
     reopen: null,
+    refire: null,
     fail: null,
   },
   TIMED_OUT: {
@@ -85,7 +92,8 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: null,
-    fail: null,
+    refire: null,
+    fail: 'FAILED',
   },
   FAILED: {
     activate: null,
@@ -96,6 +104,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: null,
     timeout: null,
     reopen: null,
+    refire: null,
     fail: null,
   },
 };
@@ -119,8 +128,8 @@ describe('the incident state machine', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual([...INCIDENT_EVENTS].sort());
   });
 
-  it('covers all 72 (state, event) pairs in the expectation table', () => {
-    expect(PAIRS).toHaveLength(72);
+  it('covers all 80 (state, event) pairs in the expectation table', () => {
+    expect(PAIRS).toHaveLength(80);
   });
 
   describe.each(ALLOWED.map(({ event, state, to }): [IncidentEvent, IncidentState, IncidentState] => [event, state, to]))(
@@ -182,8 +191,13 @@ describe('the incident state machine', () => {
     });
   });
 
-  it.each(['RESOLVED', 'CANCELLED', 'FAILED'] as const)('lets no event leave the terminal state %s', (state) => {
+  it.each(['CANCELLED', 'FAILED'] as const)('lets no event leave the terminal state %s', (state) => {
     expect(INCIDENT_EVENTS.filter((event) => canMove(state, event))).toEqual([]);
+  });
+
+  it('lets a RESOLVED incident leave only by re-firing within its cooldown (back to PENDING)', () => {
+    expect(INCIDENT_EVENTS.filter((event) => canMove('RESOLVED', event))).toEqual(['refire']);
+    expect(move('RESOLVED', 'refire')).toEqual({ ok: true, from: 'RESOLVED', to: 'PENDING' });
   });
 
   it('tells a responder acknowledging a resolved incident that it is closed', () => {

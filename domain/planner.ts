@@ -1,0 +1,140 @@
+import { holdUntil } from './business-hours.js';
+import { formatDuration } from './duration.js';
+import { firstStep, nextStep, PolicyInvariantError, type EscalationCursor, type EscalationStep } from './escalation.js';
+import type { IncidentState } from './incident.js';
+import type { Policy } from './policy.js';
+import type { Severity } from './severity.js';
+
+/**
+ * The planner: given the policy an incident runs, where it stands and nothing else, when is the
+ * next thing due and what is it. The workflow asks, waits until then (or until an answer changes
+ * the plan) and carries it out. Pure: every time is epoch milliseconds, and a due time comes from
+ * the due time before it, never from when a timer fired, so lateness never adds up.
+ */
+export interface Position {
+  state: IncidentState;
+  severity: Severity;
+  /** What the policy counts from: the opening alert, or the re-fire that re-opened the incident. */
+  triggeredAt: number;
+  acknowledgedAt?: number;
+  /** The last notification carried out; none until level 1 went out. */
+  cursor?: EscalationCursor;
+  /**
+   * A step that comes next whatever the walk says, due at its own time: the matching level of a
+   * policy the incident moved to, or the current level paged again after an ack timeout.
+   */
+  forced?: EscalationStep;
+  /** A responder asked to escalate now. */
+  escalationRequested?: boolean;
+  /** A grouping route's window: level 1 waits at least this long after the trigger. */
+  groupWait?: number;
+}
+
+export type PlannedAction =
+  /** Page a level, repeat it, or end the walk in TIMED_OUT. */
+  | { kind: 'step'; step: EscalationStep }
+  | { kind: 'escalateNow' }
+  | { kind: 'autoResolve'; after: number }
+  | { kind: 'ackTimeout'; after: number };
+
+export interface Plan {
+  at: number;
+  action: PlannedAction;
+  /** What the wait is for, as the timer's summary in the Web UI: `level 2 due`. */
+  label: string;
+  /** Why level 1 is later than its delay alone says (business hours), for the timeline. */
+  hold?: string;
+}
+
+const PAGING: readonly IncidentState[] = ['PENDING', 'ACTIVE'];
+
+export type LevelStep = Extract<EscalationStep, { kind: 'level' }>;
+
+/** The next thing due for this incident, or nothing (closed, or waiting only for an answer). */
+export function plan(policy: Policy, position: Position, now: number): Plan | undefined {
+  const candidates: Plan[] = [];
+  if (position.state === 'RESOLVED' || position.state === 'CANCELLED' || position.state === 'FAILED') return undefined;
+  if (policy.autoResolve !== undefined) {
+    const after = policy.autoResolve;
+    candidates.push({ at: position.triggeredAt + after, action: { kind: 'autoResolve', after }, label: 'auto-resolve due' });
+  }
+  if (PAGING.includes(position.state)) {
+    if (position.escalationRequested) candidates.push({ at: now, action: { kind: 'escalateNow' }, label: 'escalation requested' });
+    else candidates.push(stepPlan(policy, position));
+  }
+  if (position.state === 'ACKNOWLEDGED' && policy.ackTimeout !== undefined && position.acknowledgedAt !== undefined) {
+    const after = policy.ackTimeout;
+    candidates.push({ at: position.acknowledgedAt + after, action: { kind: 'ackTimeout', after }, label: 'ack timeout' });
+  }
+  // Earliest first; on a tie the order above decides (auto-resolve beats a page due the same moment).
+  return candidates.reduce<Plan | undefined>((best, next) => (best === undefined || next.at < best.at ? next : best), undefined);
+}
+
+function stepPlan(policy: Policy, position: Position): Plan {
+  if (position.forced)
+    return { at: position.forced.dueAt, action: { kind: 'step', step: position.forced }, label: stepLabel(position.forced) };
+  if (position.cursor) {
+    const step = nextStep(policy, position.cursor);
+    return { at: step.dueAt, action: { kind: 'step', step }, label: stepLabel(step) };
+  }
+  return firstLevel(policy, position);
+}
+
+/**
+ * Level 1: its delay after the trigger, then at least the group's window, then held to the next
+ * business-hours opening unless the severity bypasses the hours (the incident stays PENDING).
+ */
+function firstLevel(policy: Policy, position: Position): Plan {
+  const step = firstStep(policy, position.triggeredAt);
+  const grouped = position.groupWait === undefined ? step.dueAt : Math.max(step.dueAt, position.triggeredAt + position.groupWait);
+  const held = holdUntil(policy.businessHours, position.severity, grouped);
+  const hours = policy.businessHours;
+  const at = held;
+  const planned: Plan = { at, action: { kind: 'step', step: { ...step, dueAt: at } }, label: stepLabel(step) };
+  if (held !== grouped && hours) {
+    planned.hold = `outside business hours (${hours.days.join(',')} ${hours.start}-${hours.end} ${hours.timezone}): level 1 held until ${new Date(held).toISOString()}`;
+    planned.label = 'level 1 due (business hours)';
+  } else if (grouped !== step.dueAt) {
+    planned.label = `level 1 due (after the group wait of ${formatDuration(position.groupWait ?? 0)})`;
+  }
+  return planned;
+}
+
+export function stepLabel(step: EscalationStep): string {
+  switch (step.kind) {
+    case 'level':
+      return step.cycle > 0 ? `level ${step.level + 1} due (walk ${step.cycle + 1})` : `level ${step.level + 1} due`;
+    case 'repeat':
+      return `level ${step.level + 1} repeat ${step.repeat} due`;
+    case 'timeout':
+      return 'policy exhausted: time out';
+    default: {
+      const unknownStep: never = step;
+      throw new PolicyInvariantError(`unknown escalation step ${JSON.stringify(unknownStep)}`);
+    }
+  }
+}
+
+/**
+ * A severity raise moved the incident to another policy: it goes on at the matching level (the
+ * same level number, clamped to the new policy's level count; level 1 if nothing was paged yet)
+ * and walk, paged now.
+ */
+export function policySwitchStep(next: Policy, cursor: EscalationCursor | undefined, currentLevel: number, now: number): LevelStep {
+  const level = Math.min(Math.max(currentLevel, 1), next.levels.length) - 1;
+  const cycle = Math.min(cursor?.cycle ?? 0, next.repeatPolicy);
+  return { kind: 'level', cycle, level, dueAt: now, isEscalation: false };
+}
+
+/**
+ * The ack timeout ran out: the level the incident was at is paged again now (its repeats and the
+ * levels after it count from now). Acknowledged before level 1 went out: level 1, now.
+ */
+export function repageStep(cursor: EscalationCursor | undefined, now: number): LevelStep {
+  return { kind: 'level', cycle: cursor?.cycle ?? 0, level: cursor?.level ?? 0, dueAt: now, isEscalation: false };
+}
+
+/** When the walk's next step is due (the record's `nextEscalationAt`), while pages still go out. */
+export function nextEscalationAt(policy: Policy, position: Position): number | undefined {
+  return PAGING.includes(position.state) ? stepPlan(policy, position).at : undefined;
+}
