@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { advance, type EscalationCursor, type EscalationStep } from '../../domain/escalation.js';
+import { nextEscalationAt, plan, policySwitchStep, repageStep, type Plan, type Position } from '../../domain/planner.js';
+import { Policy } from '../../domain/policy.js';
+
+// The planner is the policy reference in code: each row says, for a policy and a position, what
+// comes next and when. Times are milliseconds after the trigger (T = 0) unless a date is needed.
+
+function policy(options: Record<string, unknown> = {}, levels: Record<string, unknown>[] = [{}, { delay: 300 }, { delay: 300 }]): Policy {
+  return Policy.parse({ name: 'ref', levels: levels.map((level) => ({ targets: [{ type: 'log' }], ...level })), ...options });
+}
+
+const at = (position: Partial<Position> = {}): Position => ({ state: 'PENDING', severity: 'critical', triggeredAt: 0, ...position });
+
+/** `step L2@300`, `step L1R1@100`, `step timeout@900`, `autoResolve@5000`, `ackTimeout@700`, `escalateNow@42`. */
+function describePlan(next: Plan | undefined): string {
+  if (!next) return 'nothing';
+  const { action } = next;
+  if (action.kind !== 'step') return `${action.kind}@${next.at}`;
+  const step = action.step;
+  const where =
+    step.kind === 'timeout'
+      ? 'timeout'
+      : `${step.cycle > 0 ? `C${step.cycle}:` : ''}L${step.level + 1}${step.kind === 'repeat' ? `R${step.repeat}` : ''}`;
+  return `step ${where}@${next.at}`;
+}
+
+/** Where an unanswered walk stands after carrying out `steps` (each from the plan before it). */
+function walked(p: Policy, steps: number, position: Partial<Position> = {}): Position {
+  let cursor: EscalationCursor | undefined;
+  let state: Position['state'] = 'PENDING';
+  for (let i = 0; i < steps; i += 1) {
+    const next = plan(p, at({ ...position, state, ...(cursor && { cursor }) }), 0);
+    if (next?.action.kind !== 'step') throw new Error(`step ${i + 1} is not a policy step: ${describePlan(next)}`);
+    cursor = advance(cursor, next.action.step);
+    state = 'ACTIVE';
+  }
+  return at({ ...position, state, ...(cursor && { cursor }) });
+}
+
+describe('the planner: what comes next, and when', () => {
+  it.each([
+    ['a new incident pages level 1 at its delay after the trigger', policy(), at(), 'step L1@0'],
+    ['level 1 with a delay waits for it', policy({}, [{ delay: 250 }]), at(), 'step L1@250'],
+    ['a group wait longer than the delay holds level 1 to the wait', policy(), at({ groupWait: 400 }), 'step L1@400'],
+    ['a group wait shorter than the delay changes nothing', policy({}, [{ delay: 500 }]), at({ groupWait: 400 }), 'step L1@500'],
+    ['auto-resolve wins when it is due first', policy({ autoResolve: 200 }, [{ delay: 250 }]), at(), 'autoResolve@200'],
+    ['auto-resolve wins a tie with a page', policy({ autoResolve: 250 }, [{ delay: 250 }]), at(), 'autoResolve@250'],
+    ['an escalation request is carried out now', policy(), at({ state: 'ACTIVE', escalationRequested: true }), 'escalateNow@42'],
+    [
+      'an acknowledged incident waits for its ack timeout',
+      policy({ ackTimeout: 700 }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100 }),
+      'ackTimeout@800',
+    ],
+    [
+      'an acknowledged incident without ack timeout waits for an answer only',
+      policy(),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100 }),
+      'nothing',
+    ],
+    [
+      'a timed-out incident waits for an answer (or its auto-resolve)',
+      policy({ autoResolve: 9_000 }),
+      at({ state: 'TIMED_OUT' }),
+      'autoResolve@9000',
+    ],
+    ['a resolved incident plans nothing', policy({ autoResolve: 9_000 }), at({ state: 'RESOLVED' }), 'nothing'],
+    ['ESCALATING (a level being sent) plans nothing until it is ACTIVE again', policy(), at({ state: 'ESCALATING' }), 'nothing'],
+  ] as const)('%s', (_what, p, position, expected) => {
+    expect(describePlan(plan(p, position, 42))).toBe(expected);
+  });
+
+  it('walks a three-level policy with level 1 repeated once to its timeout, each due time from the one before', () => {
+    const p = policy({ finalWait: 200 }, [{ repeat: { count: 1, interval: 150 } }, { delay: 300 }, { delay: 300 }]);
+    const steps = [0, 1, 2, 3, 4].map((done) => describePlan(plan(p, walked(p, done), 0)));
+    expect(steps).toEqual(['step L1@0', 'step L1R1@150', 'step L2@300', 'step L3@600', 'step timeout@800']);
+  });
+
+  it('loops the policy repeatPolicy times before timing out', () => {
+    const p = policy({ repeatPolicy: 1, finalWait: 100 }, [{}, { delay: 200 }]);
+    const steps = [0, 1, 2, 3, 4].map((done) => describePlan(plan(p, walked(p, done), 0)));
+    expect(steps).toEqual(['step L1@0', 'step L2@200', 'step C1:L1@300', 'step C1:L2@500', 'step timeout@600']);
+  });
+
+  it('stops at maxEscalations with a timeout instead of the next level', () => {
+    const p = policy({ maxEscalations: 1, finalWait: 100 });
+    expect(describePlan(plan(p, walked(p, 2), 0))).toBe('step timeout@600');
+  });
+
+  it('takes a forced step (a policy switch or a re-page) before the walk', () => {
+    const forced: EscalationStep = { kind: 'level', cycle: 0, level: 1, dueAt: 77, isEscalation: false };
+    expect(describePlan(plan(policy(), walked(policy(), 1, { forced }), 0))).toBe('step L2@77');
+  });
+
+  describe('business hours', () => {
+    // 2026-12-05 is a Saturday; the hours are weekdays 09:00-18:00 UTC.
+    const saturdayNoon = Date.parse('2026-12-05T12:00:00Z');
+    const mondayNine = Date.parse('2026-12-07T09:00:00Z');
+    const hours = {
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      start: '09:00',
+      end: '18:00',
+      timezone: 'UTC',
+      bypassSeverities: ['critical'],
+    };
+
+    it('holds level 1 to the next opening, and says so for the timeline', () => {
+      const next = plan(policy({ businessHours: hours }), at({ triggeredAt: saturdayNoon, severity: 'warning' }), saturdayNoon);
+      expect(next?.at).toBe(mondayNine);
+      expect(next?.hold).toBe('outside business hours (mon,tue,wed,thu,fri 09:00-18:00 UTC): level 1 held until 2026-12-07T09:00:00.000Z');
+      expect(next?.label).toBe('level 1 due (business hours)');
+    });
+
+    it('lets a bypassing severity through at once (a raise re-plans it)', () => {
+      const next = plan(policy({ businessHours: hours }), at({ triggeredAt: saturdayNoon, severity: 'critical' }), saturdayNoon);
+      expect(next?.at).toBe(saturdayNoon);
+      expect(next?.hold).toBeUndefined();
+    });
+
+    it('holds only level 1: later levels follow their delays from it', () => {
+      const p = policy({ businessHours: hours });
+      const cursor = advance(undefined, { kind: 'level', cycle: 0, level: 0, dueAt: mondayNine, isEscalation: false });
+      expect(plan(p, at({ state: 'ACTIVE', triggeredAt: saturdayNoon, severity: 'warning', cursor }), mondayNine)?.at).toBe(
+        mondayNine + 300,
+      );
+    });
+  });
+
+  it('says when the next escalation is due while pages go out, and nothing once acknowledged', () => {
+    const p = policy({ autoResolve: 100 });
+    expect(nextEscalationAt(p, walked(p, 1))).toBe(300);
+    expect(nextEscalationAt(p, at({ state: 'ACKNOWLEDGED', acknowledgedAt: 5 }))).toBeUndefined();
+  });
+
+  it('labels each wait for the Web UI', () => {
+    const p = policy({ finalWait: 100, ackTimeout: 50, autoResolve: 10_000 }, [{ repeat: { count: 1, interval: 150 } }, { delay: 300 }]);
+    expect([0, 1, 2, 3].map((done) => plan(p, walked(p, done), 0)?.label)).toEqual([
+      'level 1 due',
+      'level 1 repeat 1 due',
+      'level 2 due',
+      'policy exhausted: time out',
+    ]);
+    expect(plan(p, at({ state: 'ACKNOWLEDGED', acknowledgedAt: 0 }), 0)?.label).toBe('ack timeout');
+  });
+});
+
+describe('steps outside the walk', () => {
+  const cursorAt = (level: number, cycle = 0): EscalationCursor => ({
+    cycle,
+    level,
+    repeat: 1,
+    levelAt: 0,
+    lastAt: 100,
+    escalationCount: level,
+  });
+
+  it.each([
+    ['the same level number in the new policy', 3, cursorAt(1), 2, { level: 1, cycle: 0 }],
+    ['clamped to the new policy when it has fewer levels', 2, cursorAt(2), 3, { level: 1, cycle: 0 }],
+    ['level 1 when nothing was paged yet', 3, undefined, 0, { level: 0, cycle: 0 }],
+    ['the walk clamped to the new policy repeatPolicy', 3, cursorAt(0, 2), 1, { level: 0, cycle: 0 }],
+  ] as const)('a policy switch goes on at %s', (_what, levels, cursor, currentLevel, expected) => {
+    const next = policy(
+      {},
+      Array.from({ length: levels }, () => ({})),
+    );
+    expect(policySwitchStep(next, cursor, currentLevel, 500)).toEqual({ kind: 'level', dueAt: 500, isEscalation: false, ...expected });
+  });
+
+  it('an ack timeout pages the level the incident was at again, now; level 1 if none went out', () => {
+    expect(repageStep(cursorAt(2, 1), 900)).toEqual({ kind: 'level', cycle: 1, level: 2, dueAt: 900, isEscalation: false });
+    expect(repageStep(undefined, 900)).toEqual({ kind: 'level', cycle: 0, level: 0, dueAt: 900, isEscalation: false });
+  });
+});
