@@ -1,6 +1,6 @@
 import type { IncidentRecord, IncidentState, TimelineEntry } from '../../domain/incident.js';
 import { summarize, type Summary } from '../stats.js';
-import type { LatenessPhases } from './history.js';
+import type { LatenessPhases, TaskFailures } from './history.js';
 import { windowsAt, type AlertRun, type ScenarioRun, type WindowKind } from './model.js';
 import type { PeerRequest } from './peer.js';
 import type { ExpectedStep } from './policy.js';
@@ -78,6 +78,8 @@ export interface Figures {
   acceptedToCreated: Summary;
   /** The same lateness split by the histories of the latest incidents (history.ts), when read. */
   historyPhases?: LatenessPhases;
+  /** Workflow tasks that failed, from every incident's history (history.ts), when read. */
+  taskFailures?: TaskFailures;
 }
 
 export interface ApiFigures {

@@ -200,3 +200,64 @@ export async function latenessPhases(
     incidents: worst.length,
   };
 }
+
+/** Workflow tasks that failed or timed out in the incidents' histories, by cause and message. */
+export interface TaskFailures {
+  incidents: number;
+  failures: number;
+  /** WorkflowTaskTimedOut: start-to-close (a worker took it and died) or schedule-to-start (a sticky queue nobody polls). */
+  timeouts: Record<string, number>;
+  /** `<cause>: <message, first line>` → count. */
+  byReason: Record<string, number>;
+  /** A few incidents that had one, for the report. */
+  examples: string[];
+}
+
+export async function workflowTaskFailures(
+  server: Pick<ChaosServer, 'address' | 'namespace'>,
+  ids: readonly string[],
+): Promise<TaskFailures> {
+  const result: TaskFailures = { incidents: 0, failures: 0, timeouts: {}, byReason: {}, examples: [] };
+  const connection = await Connection.connect({ address: server.address, connectTimeout: 10_000 });
+  try {
+    const client = new Client({ connection, namespace: server.namespace });
+    for (let i = 0; i < ids.length; i += 8) {
+      await Promise.all(
+        ids.slice(i, i + 8).map(async (id) => {
+          const events =
+            (
+              await client.workflow
+                .getHandle(id)
+                .fetchHistory()
+                .catch(() => undefined)
+            )?.events ?? [];
+          for (const e of events) {
+            const timedOut = e.workflowTaskTimedOutEventAttributes;
+            if (!timedOut) continue;
+            const kind =
+              timedOut.timeoutType === 1
+                ? 'start-to-close'
+                : timedOut.timeoutType === 2
+                  ? 'schedule-to-start'
+                  : `type ${timedOut.timeoutType}`;
+            result.timeouts[kind] = (result.timeouts[kind] ?? 0) + 1;
+          }
+          const failed = events.filter((e) => e.workflowTaskFailedEventAttributes);
+          if (failed.length === 0) return;
+          result.incidents += 1;
+          result.failures += failed.length;
+          for (const e of failed) {
+            const attrs = e.workflowTaskFailedEventAttributes;
+            const message = (attrs?.failure?.message ?? '').split('\n')[0]?.slice(0, 160) ?? '';
+            const reason = `cause ${attrs?.cause ?? '?'}: ${message}`;
+            result.byReason[reason] = (result.byReason[reason] ?? 0) + 1;
+          }
+          if (result.examples.length < 5) result.examples.push(`${id} (${failed.length} failed task(s))`);
+        }),
+      );
+    }
+  } finally {
+    await connection.close();
+  }
+  return result;
+}

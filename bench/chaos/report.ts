@@ -115,6 +115,20 @@ export function scenarioTables(c: Checked): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, n]) => `${k}: ${n}`);
   out.push(`API answers by status: ${statuses.join(', ') || 'none'}`);
+  const t = f.taskFailures;
+  if (t && t.failures > 0) {
+    out.push(`workflow tasks FAILED (not timed out): ${t.failures} in ${t.incidents} incident(s), e.g. ${t.examples.join(', ')}`);
+    for (const [reason, n] of Object.entries(t.byReason)) out.push(`  ${n}× ${reason}`);
+  } else if (t) {
+    out.push('workflow tasks failed: none');
+  }
+  if (t && Object.keys(t.timeouts).length > 0) {
+    out.push(
+      `workflow tasks timed out: ${Object.entries(t.timeouts)
+        .map(([kind, n]) => `${n} ${kind}`)
+        .join(', ')}`,
+    );
+  }
   if (f.api.refusedAfterTaking > 0) {
     out.push(`answers retried after a 503 that then heard 409 although their first attempt had taken effect: ${f.api.refusedAfterTaking}`);
   }

@@ -14,7 +14,7 @@ import { machineFacts } from '../report.js';
 import { bundleWorkflowsOnce } from './bundle.js';
 import { seededRandom, type ScenarioContext } from './alerts.js';
 import { checkScenario } from './check.js';
-import { explainAfterAnswer, latenessPhases } from './history.js';
+import { explainAfterAnswer, latenessPhases, workflowTaskFailures } from './history.js';
 import { CHAOS_DELIVERY, CHAOS_PLAN, WEBHOOK_TIMEOUT } from './policy.js';
 import { goalLines, reliabilitySection, scenarioTables, violations, writeReliability, type Checked, type RunFacts } from './report.js';
 import { SCENARIOS, type ScenarioSizes } from './scenarios.js';
@@ -96,6 +96,10 @@ async function main(): Promise<number> {
         const figures = checkScenario(run);
         figures.afterAnswerTraced = await explainAfterAnswer(server, figures.afterAnswer, 60);
         figures.historyPhases = await latenessPhases(server, run, 20);
+        figures.taskFailures = await workflowTaskFailures(
+          server,
+          run.alerts.map((a) => a.id),
+        );
         const one = { run, figures };
         checked.push(one);
         out(scenarioTables(one));
