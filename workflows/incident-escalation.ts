@@ -1,6 +1,7 @@
-import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { PolicyInvariantError } from '../domain/escalation.js';
 import type { IncidentRecord } from '../domain/incident.js';
+import { applyEvent, newRecord } from '../domain/record.js';
 import { checkWorkflowInput, type IncidentWorkflowInput, type Occurrence } from '../domain/workflow-input.js';
 import {
   acknowledgeSignal,
@@ -20,7 +21,9 @@ import {
   type ActorInput,
   type ReasonInput,
 } from './messages.js';
-import { failedOnInput, IncidentRules } from './rules.js';
+import { nowIso } from './course.js';
+import { IncidentRules } from './rules.js';
+import { Visibility } from './visibility.js';
 
 type Self = typeof import('./incident-escalation.js').incidentEscalation;
 
@@ -99,4 +102,28 @@ function handle(rules: IncidentRules): void {
   });
   setHandler(symptomSignal, (symptom) => rules.symptom(symptom));
   setHandler(stateQuery, () => rules.record);
+}
+
+/** An input the workflow cannot go on with: the incident ends FAILED, saying why. */
+function failedOnInput(input: IncidentWorkflowInput, reason: string): IncidentRecord {
+  const info = workflowInfo();
+  const at = nowIso();
+  const message = `incident input is invalid, nothing was escalated: ${reason}`;
+  log.error(message, { workflowId: info.workflowId });
+  const spec = input.incident as Partial<IncidentWorkflowInput['incident']> | undefined;
+  const record = newRecord(
+    {
+      key: info.workflowId.replace(/^incident-/, ''),
+      summary: typeof spec?.summary === 'string' ? spec.summary : '(invalid input)',
+      severity: 'critical',
+      labels: {},
+      links: [],
+    },
+    typeof input.policy?.name === 'string' ? input.policy.name : '(none)',
+    info.workflowId,
+    at,
+  );
+  applyEvent(record, 'fail', { at, by: 'engine', reason: message });
+  new Visibility(record, 0, info.typedSearchAttributes).sync();
+  return record;
 }

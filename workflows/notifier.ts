@@ -1,7 +1,5 @@
 import {
   ActivityCancellationType,
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   isCancellation,
   log,
@@ -15,7 +13,6 @@ import {
   FOLLOWING_CHANNELS,
   type AnnouncedEvent,
   type Delivery,
-  type DeliveryFailureDetails,
   type DeliveryRequest,
   type NotificationActivities,
 } from '../domain/delivery.js';
@@ -24,6 +21,7 @@ import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
 import { targetLabel, type Level } from '../domain/policy.js';
 import { recordNote, trimNotifications } from '../domain/record.js';
 import { mergeDeliveries, staticDeliveries } from '../domain/targets.js';
+import { deliverySummary, failureAttempt, failureMessage, isNonRetryable } from './delivery-outcome.js';
 
 /**
  * Sends a level's notifications beside the escalation timer: each delivery is its own activity with
@@ -265,16 +263,8 @@ export class Notifier {
   }
 }
 
-/** `L2 → team:sre → alice via slack`, `L1 R1 → webhook via webhook`, `update acknowledged → pagerduty`. */
-function deliverySummary(send: Send, delivery: Delivery): string {
-  const who = delivery.recipient && !delivery.target.endsWith(`:${delivery.recipient}`) ? ` → ${delivery.recipient}` : '';
-  if (send.kind === 'update') return `${send.event ?? 'update'} → ${delivery.target}${who} via ${delivery.channel}`;
-  const round = send.repeat > 0 ? `L${send.level + 1} R${send.repeat}` : `L${send.level + 1}`;
-  return `${round} → ${delivery.target}${who} via ${delivery.channel}`;
-}
-
 /** One notification to send, before it has an entry in the record. */
-interface Send {
+export interface Send {
   idempotencyKey: string;
   kind: DeliveryRequest['kind'];
   event?: AnnouncedEvent;
@@ -282,28 +272,4 @@ interface Send {
   repeat: number;
   cycle: number;
   at: string;
-}
-
-function rootCause(error: unknown): unknown {
-  return error instanceof ActivityFailure && error.cause ? error.cause : error;
-}
-
-export function failureMessage(error: unknown): string {
-  const cause = rootCause(error);
-  if (cause instanceof Error) return cause.message;
-  return String(cause);
-}
-
-function isNonRetryable(error: unknown): boolean {
-  const cause = rootCause(error);
-  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
-}
-
-function failureAttempt(error: unknown): number | undefined {
-  const cause = rootCause(error);
-  if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as Partial<DeliveryFailureDetails> | undefined;
-    if (typeof details?.attempt === 'number') return details.attempt;
-  }
-  return undefined;
 }

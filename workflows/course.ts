@@ -1,0 +1,302 @@
+import { ApplicationFailure, log, workflowInfo } from '@temporalio/workflow';
+import { formatDuration } from '../domain/duration.js';
+import { advance, manualEscalation, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
+import { isTerminal, type IncidentRecord } from '../domain/incident.js';
+import { nextEscalationAt, plan, repageStep, type Plan, type Position } from '../domain/planner.js';
+import type { Policy } from '../domain/policy.js';
+import { policyVersion } from '../domain/policy-version.js';
+import { applyEvent, newRecord, recordNote, recordRefusal, type MoveContext } from '../domain/record.js';
+import { move, type IncidentEvent } from '../domain/state-machine.js';
+import type { IncidentCarry, IncidentWorkflowInput } from '../domain/workflow-input.js';
+import { Notifier } from './notifier.js';
+import { Visibility } from './visibility.js';
+
+/**
+ * An incident's moving parts and the steps the planner (domain/planner.ts) schedules: the record,
+ * the policy snapshot, where the walk stands, and the notifier and visibility that act for it.
+ * IncidentRules adds the message handlers on top. Every change that can move the plan (a state
+ * change, a raised severity, a forced step, an escalation request) bumps `revision`, the one
+ * thing the main loop waits on besides its timer; a settled delivery updates the record and the
+ * Web UI but does not wake the loop.
+ */
+export abstract class IncidentCourse {
+  readonly record: IncidentRecord;
+  /** The policy snapshot this incident escalates by (a severity raise may move it to another). */
+  protected policy: Policy;
+  protected readonly notifier: Notifier;
+  protected readonly visibility: Visibility;
+  protected cursor: EscalationCursor | undefined;
+  protected forced: EscalationStep | undefined;
+  protected epoch: number;
+  /** A responder asked to escalate now; the loop carries it out after any step under way. */
+  protected manual: { by: string; reason: string } | undefined;
+  protected manualDone = 0;
+  revision = 0;
+
+  constructor(protected readonly input: IncidentWorkflowInput) {
+    const info = workflowInfo();
+    const carry = input.carry;
+    this.policy = carry?.policy ?? input.policy;
+    this.record = carry?.record ?? newRecord(input.incident, this.policy.name, info.workflowId, nowIso());
+    if (carry) this.record.runs += 1;
+    else if (input.alsoSeen) this.record.occurrences += input.alsoSeen;
+    this.cursor = carry?.cursor;
+    this.epoch = carry?.epoch ?? 0;
+    if (carry?.reopen) this.refire(carry.reopen.resolvedAt);
+    if (!carry?.record.policyVersion || carry.policy || carry.reopen) this.record.policyVersion = policyVersion(this.policy);
+    this.notifier = new Notifier(
+      this.record,
+      input.settings.delivery,
+      this.uiUrl(),
+      () => this.visibility.syncDetails(),
+      () => this.isPaging(),
+    );
+    this.visibility = new Visibility(this.record, this.policy.levels.length, info.typedSearchAttributes);
+  }
+
+  get isClosed(): boolean {
+    return isTerminal(this.record.state);
+  }
+
+  /** The next thing due, as the planner sees it; notes a business-hours hold the first time it applies. */
+  next(): Plan | undefined {
+    const position = this.position();
+    const next = plan(this.policy, position, Date.now());
+    if (next?.hold && !this.record.timeline.some((e) => e.reason === next.hold)) {
+      recordNote(this.record, { at: nowIso(), by: 'policy', reason: next.hold });
+    }
+    const due = nextEscalationAt(this.policy, position);
+    this.record.nextEscalationAt = due === undefined ? undefined : new Date(due).toISOString();
+    return next;
+  }
+
+  /** Carries out what the planner scheduled. */
+  async act(next: Plan): Promise<void> {
+    const action = next.action;
+    switch (action.kind) {
+      case 'step':
+        return this.takeStep(action.step, { by: 'policy' });
+      case 'escalateNow':
+        return this.runManualEscalation();
+      case 'autoResolve':
+        return this.autoResolve(action.after);
+      case 'ackTimeout':
+        return this.reopenAfterAckTimeout(action.after);
+      default: {
+        const unknownAction: never = action;
+        throw new Error(`unknown planned action ${JSON.stringify(unknownAction)}`);
+      }
+    }
+  }
+
+  syncVisibility(): void {
+    this.visibility.sync();
+  }
+
+  /** The engine cannot go on (the policy maths met the impossible): FAILED, saying why. */
+  fail(reason: string): void {
+    log.error('incident failed: the engine cannot go on', { workflowId: this.record.workflowId, reason });
+    if (this.apply('fail', { at: nowIso(), by: 'engine', reason })) this.notifier.cancelPending();
+    this.visibility.sync();
+  }
+
+  // ---- runs ----------------------------------------------------------------------------------
+
+  /** Closed: stop what is still retrying and let it settle (its outcome belongs in the record). */
+  async settle(): Promise<void> {
+    this.notifier.cancelPending();
+    await this.notifier.drain();
+    this.visibility.sync();
+  }
+
+  shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    const long = info.continueAsNewSuggested || info.historyLength > this.input.settings.maxHistoryEvents;
+    // In-flight deliveries belong to this run: wait for them to settle before handing over.
+    return long && this.notifier.idle && !this.manual;
+  }
+
+  /** The next run's input: the same incident, carrying its story. */
+  continued(): IncidentWorkflowInput {
+    const carry: IncidentCarry = {
+      record: this.record,
+      epoch: this.epoch,
+      ...(this.cursor && { cursor: this.cursor }),
+      ...(this.policy !== this.input.policy && { policy: this.policy }),
+    };
+    return { ...this.input, carry };
+  }
+
+  // ---- steps ---------------------------------------------------------------------------------
+
+  /** Carries out one step of the policy: notify a level, repeat it, or time out. */
+  protected async takeStep(step: EscalationStep, actor: { by: string; reason?: string }): Promise<void> {
+    this.forced = undefined;
+    const at = nowIso();
+    if (step.kind === 'timeout') {
+      this.apply('timeout', { at, by: actor.by, reason: actor.reason ?? step.reason });
+      return;
+    }
+    const level = this.policy.levels[step.level];
+    if (!level) throw ApplicationFailure.nonRetryable(`policy ${this.policy.name} has no level ${step.level + 1}`);
+    // A new walk of the policy: its pages must not be taken for the first walk's.
+    if (step.kind === 'level' && step.isEscalation && step.level === 0 && step.cycle > 0) this.epoch += 1;
+    if (step.kind === 'level' && step.isEscalation && this.record.state === 'ACTIVE') {
+      this.apply('escalate', { at, by: actor.by, reason: actor.reason ?? `level ${step.level + 1} due`, level: step.level + 1 });
+    }
+    this.cursor = advance(this.cursor, step);
+    Object.assign(this.record, {
+      level: this.cursor.level + 1,
+      repeat: this.cursor.repeat,
+      cycle: this.cursor.cycle,
+      escalationCount: this.cursor.escalationCount,
+    });
+    if (this.epoch > 0) this.record.epoch = this.epoch;
+
+    await this.notifier.notifyLevel(level, {
+      level: step.level,
+      repeat: step.kind === 'repeat' ? step.repeat : 0,
+      cycle: step.cycle,
+      epoch: this.epoch,
+      kind: step.kind === 'repeat' ? 'repeat' : 'page',
+      at,
+      dueAt: step.dueAt,
+    });
+    // An answer may have arrived while targets were resolved; the state machine decides what stands.
+    const done = { at: nowIso(), by: actor.by, level: step.level + 1 };
+    if (this.record.state === 'PENDING') this.apply('activate', { ...done, reason: 'level 1 notified' });
+    else if (this.record.state === 'ESCALATING') this.apply('levelNotified', { ...done, reason: `level ${step.level + 1} notified` });
+    else if (step.kind === 'repeat') {
+      recordNote(
+        this.record,
+        { at, by: actor.by, reason: `level ${step.level + 1} re-notified (repeat ${step.repeat})`, level: step.level + 1 },
+        'notification',
+      );
+    }
+  }
+
+  protected async runManualEscalation(): Promise<void> {
+    const manual = this.manual;
+    this.manual = undefined;
+    if (!manual) return;
+    // Worked out now, not when asked: a step that was under way may have moved the cursor since.
+    const result = manualEscalation(this.policy, this.cursor, Date.now());
+    if (!this.isEscalating())
+      this.refuse('escalate', manual.by, this.escalationRefusal() ?? `cannot escalate a ${this.record.state} incident`);
+    else if (!result.ok) this.refuse('escalate', manual.by, result.reason);
+    else await this.takeStep(result.step, manual);
+    this.manualDone += 1;
+  }
+
+  protected reopenAfterAckTimeout(ackTimeout: number): void {
+    const at = nowIso();
+    this.apply('reopen', {
+      at,
+      by: 'policy',
+      reason: `acknowledgement not followed by a resolve within ${formatDuration(ackTimeout)} (ackTimeout)`,
+    });
+    this.notifier.announce('reopened', at);
+    this.epoch += 1;
+    this.record.epoch = this.epoch;
+    // The level it was at goes out again now; its repeats and the levels after count from now.
+    this.forced = repageStep(this.cursor, Date.now());
+  }
+
+  protected autoResolve(after: number): void {
+    const at = nowIso();
+    this.apply('resolve', { at, by: 'policy', reason: `auto-resolved after ${formatDuration(after)} (autoResolve)` });
+    this.notifier.cancelPending();
+    this.notifier.announce('resolved', at);
+  }
+
+  /**
+   * The same alert fired again within the policy's cooldown after this incident was resolved: the
+   * story goes on in this new run (timeline, occurrences, notifications), the policy starts again
+   * from level 1 under a new epoch so its pages are not taken for the old ones.
+   */
+  protected refire(resolvedAt: string): void {
+    const at = nowIso();
+    const minutes = Math.round(Math.max(0, Date.parse(at) - Date.parse(resolvedAt)) / 60_000);
+    this.apply('refire', {
+      at,
+      by: this.input.incident.source ?? 'alert',
+      reason: `re-opened: the alert fired again ${minutes} minute(s) after it was resolved (within cooldown ${formatDuration(this.policy.cooldown ?? 0)})`,
+    });
+    Object.assign(this.record, {
+      occurrences: this.record.occurrences + 1,
+      severity: this.input.incident.severity,
+      summary: this.input.incident.summary,
+      policy: this.policy.name,
+    });
+    this.cursor = undefined;
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  protected position(): Position {
+    const r = this.record;
+    return {
+      state: r.state,
+      severity: r.severity,
+      triggeredAt: Date.parse(r.reopenedAt ?? r.createdAt),
+      ...(r.acknowledgedAt !== undefined && { acknowledgedAt: Date.parse(r.acknowledgedAt) }),
+      ...(this.cursor && { cursor: this.cursor }),
+      ...(this.forced && { forced: this.forced }),
+      ...(this.manual && { escalationRequested: true }),
+      ...(this.input.groupWait !== undefined && { groupWait: this.input.groupWait }),
+    };
+  }
+
+  protected apply(event: IncidentEvent, ctx: MoveContext): boolean {
+    const result = applyEvent(this.record, event, ctx);
+    if (!result.ok) {
+      log.warn('move refused', { workflowId: this.record.workflowId, event, state: this.record.state, reason: result.reason });
+      recordRefusal(this.record, { ...ctx, reason: result.reason });
+      return false;
+    }
+    log.info(`incident ${result.from} → ${result.to}`, { workflowId: this.record.workflowId, by: ctx.by, reason: ctx.reason });
+    this.record.updatedAt = ctx.at;
+    this.revision += 1;
+    return true;
+  }
+
+  protected refuse(event: IncidentEvent, by: string, reason = this.refusal(event)): void {
+    log.warn('signal refused', { workflowId: this.record.workflowId, event, state: this.record.state, reason });
+    recordRefusal(this.record, { at: nowIso(), by, reason });
+    this.visibility.sync();
+  }
+
+  protected refusal(event: IncidentEvent): string {
+    const result = move(this.record.state, event);
+    return result.ok ? `${event} is allowed from ${this.record.state}` : `${this.record.workflowId}: ${result.reason}`;
+  }
+
+  protected escalationRefusal(): string | undefined {
+    // ESCALATING is a moment (a level's targets are being resolved): the request is that escalation.
+    if (!this.isEscalating() && this.record.state !== 'ESCALATING') {
+      return `${this.record.workflowId}: cannot escalate a ${this.record.state} incident; only PENDING or ACTIVE incidents escalate`;
+    }
+    if (this.manual) return `${this.record.workflowId}: an escalation is already under way`;
+    const result = manualEscalation(this.policy, this.cursor, Date.now());
+    return result.ok ? undefined : `${this.record.workflowId}: ${result.reason}`;
+  }
+
+  /** Pages still go out: nobody has answered yet (ESCALATING is the moment a level is being sent). */
+  protected isPaging(): boolean {
+    return this.isEscalating() || this.record.state === 'ESCALATING';
+  }
+
+  protected isEscalating(): boolean {
+    return this.record.state === 'PENDING' || this.record.state === 'ACTIVE';
+  }
+
+  protected uiUrl(): string | undefined {
+    const base = this.input.settings.uiUrl;
+    if (!base) return undefined;
+    return `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(this.input.settings.namespace)}/workflows/${encodeURIComponent(this.record.workflowId)}`;
+  }
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,35 @@
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import type { Delivery, DeliveryFailureDetails } from '../domain/delivery.js';
+import type { Send } from './notifier.js';
+
+/** `L2 → team:sre → alice via slack`, `L1 R1 → webhook via webhook`, `update acknowledged → pagerduty`. */
+export function deliverySummary(send: Send, delivery: Delivery): string {
+  const who = delivery.recipient && !delivery.target.endsWith(`:${delivery.recipient}`) ? ` → ${delivery.recipient}` : '';
+  if (send.kind === 'update') return `${send.event ?? 'update'} → ${delivery.target}${who} via ${delivery.channel}`;
+  const round = send.repeat > 0 ? `L${send.level + 1} R${send.repeat}` : `L${send.level + 1}`;
+  return `${round} → ${delivery.target}${who} via ${delivery.channel}`;
+}
+
+function rootCause(error: unknown): unknown {
+  return error instanceof ActivityFailure && error.cause ? error.cause : error;
+}
+
+export function failureMessage(error: unknown): string {
+  const cause = rootCause(error);
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}
+
+export function isNonRetryable(error: unknown): boolean {
+  const cause = rootCause(error);
+  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
+}
+
+export function failureAttempt(error: unknown): number | undefined {
+  const cause = rootCause(error);
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as Partial<DeliveryFailureDetails> | undefined;
+    if (typeof details?.attempt === 'number') return details.attempt;
+  }
+  return undefined;
+}
