@@ -1,6 +1,6 @@
 import { workflowIdForKey } from '../../domain/incident.js';
 import { sleep } from './api-driver.js';
-import { isOpen } from './check.js';
+import { isOpen } from './figures.js';
 import type { AlertRun, FaultWindow, ScenarioRun } from './model.js';
 import type { ChaosStack } from './stack.js';
 

@@ -1,6 +1,6 @@
 import type { IncidentRecord, IncidentState, TimelineEntry } from '../../domain/incident.js';
-import { summarize, type Summary } from '../stats.js';
-import type { LatenessPhases, TaskFailures } from './history.js';
+import { summarize } from '../stats.js';
+import { apiFigures, story, type Figures, type Problem } from './figures.js';
 import { windowsAt, type AlertRun, type ScenarioRun, type WindowKind } from './model.js';
 import type { PeerRequest } from './peer.js';
 import type { ExpectedStep } from './policy.js';
@@ -13,93 +13,19 @@ import type { ExpectedStep } from './policy.js';
  * - every (incident, level, repeat, target) the policy implies delivered at least once. For an
  *   answered incident, the steps due before the engine took the answer; one of those that never
  *   went out counts as superseded, not lost, when the record shows it was withdrawn by the answer
- *   (`cancelled`) or never taken because the answer reached the workflow first;
+ *   (`cancelled`, or `failed` with retries the answer stopped) or never taken because the answer
+ *   reached the workflow first;
  * - no step before its due time (due = createdAt + the policy's offsets, from the due time before,
  *   see policy.ts), judged by the attempt's start (`sentAt` in the webhook body, the provider's
  *   clock when it began the attempt); nor a TIMED_OUT before the walk's end;
  * - no page whose attempt STARTED after the answer (sentAt after the timeline's move to
- *   ACKNOWLEDGED/RESOLVED); one that started before may arrive after, and is fine;
+ *   ACKNOWLEDGED/RESOLVED); one that started before may arrive after, and is fine. Those that did
+ *   are also counted apart when they started after the responder had its 200;
+ * - the record and the peer agree on every page (delivered in the record ⇔ a 2xx at the peer);
  * - duplicates: 2xx deliveries of one idempotency key beyond the first.
  */
 
-export interface Problem {
-  incident: string;
-  what: string;
-  detail: string;
-  /** The idempotency key of the page concerned, when there is one. */
-  key?: string;
-}
-
-export interface Figures {
-  alerts: number;
-  accepted: number;
-  exist: number;
-  settled: number;
-  lost: Problem[];
-  wrongState: Problem[];
-  stepsExpected: number;
-  stepsDelivered: number;
-  stepsSuperseded: number;
-  /** Largest (answer taken − due) of a superseded step, ms. */
-  supersededMaxGapMs: number;
-  /**
-   * Superseded steps whose record entry says `failed` although the answer stopped their retries
-   * (the failure was the attempt in flight when the answer came): the record reads as a provider
-   * failure where it was a withdrawal.
-   */
-  failedByAnswer: Problem[];
-  /**
-   * The record and the peer disagree: a page the peer accepted (2xx) that the record calls
-   * cancelled, failed or pending, or one the record calls delivered that the peer never accepted.
-   */
-  recordMismatch: Problem[];
-  /** After-answer pages explained from the history (history.ts): handed out before the cancel request, or after it. */
-  afterAnswerTraced: { beforeCancel: number; afterCancel: number; unexplained: number };
-  stepsLost: Problem[];
-  early: Problem[];
-  afterAnswer: Problem[];
-  /** Of those, pages that started after the responder had been told (the API's 200 had arrived). */
-  afterConfirmed: Problem[];
-  raceProblems: Problem[];
-  /** Pages for a level, repeat or target the policy does not have. */
-  unexpected: Problem[];
-  pageRequests: number;
-  deliveries: number;
-  duplicateDeliveries: number;
-  lateness: Record<string, Summary>;
-  latenessAll: Summary;
-  timeoutLateness: Summary;
-  /** Arrival − the moment the system was whole again, for steps due during a fault window. */
-  recovery: Partial<Record<WindowKind, Summary>>;
-  /** Where the lateness goes: step taken − due; attempt that delivered started − taken; arrival − that start. */
-  phases: { taken: Summary; started: Summary; transfer: Summary };
-  api: ApiFigures;
-  /** createdAt − accepted: how long an accepted alert waited for a worker to open it. */
-  acceptedToCreated: Summary;
-  /** The same lateness split by the histories of the latest incidents (history.ts), when read. */
-  historyPhases?: LatenessPhases;
-  /** Workflow tasks that failed, from every incident's history (history.ts), when read. */
-  taskFailures?: TaskFailures;
-}
-
-export interface ApiFigures {
-  create: Summary;
-  createDuringFault: Summary;
-  /** First send to the 2xx, retries included. */
-  acceptEndToEnd: Summary;
-  answer: Summary;
-  answerDuringFault: Summary;
-  /** `create 503`: count. */
-  statuses: Record<string, number>;
-  /**
-   * Answers retried after a 503 (no worker answered within the API's wait) that then heard 409
-   * "already ACKNOWLEDGED/RESOLVED": the first attempt had taken effect once a worker ran it.
-   */
-  refusedAfterTaking: number;
-}
-
 const PAGE_EVENTS = new Set(['incident.page', 'incident.repeat']);
-const OPEN_STATES: readonly IncidentState[] = ['PENDING', 'ACTIVE', 'ESCALATING'];
 /** ISO timestamps carry milliseconds: allow that much for rounding. */
 const CLOCK_SLACK_MS = 1;
 
@@ -359,52 +285,4 @@ function duplicates(requests: readonly PeerRequest[]): number {
   let extra = 0;
   for (const n of counts.values()) extra += n - 1;
   return extra;
-}
-
-function apiFigures(run: ScenarioRun): ApiFigures {
-  const inFault = (at: number) => windowsAt(run.windows, at).length > 0;
-  const creates = run.calls.filter((c) => c.kind === 'create');
-  const answers = run.calls.filter((c) => c.kind === 'acknowledge' || c.kind === 'resolve');
-  const statuses: Record<string, number> = {};
-  for (const call of [...creates, ...answers]) {
-    const key = `${call.kind} ${call.status === 0 ? 'no answer' : call.status}`;
-    statuses[key] = (statuses[key] ?? 0) + 1;
-  }
-  const accepted = run.alerts.flatMap((a) => (a.create.acceptedAt ? [a.create.acceptedAt - a.create.firstSentAt] : []));
-  return {
-    create: summarize(creates.map((c) => c.ms)),
-    createDuringFault: summarize(creates.filter((c) => inFault(c.startedAt)).map((c) => c.ms)),
-    acceptEndToEnd: summarize(accepted),
-    answer: summarize(answers.map((c) => c.ms)),
-    answerDuringFault: summarize(answers.filter((c) => inFault(c.startedAt)).map((c) => c.ms)),
-    statuses,
-    refusedAfterTaking: run.alerts.filter((a) =>
-      a.answers.some(
-        (o) =>
-          o.status === 409 &&
-          o.statuses.length > 1 &&
-          o.statuses.slice(0, -1).every((st) => st !== 409 && st !== 200) &&
-          (a.record?.acknowledgedBy === o.by || a.record?.resolvedBy === o.by),
-      ),
-    ).length,
-  };
-}
-
-/** An incident's timeline and notifications, one line each, for a problem's detail. */
-export function story(record: IncidentRecord): string {
-  const created = Date.parse(record.createdAt);
-  const rel = (iso: string) => `+${Date.parse(iso) - created}ms`;
-  const lines = record.timeline.map(
-    (e) =>
-      `  ${e.at} ${rel(e.at)} ${e.kind}${e.from || e.to ? ` ${e.from ?? ''}→${e.to ?? ''}` : ''} by ${e.by}${e.reason ? `: ${e.reason}` : ''}`,
-  );
-  const notes = record.notifications.map(
-    (n) =>
-      `  notification L${n.level}R${n.repeat} ${n.kind} ${n.target.replace(/^webhook:http:\/\/127\.0\.0\.1:\d+/, '')} taken ${rel(n.at)} ${n.status} attempt ${n.attempt}${n.settledAt ? ` settled ${rel(n.settledAt)}` : ''}${n.error ? ` (${n.error.slice(0, 120)})` : ''}`,
-  );
-  return [`  state ${record.state}, created ${record.createdAt}`, ...lines, ...notes].join('\n');
-}
-
-export function isOpen(state: IncidentState): boolean {
-  return OPEN_STATES.includes(state);
 }

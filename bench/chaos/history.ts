@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { summarize, type Summary } from '../stats.js';
-import type { Problem } from './check.js';
+import type { Problem } from './figures.js';
 import type { ScenarioRun } from './model.js';
 import type { ChaosServer } from './server.js';
 

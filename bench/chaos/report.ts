@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatNumber, table, type Cell } from '../report.js';
 import { rounded, summarize, type Summary } from '../stats.js';
-import type { Figures, Problem } from './check.js';
+import type { Figures, Problem } from './figures.js';
 import type { ScenarioRun } from './model.js';
 
 /** The tables a failure run prints, and the section of RELIABILITY.md it regenerates. */

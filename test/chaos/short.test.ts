@@ -3,7 +3,8 @@
 // Invariants only, never timings: those are RELIABILITY.md's business.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seededRandom, type ScenarioContext } from '../../bench/chaos/alerts.js';
-import { checkScenario, type Figures } from '../../bench/chaos/check.js';
+import { checkScenario } from '../../bench/chaos/check.js';
+import type { Figures } from '../../bench/chaos/figures.js';
 import { explainAfterAnswer } from '../../bench/chaos/history.js';
 import { problemLines, scenarioTables } from '../../bench/chaos/report.js';
 import { noWorker, serverRestart, workerKill, type Scenario, type ScenarioSizes } from '../../bench/chaos/scenarios.js';
