@@ -1,3 +1,4 @@
+import { SLACK_ACTION_IDS, SLACK_ACTIONS_BLOCK_ID } from '../../domain/chat-actions.js';
 import type { Providers } from '../../domain/config.js';
 import type { DeliveryRequest, IncidentSnapshot } from '../../domain/delivery.js';
 import { httpFailure, parseRetryAfter, providerRejected, providerUnavailable, type FailureSubject } from '../errors.js';
@@ -30,20 +31,7 @@ export type SlackSettings = NonNullable<Providers['slack']>;
 
 export const SLACK_DEFAULT_BASE_URL = 'https://slack.com/api';
 
-/** The `action_id`s of the message's buttons; each button's `value` is the incident's workflow id. */
-export const SLACK_ACTION_IDS = {
-  acknowledge: 'incident_acknowledge',
-  resolve: 'incident_resolve',
-  escalate: 'incident_escalate',
-} as const;
-export type SlackActionId = (typeof SLACK_ACTION_IDS)[keyof typeof SLACK_ACTION_IDS];
-export const SLACK_ACTIONS_BLOCK_ID = 'incident_actions';
-
-/** `incident_acknowledge` → `acknowledge`; undefined for an action that is not ours. */
-export function slackActionOperation(actionId: string): keyof typeof SLACK_ACTION_IDS | undefined {
-  const entry = Object.entries(SLACK_ACTION_IDS).find(([, id]) => id === actionId);
-  return entry?.[0] as keyof typeof SLACK_ACTION_IDS | undefined;
-}
+export { SLACK_ACTION_IDS, SLACK_ACTIONS_BLOCK_ID, slackActionOperation, type SlackActionId } from '../../domain/chat-actions.js';
 
 export interface SlackProviderOptions {
   settings: SlackSettings;

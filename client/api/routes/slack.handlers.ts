@@ -1,7 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { slackActionOperation } from '../../../activities/providers/slack.js';
+import { slackActionOperation } from '../../../domain/chat-actions.js';
 import type { IncidentRecord } from '../../../domain/incident.js';
 import { IncidentMoveRefusedError, IncidentNotFoundError } from '../../incidents.js';
 import { listIncidents } from '../../visibility.js';
