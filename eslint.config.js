@@ -27,7 +27,78 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', '../activities/*', '../worker/*', '../client/*'], message: 'workflows and domain stay free of I/O' },
+            {
+              group: ['node:*', '../activities/*', '../worker/*', '../client/*', '../runtime/*', '../local-temporal/*'],
+              message: 'workflows and domain stay free of I/O and never reach their callers or their process',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // domain/ knows no engine: pure types and decisions that any process (or a workflow) can use.
+    files: ['domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                'node:*',
+                '@temporalio/*',
+                '../activities/*',
+                '../worker/*',
+                '../client/*',
+                '../runtime/*',
+                '../workflows/*',
+                '../local-temporal/*',
+              ],
+              message: 'domain/ is pure: no engine, no I/O, no other layer',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Activities do the I/O for a workflow; they never reach the client, the workflow or the worker process.
+    files: ['activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../client/*', '../../client/*', '../workflows/*', '../../workflows/*', '../worker/*', '../../worker/*'],
+              message: 'activities never reach the client, the workflow or the worker process; shared pieces live in runtime/ or domain/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The client library and the HTTP API never reach the worker or the providers; the CLI may start a worker.
+    files: ['client/**/*.ts'],
+    ignores: ['client/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../worker/*',
+                '../../worker/*',
+                '../../../worker/*',
+                '../activities/*',
+                '../../activities/*',
+                '../../../activities/*',
+              ],
+              message: 'the client library and the API never reach the worker or the providers; shared pieces live in runtime/ or domain/',
+            },
           ],
         },
       ],

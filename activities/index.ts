@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from '@temporalio/common';
 import type { Config } from '../domain/config.js';
-import { holderOf, type ConfigSource } from '../worker/config-holder.js';
+import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import type { Delivery, DeliveryRequest, DeliveryResult, NotificationActivities, ResolveTargetsRequest } from '../domain/delivery.js';
 import { isAtLeast } from '../domain/severity.js';
 import { createProviderRegistry, providerNotConfigured } from './providers/registry.js';

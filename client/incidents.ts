@@ -6,7 +6,7 @@ import { fieldErrors, type FieldError } from '../domain/errors.js';
 import { IncidentInput, isTerminal, workflowIdForKey, type IncidentInputBody, type IncidentRecord } from '../domain/incident.js';
 import { groupKey } from '../domain/grouping.js';
 import { defaultIncidentKey, evaluateGates, routeLabels, selectPolicy } from '../domain/routing.js';
-import { holderOf, type ConfigHolder, type ConfigSource } from '../worker/config-holder.js';
+import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/config-holder.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';

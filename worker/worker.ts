@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from '../activities/index.js';
-import { holderOf, type ConfigSource } from './config-holder.js';
-import { reloadOnSighup } from './config-reload.js';
+import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
+import { reloadOnSighup } from '../runtime/config-reload.js';
 
 /** Compiled (dist/, production) or run from source through tsx (development and tests). */
 const COMPILED = import.meta.url.endsWith('.js');
@@ -76,7 +76,7 @@ export interface RunningWorker {
 
 /**
  * Starts the worker and stops it gracefully on SIGINT/SIGTERM: in-flight tasks finish first. With
- * `configFile`, SIGHUP reloads the config (see worker/config-reload.ts); stopping removes that listener.
+ * `configFile`, SIGHUP reloads the config (see runtime/config-reload.ts); stopping removes that listener.
  */
 export async function runEscalationWorker(
   options: EscalationWorkerOptions & {

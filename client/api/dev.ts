@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readEnv } from '../../worker/env.js';
+import { readEnv } from '../../runtime/env.js';
 import { startApi, type ApiOptions, type RunningApi } from './app.js';
 
 /**

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { Config } from '../../domain/config.js';
 import { explainRoutes, evaluateGates, type RouteExplanation } from '../../domain/routing.js';
 import { normalizeSeverity, type Severity } from '../../domain/severity.js';
-import { loadConfigFile } from '../../worker/config-file.js';
+import { loadConfigFile } from '../../runtime/config-file.js';
 
 /**
  * `escalate policy test`, registered on the `policy` command. It uses the same pure functions as

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { connectTemporalNative, isPermanentConnectFailure, messageOf, type TemporalTarget } from '../../runtime/temporal.js';
-import { loadConfigFile } from '../../worker/config-file.js';
-import { holderOf } from '../../worker/config-holder.js';
-import { reloadOnSighup } from '../../worker/config-reload.js';
-import { createLogger, installRuntimeLogger } from '../../worker/logger.js';
+import { loadConfigFile } from '../../runtime/config-file.js';
+import { holderOf } from '../../runtime/config-holder.js';
+import { reloadOnSighup } from '../../runtime/config-reload.js';
+import { createLogger, installRuntimeLogger } from '../../runtime/logger.js';
 import { runEscalationWorker, type RunningWorker } from '../../worker/worker.js';
 
 /** Waits between tries grow to this: short enough that a returning server is used within seconds. */

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { Config } from '../../domain/config.js';
 import type { IncidentRecord, IncidentState } from '../../domain/incident.js';
 import { IncidentClient } from '../../client/incidents.js';
-import { ConfigHolder } from '../../worker/config-holder.js';
+import { ConfigHolder } from '../../runtime/config-holder.js';
 import { createEscalationWorker } from '../../worker/worker.js';
 import { connectTestClient, uniqueTaskQueue } from './temporal.js';
 

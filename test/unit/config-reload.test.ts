@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Config } from '../../domain/config.js';
-import { ConfigHolder } from '../../worker/config-holder.js';
-import { reloadConfig, reloadOnSighup } from '../../worker/config-reload.js';
+import { ConfigHolder } from '../../runtime/config-holder.js';
+import { reloadConfig, reloadOnSighup } from '../../runtime/config-reload.js';
 
 const policy = (name: string, delay: string) => ({ name, levels: [{ targets: [{ type: 'log' }] }, { delay, targets: [{ type: 'log' }] }] });
 

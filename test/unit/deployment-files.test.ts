@@ -6,7 +6,7 @@ import { loadClientConfigProfile } from '@temporalio/envconfig';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Env } from '../../worker/env.js';
+import { Env } from '../../runtime/env.js';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/messages.js';
 import { runEscalate } from '../helpers/cli.js';
 

@@ -4,7 +4,7 @@ import type { Config } from '../domain/config.js';
  * The config a long-running process (worker, API) works from, replaceable while it runs (a reload
  * on SIGHUP or POST /v1/admin/reload). Readers ask `current` each time instead of keeping the
  * Config they were built with, so a reload reaches them without restarting anything. Holds no
- * file and does no I/O: worker/config-reload.ts reads and validates the file, then `replace`s.
+ * file and does no I/O: runtime/config-reload.ts reads and validates the file, then `replace`s.
  */
 export class ConfigHolder {
   #config: Config;
