@@ -28,7 +28,8 @@ const pct = (part: number, whole: number) => (whole === 0 ? '-' : `${((100 * par
 const trio = (s: Summary) =>
   s.n === 0 ? '-' : `${formatNumber(rounded(s).p50)} / ${formatNumber(rounded(s).p99)} / ${formatNumber(rounded(s).max)}`;
 
-export function scenarioTables(c: Checked): string {
+/** A scenario's tables, then the first `problems` problems of each kind with their incident's timeline. */
+export function scenarioTables(c: Checked, problems = 3): string {
   const { run, figures: f } = c;
   const seconds = Math.round((run.endedAt - run.startedAt) / 1000);
   const out: string[] = [`\n=== ${run.title} (${run.name}, ${seconds} s)`, ...run.faults.map((line) => `  fault: ${line}`)];
@@ -132,7 +133,7 @@ export function scenarioTables(c: Checked): string {
   if (f.api.refusedAfterTaking > 0) {
     out.push(`answers retried after a 503 that then heard 409 although their first attempt had taken effect: ${f.api.refusedAfterTaking}`);
   }
-  out.push(...problemLines(f, 3));
+  out.push(...problemLines(f, problems));
   return out.join('\n');
 }
 
@@ -158,7 +159,11 @@ export function problemLines(f: Figures, limit: number): string[] {
   const lines: string[] = [];
   for (const [kind, problems] of kinds) {
     for (const p of problems.slice(0, limit)) lines.push(`${kind}: ${p.incident}: ${p.what}\n${p.detail}`);
-    if (problems.length > limit) lines.push(`${kind}: … and ${problems.length - limit} more (all in the JSON report)`);
+    if (problems.length > limit) {
+      const which =
+        limit === 0 ? `${problems.length}, e.g. ${problems[0]?.incident}: ${problems[0]?.what}` : `… and ${problems.length - limit} more`;
+      lines.push(`${kind}: ${which} (all in .artifacts/chaos/<topology>.json)`);
+    }
   }
   return lines;
 }
@@ -224,10 +229,11 @@ export function reliabilitySection(facts: RunFacts, checked: Checked[]): string 
     '',
     ...goalLines(checked),
     '',
-    '<details><summary>Each scenario: invariants, lateness, where the time goes, API answer times, first problems</summary>',
+    '<details><summary>Each scenario: invariants, lateness, where the time goes, API answer times</summary>',
     '',
     '```',
-    ...checked.map((c) => scenarioTables(c).trim()),
+    // The problems themselves (incident, timeline) are on stdout and in .artifacts/chaos/<topology>.json.
+    ...checked.map((c) => scenarioTables(c, 0).trim()),
     '```',
     '',
     '</details>',

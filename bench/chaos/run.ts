@@ -70,6 +70,7 @@ async function main(): Promise<number> {
     const startServer = TOPOLOGIES[topology];
     if (!startServer) throw new Error(`no topology ${topology}; choose from ${Object.keys(TOPOLOGIES).join(', ')} or all`);
     const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
+    const startedAt = new Date().toISOString();
     const random = seededRandom(seed);
     const checked: Checked[] = [];
     let serverDescription = '';
@@ -113,7 +114,7 @@ async function main(): Promise<number> {
       topology: topologyName,
       serverDescription,
       command,
-      date: new Date().toISOString(),
+      date: startedAt,
       cores: cpus().length,
       cpuModel: machineFacts().cpuModel,
       loadAtStart,
