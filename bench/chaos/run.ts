@@ -22,7 +22,7 @@ import { startDevChaosServer, startPostgresChaosServer, type ChaosServer } from 
 import { startChaosStack } from './stack.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const HARD_LIMIT_MS = 50 * 60_000;
+const HARD_LIMIT_MS = 90 * 60_000;
 const RESTART_DELAY_MS = 1_000;
 
 /** The Temporal topologies a run can use. */
