@@ -9,6 +9,7 @@ import {
   IncidentServiceKey,
   IncidentSeverityKey,
   IncidentStateKey,
+  INCIDENT_SEARCH_ATTRIBUTES,
 } from './search-attributes.js';
 
 /**
@@ -26,16 +27,9 @@ export class Visibility {
     /** What the server has already (set at start, or carried by continue-as-new): not upserted again. */
     current?: TypedSearchAttributes,
   ) {
-    for (const key of [
-      IncidentStateKey,
-      IncidentSeverityKey,
-      IncidentServiceKey,
-      EscalationPolicyKey,
-      EscalationLevelKey,
-      AcknowledgedByKey,
-    ]) {
-      const value = current?.get(key);
-      if (value !== undefined) this.last.set(key.name, value);
+    for (const key of INCIDENT_SEARCH_ATTRIBUTES) {
+      const value: unknown = current?.get(key);
+      if (typeof value === 'string' || typeof value === 'number') this.last.set(key.name, value);
     }
   }
 
