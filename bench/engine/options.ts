@@ -27,6 +27,8 @@ export interface Options {
   variants: VariantName[];
   before: string | undefined;
   sizes: Sizes;
+  /** --profile: workers run with `node --cpu-prof`; the profiles are kept under .artifacts/ and summarised. */
+  profile: boolean;
   /** The dev server's history.timerProcessorMaxTimeShift (the test suite's 10ms), or undefined for the server default (1s). */
   timerShift: string | undefined;
 }
@@ -38,6 +40,7 @@ export const USAGE = `npm run bench:engine -- [options]
   --storm N            alerts in the storm (default 6000; 1000 with --quick)
   --before <rev>       the before variant (default: $ENGINE_BEFORE, else HEAD)
   --variants a,b       which of before, after, bare (default: all three)
+  --profile            workers run with node --cpu-prof (figures include its overhead): where their CPU goes
   --server-timer-shift default|<duration>  the dev server's timer shift (default 10ms, as the tests run it)`;
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T[] {
@@ -56,6 +59,7 @@ function count(value: string | undefined, flag: string): number {
 export function parseOptions(argv: readonly string[]): Options {
   const args = [...argv];
   const quick = args.includes('--quick');
+  const profile = args.includes('--profile');
   let sections: Section[] = SECTIONS.filter((s) => s !== 'big');
   let variants: VariantName[] = [...VARIANTS];
   let before: string | undefined;
@@ -68,7 +72,7 @@ export function parseOptions(argv: readonly string[]): Options {
       i += 1;
       return args[i];
     };
-    if (arg === '--quick') continue;
+    if (arg === '--quick' || arg === '--profile') continue;
     else if (arg === '--only') sections = list(value(), SECTIONS, '--only');
     else if (arg === '--variants') variants = list(value(), VARIANTS, '--variants');
     else if (arg === '--before') before = value();
@@ -99,5 +103,5 @@ export function parseOptions(argv: readonly string[]): Options {
     // Opening 10,000 takes minutes: level 2 comes due once they are all open, on a worker holding them all.
     bigDelayMs: quick ? 90_000 : 20 * 60_000,
   };
-  return { quick, sections, variants, before, sizes, timerShift };
+  return { quick, sections, variants, before, sizes, timerShift, profile };
 }

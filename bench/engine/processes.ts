@@ -75,6 +75,8 @@ export interface ProductStart {
   logDir: string;
   /** `before-cpu` etc., for log file names. */
   label: string;
+  /** Flags for node before the script (`--cpu-prof …` with --profile). */
+  nodeFlags: string[];
 }
 
 /** `escalate worker` and `escalate api --port 0 --json` from the variant's dist/, on one task queue. */
@@ -90,7 +92,7 @@ export async function startProduct(options: ProductStart): Promise<Running> {
   });
   const workerLog = join(options.logDir, `${options.label}-worker.log`);
   const apiLog = join(options.logDir, `${options.label}-api.log`);
-  const worker = spawnChild([cli, 'worker'], workerLog, env, options.build.dir);
+  const worker = spawnChild([...options.nodeFlags, cli, 'worker'], workerLog, env, options.build.dir);
   const api = spawnChild([cli, 'api', '--port', '0', '--json'], apiLog, env, options.build.dir);
   try {
     const [, apiLine] = await Promise.all([
@@ -117,6 +119,7 @@ export interface BareStart {
   bundlePath: string;
   logDir: string;
   label: string;
+  nodeFlags: string[];
 }
 
 /** bench/engine/bare-worker.ts through tsx's loader (it loads once; the workflows run from the bundle). */
@@ -128,7 +131,7 @@ export async function startBare(options: BareStart): Promise<Running> {
     BARE_WORKFLOW_BUNDLE: options.bundlePath,
   });
   const log = join(options.logDir, `${options.label}-worker.log`);
-  const worker = spawnChild(['--import', 'tsx', join(ROOT, 'bench', 'engine', 'bare-worker.ts')], log, env, ROOT);
+  const worker = spawnChild([...options.nodeFlags, '--import', 'tsx', join(ROOT, 'bench', 'engine', 'bare-worker.ts')], log, env, ROOT);
   try {
     const line = await readyLine(worker, log, `the ${options.label} worker`, (l) => l.includes('bare worker polling'));
     const { maxCachedWorkflows } = JSON.parse(line) as { maxCachedWorkflows: number };

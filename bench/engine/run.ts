@@ -25,6 +25,8 @@ import { cpuSection } from './section-cpu.js';
 import { latencySection, throughputSection } from './section-latency.js';
 import { memorySection } from './section-memory.js';
 import { stormSection } from './section-storm.js';
+import { targetsTable } from './targets.js';
+import { profileReport } from './profile.js';
 import type { World } from './variants.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -56,6 +58,7 @@ out(`## Engine core: before / after / bare (bench/engine)\n`);
 out(`- command: \`${command}\`${options.quick ? ' (quick: small sizes)' : ''}, started ${new Date(began).toISOString()}`);
 out(`- machine: ${facts.cpus} × ${facts.cpuModel}, ${facts.memoryGiB} GiB, Node ${facts.node}; ${facts.temporal.split('\n')[0]}`);
 out(`- load average at the start: ${loadAverage().join(' ')}`);
+if (options.profile) out("- --profile: the workers run under `node --cpu-prof`, so their figures include the profiler's overhead");
 
 const work = makeOwnedTempDir('bench-engine-run-');
 const removeWork = () => rmSync(work, { recursive: true, force: true });
@@ -89,6 +92,11 @@ function dyingWithUs(cli: string): string {
   chmodSync(wrapper, 0o755);
   return wrapper;
 }
+
+const runId = randomUUID().slice(0, 6);
+const profileDir = options.profile
+  ? join(ROOT, '.artifacts', 'engine-prof', `${new Date(began).toISOString().replace(/[:.]/g, '-')}-${runId}`)
+  : undefined;
 
 async function prepare(): Promise<World> {
   const builds: Partial<Record<VariantName, Build>> = {};
@@ -155,7 +163,8 @@ async function prepare(): Promise<World> {
     configFiles,
     builds,
     bareBundlePath,
-    runId: randomUUID().slice(0, 6),
+    runId,
+    profileDir,
   };
 }
 
@@ -185,12 +194,15 @@ try {
   const world = await prepare();
   const results = await sections(world);
   json.sections = Object.assign({}, ...results.map((r) => r.json));
+  out(targetsTable(json.sections, variants));
 } catch (error) {
   failed = true;
   process.stderr.write(`bench:engine failed: ${(error as Error).stack ?? String(error)}\n`);
 } finally {
   await stopEverything();
 }
+// The workers have exited (gracefully: SIGTERM), so every thread has written its profile.
+if (profileDir) out(`${profileReport(profileDir)}\n\n(profiles kept in ${profileDir})`);
 const elapsed = Math.round((Date.now() - began) / 1000);
 json.loadAverageAtEnd = loadAverage();
 json.elapsedSeconds = elapsed;

@@ -3,6 +3,7 @@ import { boundedPool, summarize } from '../stats.js';
 import type { VariantName } from './options.js';
 import { round1, spread, type Row, type SectionResult } from './markdown.js';
 import { cpuWindow, type CpuWindow } from './proc.js';
+import { markProfileWindow, monotonicUs } from './profile.js';
 import { launch, paced, untilCount, walkedQuery, type World } from './variants.js';
 
 /**
@@ -57,9 +58,11 @@ async function measure(world: World, variant: VariantName, log: (line: string) =
     const pids: Record<string, number> = { worker: launched.running.workerPid, server: world.serverPid };
     if (launched.running.api) pids.api = launched.running.api.pid;
     const window = cpuWindow(pids);
+    const fromUs = monotonicUs();
     const opened = await paced(launched, 'walk', sizes.cpuIncidents, sizes.cpuRatePerSecond, sizes.inFlight);
     const walked = (await untilCount(world.client, query, warm + opened.length, WALK_TIMEOUT_MS)) - warm;
     const cpu = window();
+    markProfileWindow(`${variant}-cpu`, fromUs, monotonicUs());
     if (walked < opened.length)
       log(`  ${variant}: only ${walked} of ${opened.length} walked to the end within ${WALK_TIMEOUT_MS / 1000} s; measured anyway`);
     const histories = await boundedPool(opened.length, 16, (i) => historyCounts(world, opened[i]?.workflowId ?? ''));

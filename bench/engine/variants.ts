@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
@@ -30,6 +31,8 @@ export interface World {
   bareBundlePath: string;
   /** Unique to this run: part of every task queue and incident key. */
   runId: string;
+  /** With --profile: each worker writes V8 CPU profiles into a folder per variant and section here. */
+  profileDir: string | undefined;
 }
 
 export interface Opened {
@@ -58,6 +61,7 @@ const MAX_RETRIES = 10;
 export async function launch(world: World, name: VariantName, section: Section): Promise<Launched> {
   const taskQueue = `bench-engine-${name}-${section}-${world.runId}`;
   const label = `${name}-${section}`;
+  const nodeFlags = world.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(world.profileDir, label)}`] : [];
   let serial = 0;
   const keyFor = (tag: string) => `eb-${world.runId}-${name}-${tag}-${(serial += 1)}-${randomUUID().slice(0, 4)}`;
   const page = async (workflowId: string, level: number, timeoutMs: number) => {
@@ -69,7 +73,14 @@ export async function launch(world: World, name: VariantName, section: Section):
   };
 
   if (name === 'bare') {
-    const running = await startBare({ target: world.target, taskQueue, bundlePath: world.bareBundlePath, logDir: world.logDir, label });
+    const running = await startBare({
+      target: world.target,
+      taskQueue,
+      bundlePath: world.bareBundlePath,
+      logDir: world.logDir,
+      label,
+      nodeFlags,
+    });
     return {
       name,
       taskQueue,
@@ -101,6 +112,7 @@ export async function launch(world: World, name: VariantName, section: Section):
     apiToken: world.apiToken,
     logDir: world.logDir,
     label,
+    nodeFlags,
   });
   const url = running.api?.url ?? '';
   const pool = new Pool(url, { connections: 64, keepAliveTimeout: 30_000 });
