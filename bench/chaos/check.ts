@@ -92,7 +92,7 @@ export function checkScenario(run: ScenarioRun): Figures {
     if (alert.create.acceptedAt) acceptedToCreated.push(createdAt - alert.create.acceptedAt);
     const answer = firstAnswer(record);
     const confirmedAt = answer && confirmation(alert, answer.to);
-    const expected = expectedState(alert, record);
+    const expected = expectedState(alert);
     if (!alert.settled) {
       f.lost.push({
         incident: alert.id,
@@ -249,17 +249,20 @@ function confirmation(alert: AlertRun, to: IncidentState): number | undefined {
   return told.length ? Math.min(...told) : undefined;
 }
 
-/** The state the answers imply: the last answer taken (200), else TIMED_OUT after the walk. */
-function expectedState(alert: AlertRun, record: IncidentRecord): IncidentState[] {
-  const taken = alert.answers.filter((a) => a.status === 200);
-  const last = taken.sort((a, b) => a.settledAt - b.settledAt)[taken.length - 1];
-  if (last) return [last.kind === 'acknowledge' ? 'ACKNOWLEDGED' : 'RESOLVED'];
-  // An answer whose verdict never came back may or may not have been taken: either state is right.
-  const unknown = alert.answers.filter((a) => a.status !== 409);
-  const states: IncidentState[] = ['TIMED_OUT'];
-  if (unknown.some((a) => a.kind === 'acknowledge') || record.acknowledgedBy === alert.answers[0]?.by) states.push('ACKNOWLEDGED');
-  if (unknown.some((a) => a.kind === 'resolve')) states.push('RESOLVED');
-  return states;
+/**
+ * The state the answers imply: the last answer told 200, else TIMED_OUT after the walk. An answer
+ * with an attempt that got no verdict (no answer, 5xx such as the API's 503 when no worker answered
+ * in time) may have been taken anyway, even when a retry then heard 409 "already ACKNOWLEDGED":
+ * its state is allowed too.
+ */
+function expectedState(alert: AlertRun): IncidentState[] {
+  const stateOf = (kind: 'acknowledge' | 'resolve'): IncidentState => (kind === 'acknowledge' ? 'ACKNOWLEDGED' : 'RESOLVED');
+  const told = alert.answers.filter((a) => a.status === 200).sort((a, b) => a.settledAt - b.settledAt);
+  const last = told[told.length - 1];
+  if (last) return [stateOf(last.kind)];
+  const states = new Set<IncidentState>(['TIMED_OUT']);
+  for (const answer of alert.answers) if (answer.statuses.some((st) => st === 0 || st >= 500)) states.add(stateOf(answer.kind));
+  return [...states];
 }
 
 /** Two responders at once: exactly one is told it acknowledged, and the record says it was that one. */
