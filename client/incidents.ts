@@ -387,6 +387,15 @@ export class IncidentClient {
     if (error instanceof WorkflowUpdateFailedError && failureType(error) === MOVE_REFUSED) {
       return new IncidentMoveRefusedError(workflowId, error.cause?.message ?? error.message);
     }
+    if (isWorkflowTaskStuck(error)) {
+      // The worker running this incident died mid-task: the server refuses updates until the task
+      // times out and another worker takes it. Nothing changed; it is the same as no worker.
+      return new WorkerUnavailableError(
+        workflowId,
+        `${workflowId} is between workers (its last workflow task was lost with a worker and is being retried); nothing changed, answer again in a few seconds`,
+        this.retryAfterSeconds(),
+      );
+    }
     return error;
   }
 
@@ -407,6 +416,17 @@ function failureType(error: unknown): string | undefined {
     current = current.cause;
   }
   return undefined;
+}
+
+/** The server's FAILED_PRECONDITION for an update while the workflow task is failing or timed out. */
+function isWorkflowTaskStuck(error: unknown): boolean {
+  let current: unknown = error;
+  while (current instanceof Error) {
+    const code = (current as { code?: unknown }).code;
+    if (code === 9 && /workflow task in failed state/i.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 function isRecord(value: unknown): value is IncidentRecord {
