@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
 import { formatNumber, table, type Cell } from '../report.js';
 import { rounded, summarize, type Summary } from '../stats.js';
 import type { Figures, Problem } from './figures.js';
@@ -282,8 +283,11 @@ reached first is counted as superseded, not lost. Duplicates are 2xx deliveries 
 beyond the first: what a receiver that ignores the key would see twice.
 `;
 
-/** Rewrites the topology's section of RELIABILITY.md (between its markers), keeping the others. */
-export function writeReliability(file: string, topology: string, section: string): void {
+/**
+ * Rewrites the topology's section of RELIABILITY.md (between its markers), keeping the others and
+ * the hand-written text around them, formatted as `npm run lint` (prettier --check) wants it.
+ */
+export async function writeReliability(file: string, topology: string, section: string): Promise<void> {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : PREAMBLE;
   const block = `${START(topology)}\n${section}\n${END(topology)}`;
   const start = text.indexOf(START(topology));
@@ -292,5 +296,6 @@ export function writeReliability(file: string, topology: string, section: string
     start >= 0 && end > start
       ? `${text.slice(0, start)}${block}${text.slice(end + END(topology).length)}`
       : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, next);
+  const options = (await resolveConfig(file)) ?? {};
+  writeFileSync(file, await format(next, { ...options, filepath: file }));
 }

@@ -133,7 +133,7 @@ async function main(): Promise<number> {
       JSON.stringify({ facts, scenarios: checked.map(({ run, figures }) => ({ ...run, figures })) }, null, 1),
     );
     if (full) {
-      writeReliability(join(ROOT, 'RELIABILITY.md'), facts.topology, reliabilitySection(facts, checked));
+      await writeReliability(join(ROOT, 'RELIABILITY.md'), facts.topology, reliabilitySection(facts, checked));
       log(`RELIABILITY.md: section "${facts.topology}" written`);
     } else {
       log('a partial run (fewer scenarios, alerts or kills): RELIABILITY.md left as it is');
