@@ -132,6 +132,12 @@ export function trimNotifications(record: IncidentRecord): void {
   });
 }
 
+/** The incident's page in the Temporal Web UI, for links in notifications; none without a base URL. */
+export function webUiLink(settings: { uiUrl?: string | undefined; namespace: string }, workflowId: string): string | undefined {
+  if (!settings.uiUrl) return undefined;
+  return `${settings.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
 const STATE_ICON: Record<IncidentState, string> = {
   PENDING: '⏳',
   ACTIVE: '🔔',

@@ -5,7 +5,7 @@ import { isTerminal, type IncidentRecord } from '../domain/incident.js';
 import { nextEscalationAt, plan, repageStep, type Plan, type Position } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
-import { applyEvent, newRecord, recordNote, recordRefusal, type MoveContext } from '../domain/record.js';
+import { applyEvent, newRecord, recordNote, recordRefusal, webUiLink, type MoveContext } from '../domain/record.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
 import type { IncidentCarry, IncidentWorkflowInput } from '../domain/workflow-input.js';
 import { Notifier } from './notifier.js';
@@ -47,7 +47,7 @@ export abstract class IncidentCourse {
     this.notifier = new Notifier(
       this.record,
       input.settings.delivery,
-      this.uiUrl(),
+      webUiLink(this.input.settings, this.record.workflowId),
       () => this.visibility.syncDetails(),
       () => this.isPaging(),
     );
@@ -288,12 +288,6 @@ export abstract class IncidentCourse {
 
   protected isEscalating(): boolean {
     return this.record.state === 'PENDING' || this.record.state === 'ACTIVE';
-  }
-
-  protected uiUrl(): string | undefined {
-    const base = this.input.settings.uiUrl;
-    if (!base) return undefined;
-    return `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(this.input.settings.namespace)}/workflows/${encodeURIComponent(this.record.workflowId)}`;
   }
 }
 
