@@ -3,6 +3,7 @@ import type { Logger } from '@temporalio/common';
 import type { Config } from '../domain/config.js';
 import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import type { Delivery, DeliveryRequest, DeliveryResult, NotificationActivities, ResolveTargetsRequest } from '../domain/delivery.js';
+import type { IncidentState } from '../domain/incident.js';
 import { isAtLeast } from '../domain/severity.js';
 import { createProviderRegistry, providerNotConfigured } from './providers/registry.js';
 import type { NotificationProvider } from './providers/types.js';
@@ -28,7 +29,15 @@ export interface ActivityDeps {
   now?: () => number;
   /** Sent as `User-Agent: escalation-engine/<version>`; default package.json's version. */
   version?: string;
+  /**
+   * The incident's state as its workflow sees it now, asked just before a page goes out (the
+   * worker wires a query). Undefined, or no answer in time: the page goes out.
+   */
+  incidentState?: (workflowId: string) => Promise<IncidentState | undefined>;
 }
+
+/** States in which nobody needs paging any more: the answer came while this attempt was on its way. */
+const ANSWERED: readonly IncidentState[] = ['ACKNOWLEDGED', 'RESOLVED', 'CANCELLED', 'FAILED'];
 
 export function createActivities(deps: ActivityDeps): NotificationActivities {
   const now = deps.now ?? Date.now;
@@ -68,6 +77,20 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
       const { config, registry } = current();
       const provider = registry.get(request.delivery.channel);
       if (!provider) throw providerNotConfigured(request, config.providers, attempt);
+      const answered = request.kind === 'update' ? undefined : await answeredSince(request, deps.incidentState);
+      if (answered) {
+        log().info('page not sent: the incident was answered while it was on its way', {
+          incidentWorkflowId: request.incident.workflowId,
+          idempotencyKey: request.idempotencyKey,
+          state: answered,
+        });
+        return {
+          status: 'skipped',
+          reason: `not sent: ${request.incident.workflowId} was ${answered} before this page went out`,
+          attempt,
+          at: new Date(now()).toISOString(),
+        };
+      }
       const skipped = belowFloor(request, provider);
       if (skipped) {
         log().info('notification skipped', {
@@ -99,6 +122,17 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
       };
     },
   };
+}
+
+/**
+ * The answer that makes this page moot, if the incident got one after the page was scheduled: the
+ * workflow cancels its pending pages when answered, but an attempt already handed to a worker
+ * would still send. Fails open: a page that cannot ask goes out (paging twice beats silence).
+ */
+async function answeredSince(request: DeliveryRequest, incidentState: ActivityDeps['incidentState']): Promise<IncidentState | undefined> {
+  if (!incidentState) return undefined;
+  const state = await incidentState(request.incident.workflowId).catch(() => undefined);
+  return state !== undefined && ANSWERED.includes(state) ? state : undefined;
 }
 
 /**

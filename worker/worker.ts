@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { IncidentState } from '../domain/incident.js';
+import { incidentStateQuery } from '../workflows/messages.js';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from '../activities/index.js';
 import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
@@ -53,14 +56,29 @@ export interface EscalationWorkerOptions {
 
 /** The escalation worker: the incident workflow and the notification activities on one task queue. */
 export async function createEscalationWorker(options: EscalationWorkerOptions): Promise<Worker> {
+  const incidentState = incidentStateOver(options.connection, options.namespace);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource(options.workflowBundlePath ?? prebuiltWorkflowBundle()),
-    activities: createActivities({ config: options.config }),
+    activities: createActivities({ config: options.config, incidentState }),
     ...options.tuning,
   });
+}
+
+/** How long a page waits to hear whether its incident was answered before it goes out anyway. */
+const ANSWER_CHECK_MS = 2_000;
+
+/**
+ * The incident's state, asked by a delivery just before it pages (see activities/index.ts): the
+ * server answers after the workflow task in flight, so an acknowledgement being applied right now
+ * is seen. Over the worker's own connection.
+ */
+function incidentStateOver(connection: NativeConnection, namespace: string) {
+  const client = new Client({ connection, namespace });
+  return (workflowId: string): Promise<IncidentState> =>
+    client.withDeadline(Date.now() + ANSWER_CHECK_MS, () => client.workflow.getHandle(workflowId).query(incidentStateQuery));
 }
 
 function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {

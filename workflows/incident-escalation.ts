@@ -12,6 +12,7 @@ import {
   cancelUpdate,
   escalateSignal,
   escalateUpdate,
+  incidentStateQuery,
   occurrenceSignal,
   occurrenceUpdate,
   resolveSignal,
@@ -102,6 +103,7 @@ function handle(rules: IncidentRules): void {
   });
   setHandler(symptomSignal, (symptom) => rules.symptom(symptom));
   setHandler(stateQuery, () => rules.record);
+  setHandler(incidentStateQuery, () => rules.record.state);
 }
 
 /** An input the workflow cannot go on with: the incident ends FAILED, saying why. */

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { IncidentRecord } from '../domain/incident.js';
+import type { IncidentRecord, IncidentState } from '../domain/incident.js';
 import type { Occurrence } from '../domain/workflow-input.js';
 
 /**
@@ -54,6 +54,11 @@ export const annotateUpdate = defineUpdate<IncidentRecord, [AnnotateInput]>('ann
 export const occurrenceUpdate = defineUpdate<OccurrenceAnswer, [Occurrence]>('recordOccurrence');
 
 export const stateQuery = defineQuery<IncidentRecord>('state');
+/**
+ * The incident's state alone: a delivery asks it just before it pages. The server answers a query
+ * only after the workflow task in flight completes, so a page that raced an acknowledgement sees it.
+ */
+export const incidentStateQuery = defineQuery<IncidentState>('incidentState');
 
 /** ApplicationFailure type of a refused update: the state machine said no. */
 export const MOVE_REFUSED = 'IncidentMoveRefused';

@@ -197,7 +197,7 @@ export function checkScenario(run: ScenarioRun): Figures {
             detail: `record: failed after ${entry.attempt} attempt(s): ${entry.error ?? ''}\n${story(record)}`,
           });
         }
-        const superseded = answer && (!entry || entry.status === 'cancelled' || stoppedRetrying);
+        const superseded = answer && (!entry || entry.status === 'cancelled' || entry.status === 'skipped' || stoppedRetrying);
         if (superseded) {
           f.stepsSuperseded += 1;
           f.supersededMaxGapMs = Math.max(f.supersededMaxGapMs, answer.at - due);

@@ -7,7 +7,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createActivities, verifyWebhookSignature, type WebhookPayload } from '../../activities/index.js';
+import { createActivities, verifyWebhookSignature, type ActivityDeps, type WebhookPayload } from '../../activities/index.js';
 import { Config } from '../../domain/config.js';
 import type { DeliveryRequest, DeliveryResult, IncidentSnapshot } from '../../domain/delivery.js';
 
@@ -75,9 +75,14 @@ function deliveryRequest(overrides: Partial<DeliveryRequest['delivery']> = {}): 
 
 async function deliver(
   request: DeliveryRequest,
-  options: { config?: Config; attempt?: number; logs?: LogEntry[] } = {},
+  options: { config?: Config; attempt?: number; logs?: LogEntry[]; incidentState?: ActivityDeps['incidentState'] } = {},
 ): Promise<DeliveryResult> {
-  const activities = createActivities({ config: options.config ?? config(), now: () => NOW, version: '9.9.9' });
+  const activities = createActivities({
+    config: options.config ?? config(),
+    now: () => NOW,
+    version: '9.9.9',
+    ...(options.incidentState && { incidentState: options.incidentState }),
+  });
   const logger = new DefaultLogger('DEBUG', (entry) => options.logs?.push(entry));
   const env = new MockActivityEnvironment({ attempt: options.attempt ?? 1 }, { logger });
   return env.run(activities.deliver, request);
@@ -91,6 +96,38 @@ async function failure(request: DeliveryRequest, options: Parameters<typeof deli
   expect(error).toBeInstanceOf(ApplicationFailure);
   return error as ApplicationFailure;
 }
+
+describe('a page that raced an answer', () => {
+  it('is not sent when the incident was acknowledged while it was on its way, and says so', async () => {
+    const asked: string[] = [];
+    const result = await deliver(deliveryRequest(), {
+      incidentState: (workflowId) => (asked.push(workflowId), Promise.resolve('ACKNOWLEDGED')),
+    });
+    expect(asked).toEqual(['incident-db-down']);
+    expect(result).toEqual({
+      status: 'skipped',
+      reason: 'not sent: incident-db-down was ACKNOWLEDGED before this page went out',
+      attempt: 1,
+      at: '2026-01-05T15:00:00.000Z',
+    });
+    expect(received).toHaveLength(0);
+  });
+
+  it('is sent when the incident is still unanswered, or its state cannot be read in time (paging beats silence)', async () => {
+    expect((await deliver(deliveryRequest(), { incidentState: () => Promise.resolve('ACTIVE') })).status).toBe('delivered');
+    expect((await deliver(deliveryRequest(), { incidentState: () => Promise.reject(new Error('deadline exceeded')) })).status).toBe(
+      'delivered',
+    );
+    expect(received).toHaveLength(2);
+  });
+
+  it('never holds back the announcement of the answer itself', async () => {
+    const update = { ...deliveryRequest(), kind: 'update' as const, event: 'acknowledged' as const };
+    const result = await deliver(update, { incidentState: () => Promise.resolve('ACKNOWLEDGED') });
+    expect(result.status).toBe('delivered');
+    expect(received).toHaveLength(1);
+  });
+});
 
 describe('webhook provider', () => {
   it('posts the incident as signed JSON with the idempotency key and reports it delivered', async () => {
