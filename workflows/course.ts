@@ -1,4 +1,4 @@
-import { ApplicationFailure, log, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, workflowInfo } from '@temporalio/workflow';
 import { formatDuration } from '../domain/duration.js';
 import { advance, manualEscalation, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
 import { isTerminal, type IncidentRecord } from '../domain/incident.js';
@@ -37,7 +37,7 @@ export abstract class IncidentCourse {
     const info = workflowInfo();
     const carry = input.carry;
     this.policy = carry?.policy ?? input.policy;
-    this.record = carry?.record ?? newRecord(input.incident, this.policy.name, info.workflowId, nowIso());
+    this.record = carry?.record ?? newRecord(input.incident, this.policy.name, info.workflowId, this.acceptedAt());
     if (carry) this.record.runs += 1;
     else if (input.alsoSeen) this.record.occurrences += input.alsoSeen;
     this.cursor = carry?.cursor;
@@ -52,6 +52,18 @@ export abstract class IncidentCourse {
       () => this.isPaging(),
     );
     this.visibility = new Visibility(this.record, this.policy.levels.length, info.typedSearchAttributes);
+  }
+
+  /**
+   * When the policy starts counting: the moment the server accepted the alert (the execution's start),
+   * not when a worker first ran it, so an alert accepted during an outage is not paged late on top
+   * of the outage. Before the patch: the first workflow task's time.
+   */
+  private acceptedAt(): string {
+    if (!patched('policy-clock-from-acceptance')) return nowIso();
+    // A run continued from another (alerts that reached a closing incident) starts its clock now.
+    const info = workflowInfo();
+    return info.continuedFromExecutionRunId === undefined ? info.startTime.toISOString() : nowIso();
   }
 
   get isClosed(): boolean {
@@ -215,7 +227,7 @@ export abstract class IncidentCourse {
    * from level 1 under a new epoch so its pages are not taken for the old ones.
    */
   protected refire(resolvedAt: string): void {
-    const at = nowIso();
+    const at = this.acceptedAt();
     const minutes = Math.round(Math.max(0, Date.parse(at) - Date.parse(resolvedAt)) / 60_000);
     this.apply('refire', {
       at,

@@ -26,12 +26,15 @@ interface Scenario {
   name: string;
   what: string;
   /** Drives the incident to its end state; returns the state it ended in. */
-  run(incidents: IncidentClient, peer: WebhookPeer): Promise<string>;
+  run(incidents: IncidentClient, peer: WebhookPeer, later: LaterWorker): Promise<string>;
   /** Which run to save: the last (default), or the first (a run that continued as new). */
   run0?: boolean;
   /** Set by run() when the incident's id is not `incident-<name>` (a grouping route's group key). */
   incidentId?: string;
 }
+
+/** Starts a worker on another task queue when asked (alerts accepted while no worker runs). */
+type LaterWorker = (taskQueue: string) => Promise<{ stop(): Promise<void> }>;
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 /** Business hours on tomorrow's weekday only: whenever this runs, it is outside them. */
@@ -213,6 +216,30 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'accepted-without-worker',
+    what: 'accepted while no worker runs; a worker starts 1.5 s later: level 1 pages at once and level 2 counts from the acceptance (patched policy-clock-from-acceptance); resolved',
+    async run(incidents, peer, later) {
+      const workflowId = `incident-${this.name}`;
+      const queue = `${TASK_QUEUE}-later`;
+      const waiting = new IncidentClient({ client: incidents.temporal, config: incidents.config, taskQueue: queue });
+      await waiting.startIncident({ summary: 'accepted in a deploy', severity: 'critical', key: this.name, policy: 'reopen' });
+      await new Promise((r) => setTimeout(r, 1_500));
+      const worker = await later(queue);
+      try {
+        await peer.waitFor(() => peer.keysFor(workflowId).length === 1);
+        const record = await waitFor(waiting, this.name, (r) => r.state === 'ACTIVE');
+        if (Date.parse(record.timeline.find((e) => e.to === 'ACTIVE')?.at ?? '') - Date.parse(record.createdAt) < 1_500)
+          throw new Error(
+            `${this.name}: createdAt should be the acceptance, before the worker came: ${record.createdAt} then ${JSON.stringify(record.timeline.slice(0, 3))}`,
+          );
+        await waiting.resolve(this.name, 'dana', 'deploy finished');
+        return closedState(waiting, this.name);
+      } finally {
+        await worker.stop();
+      }
+    },
+  },
+  {
     name: 'failing-webhook',
     what: 'level 1 webhook answers 503 (four attempts, then failed) while level 2 goes out on time, TIMED_OUT; then cancelled by signal',
     async run(incidents, peer) {
@@ -284,10 +311,20 @@ async function main(): Promise<void> {
       config,
       taskQueue: TASK_QUEUE,
     });
+    const later: LaterWorker = async (taskQueue) => {
+      const other = await createEscalationWorker({ connection: workerConnection, namespace: server.namespace, taskQueue, config });
+      const running = other.run();
+      return {
+        stop: async () => {
+          other.shutdown();
+          await running;
+        },
+      };
+    };
     await worker.runUntil(async () => {
       for (const scenario of scenarios.filter((s) => only.length === 0 || only.includes(s.name))) {
         const started = Date.now();
-        const state = await scenario.run(incidents, peer);
+        const state = await scenario.run(incidents, peer, later);
         const latest = incidents.handle(scenario.incidentId ?? scenario.name);
         const runId = scenario.run0 ? (await latest.describe()).raw.workflowExecutionInfo?.firstRunId : undefined;
         const history = await (runId ? incidents.temporal.workflow.getHandle(latest.workflowId, runId) : latest).fetchHistory();

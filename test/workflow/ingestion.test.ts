@@ -31,10 +31,15 @@ describe('accepting alerts', () => {
     expect(answer).toMatchObject({ escalated: true, accepted: true, created: true, incidentId: 'incident-no-worker' });
     expect(peer.received).toHaveLength(0);
 
+    await new Promise((r) => setTimeout(r, 1_000));
+    const workerAt = Date.now();
     await stack.startWorker();
     const record = await stack.waitForState('no-worker', 'ACTIVE');
     expect(record).toMatchObject({ level: 1, occurrences: 1 });
+    await peer.waitFor(() => peer.keysFor('incident-no-worker').length > 0);
     expect(peer.keysFor('incident-no-worker')).toEqual([expect.stringMatching(/^incident-no-worker\/L1\/R0\//)]);
+    // The policy counted from the acceptance, not from when the worker came.
+    expect(Date.parse(record.createdAt)).toBeLessThan(workerAt);
   });
 
   it('opens the next incident with the key for an alert that arrived while the last one was closing', async () => {

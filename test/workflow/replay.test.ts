@@ -41,8 +41,10 @@ function recordedPatchIds(): Set<string> {
       if (marker?.markerName !== 'core_patch') continue;
       for (const detail of Object.values(marker.details ?? {})) {
         for (const payload of detail.payloads ?? []) {
+          // The SDK writes {"id": "<patch>", "deprecated": false}.
           const value: unknown = JSON.parse(Buffer.from(payload.data ?? '', 'base64').toString('utf8'));
-          if (typeof value === 'string') ids.add(value);
+          if (typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string')
+            ids.add((value as { id: string }).id);
         }
       }
     }
