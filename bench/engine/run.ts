@@ -50,7 +50,8 @@ hardLimit.unref();
 
 const began = Date.now();
 const facts = machineFacts();
-const command = `npm run bench:engine${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+const givenBefore = !options.before && process.env.ENGINE_BEFORE ? `ENGINE_BEFORE=${process.env.ENGINE_BEFORE} ` : '';
+const command = `${givenBefore}npm run bench:engine${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const json: Record<string, unknown> = { command, options: { ...options }, machine: facts };
 const { variants } = options;
 

@@ -28,13 +28,20 @@ interface Sequential {
   firstMs: number[];
   answerMs: number[];
   missing: number;
+  /** Cores other processes on the machine kept busy meanwhile: above ~0.3 the tails measure them. */
+  otherCores: number;
 }
 
 async function sequential(world: World, variant: VariantName): Promise<Sequential> {
   const launched = await launch(world, variant, 'latency');
   try {
     await warmUp(world, launched);
-    const run: Sequential = { firstMs: [], answerMs: [], missing: 0 };
+    const window = cpuWindow({
+      worker: launched.running.workerPid,
+      server: world.serverPid,
+      ...(launched.running.api && { api: launched.running.api.pid }),
+    });
+    const run: Sequential = { firstMs: [], answerMs: [], missing: 0, otherCores: Number.NaN };
     for (let i = 0; i < world.sizes.sequential; i += 1) {
       const sample = await onePage(launched, `seq-${i}`);
       if (!sample) run.missing += 1;
@@ -43,6 +50,8 @@ async function sequential(world: World, variant: VariantName): Promise<Sequentia
         run.answerMs.push(sample.answerMs);
       }
     }
+    const cpu = window();
+    run.otherCores = cpu.otherMs / cpu.wallMs;
     return run;
   } finally {
     await launched.close();
@@ -62,6 +71,7 @@ export async function latencySection(world: World, variants: readonly VariantNam
     { figure: 'first page p95 / max (ms)', values: per((r) => spread(r.firstMs, ['p95', 'max'])) },
     { figure: 'request answered (POST 202, or the client start): p50 / p99 (ms)', values: per((r) => spread(r.answerMs, ['p50', 'p99'])) },
     { figure: 'no page within 60 s', values: per((r) => r.missing) },
+    { figure: 'cores busy with other processes meanwhile', values: per((r) => r.otherCores) },
   ];
   return {
     title: `3. First page, one incident at a time (${world.sizes.sequential} incidents, level 1 at 0)`,

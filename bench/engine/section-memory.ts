@@ -3,7 +3,7 @@ import { timedHistory } from '../history.js';
 import { boundedPool, rounded, summarize } from '../stats.js';
 import type { VariantName } from './options.js';
 import { round1, spread, type Row, type SectionResult } from './markdown.js';
-import { mib, peakRssBytes, rssBytes } from './proc.js';
+import { cpuWindow, mib, peakRssBytes, rssBytes } from './proc.js';
 import { lanes, launch, pagesBy, type Opened, type World } from './variants.js';
 
 /**
@@ -29,6 +29,8 @@ interface Held {
   peakRssMiB: number;
   endRssMiB: number;
   maxCachedWorkflows: number | undefined;
+  /** Cores other processes kept busy from the first open to the last level-2 page. */
+  otherCores: number;
 }
 
 async function firstTaskStarted(world: World, workflowId: string): Promise<number> {
@@ -51,6 +53,7 @@ async function hold(world: World, variant: VariantName, big: boolean, log: (line
     }
     await sleep(SETTLE_MS);
     const rssBefore = rssBytes(pid);
+    const window = cpuWindow({ worker: pid, server: world.serverPid, ...(launched.running.api && { api: launched.running.api.pid }) });
     const began = Date.now();
     const opened: Opened[] = [];
     // Opening must end before level 2 comes due for the first ones; past that, stop and say so.
@@ -66,6 +69,7 @@ async function hold(world: World, variant: VariantName, big: boolean, log: (line
     const early = opened.filter((o) => levelTwoOut.has(o.workflowId)).length;
     const lastOpened = Math.max(...opened.map((o) => o.sentWall));
     const levelTwo = await pagesBy(launched, opened, 2, lastOpened + delayMs + (big ? 600_000 : 120_000));
+    const cpu = window();
     const peak = peakRssBytes(pid);
     const endRss = rssBytes(pid);
     const started = await boundedPool(opened.length, 16, (i) => firstTaskStarted(world, opened[i]?.workflowId ?? ''));
@@ -91,6 +95,7 @@ async function hold(world: World, variant: VariantName, big: boolean, log: (line
       peakRssMiB: mib(peak),
       endRssMiB: mib(endRss),
       maxCachedWorkflows: launched.running.maxCachedWorkflows,
+      otherCores: cpu.otherMs / cpu.wallMs,
     };
   } finally {
     await launched.close();
@@ -129,6 +134,7 @@ export async function memorySection(
     { figure: 'level-2 lateness p99 (ms)', values: per((r) => summarize(r.lateness).p99), ratio: true },
     { figure: 'level 2 − level 1 arrival − delay: p50 / p99 / max (ms)', values: per((r) => spread(r.sinceLevelOne)) },
     { figure: 'level 2 paged', values: per((r) => `${r.levelTwoPaged} of ${r.opened}`) },
+    { figure: 'cores busy with other processes meanwhile', values: per((r) => r.otherCores) },
   ];
   const title = big
     ? `7. ${n.toLocaleString('en-US')} open incidents on one worker (level 2 due after ${delayS} s)`
@@ -157,6 +163,7 @@ export async function memorySection(
             levelTwoPaged: r.levelTwoPaged,
             lateness: rounded(summarize(r.lateness)),
             sinceLevelOne: rounded(summarize(r.sinceLevelOne)),
+            otherCores: round1(r.otherCores * 100) / 100,
             ...(r.maxCachedWorkflows !== undefined && { maxCachedWorkflows: r.maxCachedWorkflows }),
           },
         ]),

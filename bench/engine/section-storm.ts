@@ -103,6 +103,7 @@ export async function stormSection(world: World, variants: readonly VariantName[
       figure: 'worker / dev server CPU over the storm (s)',
       values: per((r) => `${((r.cpu.byProcess.worker ?? NaN) / 1000).toFixed(0)} / ${((r.cpu.byProcess.server ?? NaN) / 1000).toFixed(0)}`),
     },
+    { figure: 'cores busy with other processes meanwhile', values: per((r) => r.cpu.otherMs / r.cpu.wallMs) },
   ];
   return {
     title: `5. Storm: ${n} alerts, ${world.sizes.inFlight} at a time, on a fresh worker`,
@@ -126,6 +127,7 @@ export async function stormSection(world: World, variants: readonly VariantName[
             endRssMiB: round1(r.endRssMiB),
             workerCpuMs: Math.round(r.cpu.byProcess.worker ?? NaN),
             serverCpuMs: Math.round(r.cpu.byProcess.server ?? NaN),
+            otherCores: round1((r.cpu.otherMs / r.cpu.wallMs) * 100) / 100,
           },
         ]),
       ),
