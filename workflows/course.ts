@@ -7,7 +7,7 @@ import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { applyEvent, newRecord, recordNote, recordRefusal, webUiLink, type MoveContext } from '../domain/record.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
-import type { IncidentCarry, IncidentWorkflowInput } from '../domain/workflow-input.js';
+import type { IncidentWorkflowInput } from '../domain/workflow-input.js';
 import { Notifier } from './notifier.js';
 import { Visibility } from './visibility.js';
 
@@ -126,17 +126,6 @@ export abstract class IncidentCourse {
     const long = info.continueAsNewSuggested || info.historyLength > this.input.settings.maxHistoryEvents;
     // In-flight deliveries belong to this run: wait for them to settle before handing over.
     return long && this.notifier.idle && !this.manual;
-  }
-
-  /** The next run's input: the same incident, carrying its story. */
-  continued(): IncidentWorkflowInput {
-    const carry: IncidentCarry = {
-      record: this.record,
-      epoch: this.epoch,
-      ...(this.cursor && { cursor: this.cursor }),
-      ...(this.policy !== this.input.policy && { policy: this.policy }),
-    };
-    return { ...this.input, carry };
   }
 
   // ---- steps ---------------------------------------------------------------------------------

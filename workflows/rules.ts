@@ -3,7 +3,7 @@ import type { IncidentRecord } from '../domain/incident.js';
 import { recordNote } from '../domain/record.js';
 import { higherSeverity } from '../domain/severity.js';
 import { canMove } from '../domain/state-machine.js';
-import { reopenFrom, type IncidentWorkflowInput, type Occurrence } from '../domain/workflow-input.js';
+import { reopenFrom, type IncidentCarry, type IncidentWorkflowInput, type Occurrence } from '../domain/workflow-input.js';
 import { policySwitchStep } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
@@ -140,6 +140,17 @@ export class IncidentRules extends IncidentCourse {
         message: `${this.record.workflowId} is ${this.record.state} and closing; a new alert with this key opens a new incident`,
       });
     }
+  }
+
+  /** The next run's input: the same incident, carrying its story. */
+  continued(): IncidentWorkflowInput {
+    const carry: IncidentCarry = {
+      record: this.record,
+      epoch: this.epoch,
+      ...(this.cursor && { cursor: this.cursor }),
+      ...(this.policy !== this.input.policy && { policy: this.policy }),
+    };
+    return { ...this.input, carry };
   }
 
   /**
