@@ -63,10 +63,23 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const port = options.port ?? (await freePort());
   const ui = options.ui ?? true;
   const uiPort = ui ? (options.uiPort ?? (await freePort())) : undefined;
+  // The CLI's HTTP API would take gRPC port + 1000 unchecked, which another process may hold.
+  const httpPort = await freePort();
   const address = `127.0.0.1:${port}`;
   const pragmas = options.sqlitePragmas ?? DEFAULT_SQLITE_PRAGMAS;
 
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(httpPort),
+    '--namespace',
+    namespace,
+  ];
   args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]));
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   for (const [pragma, value] of Object.entries(pragmas)) args.push('--sqlite-pragma', `${pragma}=${value}`);
