@@ -81,9 +81,20 @@ const Integration = z.looseObject({
   type: z.string(),
   default_route: z.looseObject({ escalation_chain_id: z.string().nullish() }).nullish(),
 });
-const Route = z.looseObject({ id: z.string(), integration_id: z.string(), escalation_chain_id: z.string().nullish(), routing_regex: z.string().nullish() });
+const Route = z.looseObject({
+  id: z.string(),
+  integration_id: z.string(),
+  escalation_chain_id: z.string().nullish(),
+  routing_regex: z.string().nullish(),
+});
 
-export const GRAFANA_ONCALL_FILES = ['users.json', 'schedules.json', 'escalation_chains.json', 'escalation_policies.json', 'integrations.json'] as const;
+export const GRAFANA_ONCALL_FILES = [
+  'users.json',
+  'schedules.json',
+  'escalation_chains.json',
+  'escalation_policies.json',
+  'integrations.json',
+] as const;
 
 /** Grafana OnCall repeats a chain with "repeat escalation" at most five times. */
 const GRAFANA_REPEATS = 5;
@@ -181,7 +192,9 @@ function mapSchedule(
   const groups = main.rolling_users ?? (main.users ?? []).map((u) => [u]);
   const from = main.start_rotation_from_user_index ?? 0;
   const ordered = [...groups.slice(from), ...groups.slice(0, from)];
-  const members = ordered.map((group) => group.map((u) => userIds.get(u)).find((u) => u !== undefined)).filter((u): u is string => u !== undefined);
+  const members = ordered
+    .map((group) => group.map((u) => userIds.get(u)).find((u) => u !== undefined))
+    .filter((u): u is string => u !== undefined);
   if (ordered.some((group) => group.length > 1)) {
     report.approximate.push(`${label}: a turn with several users → the first of them (a turn holds one person here)`);
   }
@@ -190,20 +203,33 @@ function mapSchedule(
   const first = instant ? localHandoff(instant, zone) : undefined;
   const period = main.frequency && main.frequency !== 'monthly' ? FREQUENCY_MS[main.frequency] * (main.interval ?? 1) : undefined;
   if (members.length === 0 || !first || !period) {
-    const why = members.length === 0 ? 'none of its users are in users.json' : !period ? `a ${main.frequency ?? 'one-off'} rotation` : `cannot read its start ${startLocal}`;
+    const why =
+      members.length === 0
+        ? 'none of its users are in users.json'
+        : !period
+          ? `a ${main.frequency ?? 'one-off'} rotation`
+          : `cannot read its start ${startLocal}`;
     report.none.push(`${label}: ${why}; left out`);
     return [];
   }
   const id = ids.add(schedule.id, schedule.name);
-  const draft: ScheduleDraft = { id, timezone: zone, rotation: { members, shift: durationText(period), handoff: first.handoff, start: first.start } };
-  report.exact.push(`${label} → schedule ${id}: ${members.length} turn(s) of ${durationText(period)} from ${first.start} ${first.handoff} ${zone}`);
+  const draft: ScheduleDraft = {
+    id,
+    timezone: zone,
+    rotation: { members, shift: durationText(period), handoff: first.handoff, start: first.start },
+  };
+  report.exact.push(
+    `${label} → schedule ${id}: ${members.length} turn(s) of ${durationText(period)} from ${first.start} ${first.handoff} ${zone}`,
+  );
   if (main.duration * 1000 < period || (main.by_day && main.by_day.length < 7 && main.by_day.length > 0)) {
     report.approximate.push(
       `${label}: on call around the clock here; Grafana OnCall covered ${durationText(main.duration * 1000)} of each ${durationText(period)}${main.by_day?.length ? ` on ${main.by_day.join(',')}` : ''}`,
     );
   }
   for (const other of rotations.slice(1)) {
-    report.none.push(`schedule ${schedule.name} shift ${other.name ?? other.id} (level ${other.level}): layered rotations (the higher level wins); left out`);
+    report.none.push(
+      `schedule ${schedule.name} shift ${other.name ?? other.id} (level ${other.level}): layered rotations (the higher level wins); left out`,
+    );
   }
   const overrides = mine
     .filter((s) => s.type === 'override' || (s.type === 'single_event' && s.level > main.level))

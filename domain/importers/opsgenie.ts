@@ -28,7 +28,12 @@ import {
  * `/v2/teams` with members, `/v2/schedules?expand=rotation`, `/v2/escalations`, and per schedule
  * `/v2/schedules/{id}/overrides`) turned into our config. Every answer wraps its list in `data`.
  */
-const Participant = z.looseObject({ type: z.string(), id: z.string().optional(), username: z.string().optional(), name: z.string().optional() });
+const Participant = z.looseObject({
+  type: z.string(),
+  id: z.string().optional(),
+  username: z.string().optional(),
+  name: z.string().optional(),
+});
 const UserContact = z.looseObject({ to: z.string(), contactMethod: z.string(), enabled: z.boolean().default(true) });
 const User = z.looseObject({
   id: z.string(),
@@ -73,7 +78,11 @@ const Escalation = z.looseObject({
   ownerTeam: z.looseObject({ id: z.string().optional(), name: z.string().optional() }).nullish(),
   rules: z.array(Rule),
   repeat: z
-    .looseObject({ waitInterval: z.number().min(0).default(0), count: z.number().int().min(0).default(0), closeAlertAfterAll: z.boolean().default(false) })
+    .looseObject({
+      waitInterval: z.number().min(0).default(0),
+      count: z.number().int().min(0).default(0),
+      closeAlertAfterAll: z.boolean().default(false),
+    })
     .nullish(),
 });
 
@@ -110,7 +119,9 @@ export function importOpsgenie(files: ExportFiles): ImportResult {
     return draft;
   });
   if (users.length > 0) {
-    report.none.push('notification rules: not in the users API; every contact of a user is paged at once (add rules under directory.users)');
+    report.none.push(
+      'notification rules: not in the users API; every contact of a user is paged at once (add rules under directory.users)',
+    );
   }
   const userOf = (p: Who): string | undefined => (p.id && userIds.get(p.id)) || (p.username && usernames.get(p.username)) || undefined;
 
@@ -132,8 +143,14 @@ export function importOpsgenie(files: ExportFiles): ImportResult {
   const rotationsOf = new Map<string, string[]>();
   const directorySchedules = schedules.flatMap((schedule) => {
     const drafts = mapSchedule(schedule, overrides.get(schedule.id) ?? [], userOf, scheduleIds, report);
-    rotationsOf.set(schedule.id, drafts.map((d) => d.id));
-    rotationsOf.set(`name:${schedule.name}`, drafts.map((d) => d.id));
+    rotationsOf.set(
+      schedule.id,
+      drafts.map((d) => d.id),
+    );
+    rotationsOf.set(
+      `name:${schedule.name}`,
+      drafts.map((d) => d.id),
+    );
     return drafts;
   });
 
@@ -152,7 +169,11 @@ export function importOpsgenie(files: ExportFiles): ImportResult {
     return policy ? [policy] : [];
   });
 
-  const config: ConfigDraft = { routes, directory: { users: directoryUsers, teams: directoryTeams, schedules: directorySchedules }, policies };
+  const config: ConfigDraft = {
+    routes,
+    directory: { users: directoryUsers, teams: directoryTeams, schedules: directorySchedules },
+    policies,
+  };
   return { ok: true, config, report };
 }
 
@@ -196,35 +217,55 @@ function mapSchedule(
   const out: ScheduleDraft[] = [];
   schedule.rotations.forEach((rotation, index) => {
     const label = `schedule ${schedule.name} rotation ${rotation.name ?? index + 1}`;
-    const id = several ? ids.add(`${schedule.id}/${rotation.id ?? index}`, `${schedule.name}-${rotation.name ?? index + 1}`) : ids.add(schedule.id, schedule.name);
+    const id = several
+      ? ids.add(`${schedule.id}/${rotation.id ?? index}`, `${schedule.name}-${rotation.name ?? index + 1}`)
+      : ids.add(schedule.id, schedule.name);
     const members: string[] = [];
     for (const participant of rotation.participants) {
       const user = participant.type === 'user' ? userOf(participant) : undefined;
       if (user) members.push(user);
-      else report.none.push(`${label}: participant ${participant.type} ${participant.name ?? participant.username ?? participant.id ?? ''} (a rotation turn holds one user here); left out`);
+      else
+        report.none.push(
+          `${label}: participant ${participant.type} ${participant.name ?? participant.username ?? participant.id ?? ''} (a rotation turn holds one user here); left out`,
+        );
     }
     const first = localHandoff(rotation.startDate, schedule.timezone);
     if (members.length === 0 || !first) {
-      report.none.push(`${label}: ${members.length === 0 ? 'no user participants' : `cannot read startDate ${rotation.startDate}`}; left out`);
+      report.none.push(
+        `${label}: ${members.length === 0 ? 'no user participants' : `cannot read startDate ${rotation.startDate}`}; left out`,
+      );
       return;
     }
     const shift = ROTATION_MS[rotation.type] * rotation.length;
-    const draft: ScheduleDraft = { id, timezone: schedule.timezone, rotation: { members, shift: durationText(shift), handoff: first.handoff, start: first.start } };
+    const draft: ScheduleDraft = {
+      id,
+      timezone: schedule.timezone,
+      rotation: { members, shift: durationText(shift), handoff: first.handoff, start: first.start },
+    };
     const mine = overrides.flatMap((o) => {
       const user = userOf(o.user);
       return user ? [{ user, from: o.startDate, to: o.endDate }] : [];
     });
     if (mine.length > 0) {
       draft.overrides = mine;
-      report.exact.push(`${label}: ${mine.length} override(s)${several ? ' (an Opsgenie override covers every rotation of its schedule)' : ''}`);
+      report.exact.push(
+        `${label}: ${mine.length} override(s)${several ? ' (an Opsgenie override covers every rotation of its schedule)' : ''}`,
+      );
     }
     out.push(draft);
-    report.exact.push(`${label} → schedule ${id}: ${members.length} user(s), ${rotation.length} ${rotation.type} turn(s) from ${first.start} ${first.handoff} ${schedule.timezone}`);
+    report.exact.push(
+      `${label} → schedule ${id}: ${members.length} user(s), ${rotation.length} ${rotation.type} turn(s) from ${first.start} ${first.handoff} ${schedule.timezone}`,
+    );
     if (rotation.endDate) report.approximate.push(`${label}: ends ${rotation.endDate}; our rotation has no end, remove it by then`);
-    if (rotation.timeRestriction) report.approximate.push(`${label}: on call around the clock here; Opsgenie limited it with a ${rotation.timeRestriction.type} restriction`);
+    if (rotation.timeRestriction)
+      report.approximate.push(
+        `${label}: on call around the clock here; Opsgenie limited it with a ${rotation.timeRestriction.type} restriction`,
+      );
   });
   if (several && out.length > 0) {
-    report.exact.push(`schedule ${schedule.name}: ${out.length} rotations on call together → schedules ${out.map((d) => d.id).join(', ')}, all targeted where the schedule was`);
+    report.exact.push(
+      `schedule ${schedule.name}: ${out.length} rotations on call together → schedules ${out.map((d) => d.id).join(', ')}, all targeted where the schedule was`,
+    );
   }
   return out;
 }
@@ -252,17 +293,24 @@ function mapEscalation(
       const team = (recipient.id && teamIds.get(recipient.id)) || (recipient.name && teamIds.get(`name:${recipient.name}`));
       if (team) {
         targets = [{ type: 'team', id: team }];
-        report.approximate.push(`${label}: team ${recipient.name ?? recipient.id} → every member of team ${team}; Opsgenie ran the team's own escalation`);
+        report.approximate.push(
+          `${label}: team ${recipient.name ?? recipient.id} → every member of team ${team}; Opsgenie ran the team's own escalation`,
+        );
       }
     } else if (recipient.type === 'schedule') {
-      const schedules = (recipient.id && rotationsOf.get(recipient.id)) || (recipient.name && rotationsOf.get(`name:${recipient.name}`)) || [];
+      const schedules =
+        (recipient.id && rotationsOf.get(recipient.id)) || (recipient.name && rotationsOf.get(`name:${recipient.name}`)) || [];
       targets = schedules.map((id): TargetDraft => ({ type: 'schedule', id }));
       if (rule.notifyType !== 'default' && targets.length > 0) {
-        report.none.push(`${label}: notifyType ${rule.notifyType} (we page who is on call now, not the next or previous one); paged the current on-call instead`);
+        report.none.push(
+          `${label}: notifyType ${rule.notifyType} (we page who is on call now, not the next or previous one); paged the current on-call instead`,
+        );
       }
     }
     if (targets.length === 0) {
-      report.none.push(`${label}: recipient ${recipient.type} ${recipient.name ?? recipient.username ?? recipient.id ?? ''} is not in the export; left out`);
+      report.none.push(
+        `${label}: recipient ${recipient.type} ${recipient.name ?? recipient.username ?? recipient.id ?? ''} is not in the export; left out`,
+      );
       return;
     }
     if (rule.condition === 'if-not-closed') {
@@ -289,9 +337,15 @@ function mapEscalation(
     policy.finalWait = durationText(repeat.waitInterval * MINUTE_MS);
   }
   report.exact.push(
-    `escalation ${escalation.name} → policy ${name}: ${levels.length} level(s) at ${[...byTime.keys()].sort((a, b) => a - b).map(durationText).join(', ')} after the alert` +
+    `escalation ${escalation.name} → policy ${name}: ${levels.length} level(s) at ${[...byTime.keys()]
+      .sort((a, b) => a - b)
+      .map(durationText)
+      .join(', ')} after the alert` +
       (policy.repeatPolicy ? `; repeated ${policy.repeatPolicy} time(s) after ${policy.finalWait} → repeatPolicy, finalWait` : ''),
   );
-  if (repeat?.closeAlertAfterAll) report.none.push(`escalation ${escalation.name}: closeAlertAfterAll (ours ends TIMED_OUT, still open to ack and resolve; autoResolve closes by time)`);
+  if (repeat?.closeAlertAfterAll)
+    report.none.push(
+      `escalation ${escalation.name}: closeAlertAfterAll (ours ends TIMED_OUT, still open to ack and resolve; autoResolve closes by time)`,
+    );
   return policy;
 }

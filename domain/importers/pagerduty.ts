@@ -114,7 +114,9 @@ export function importPagerDuty(files: ExportFiles): ImportResult {
   const userIds = new IdMap();
   const directoryUsers = users.map((user) => mapUser(user, userIds, report));
   const scheduleIds = new IdMap();
-  const directorySchedules = schedules.flatMap((schedule) => mapSchedule(schedule, overrides.get(schedule.id) ?? [], userIds, scheduleIds, report));
+  const directorySchedules = schedules.flatMap((schedule) =>
+    mapSchedule(schedule, overrides.get(schedule.id) ?? [], userIds, scheduleIds, report),
+  );
   const teams: TeamDraft[] = [];
   const policyIds = new IdMap();
   const draftPolicies = policies.flatMap((policy) => mapPolicy(policy, userIds, scheduleIds, policyIds, teams, report));
@@ -140,12 +142,16 @@ function mapUser(user: z.infer<typeof User>, ids: IdMap, report: ImportReport): 
   const channelOfMethod = new Map<string, 'email' | 'sms' | 'voice'>();
   for (const method of user.contact_methods) {
     if (method.address === undefined) {
-      report.none.push(`user ${user.name}: contact method ${method.id} came as a reference only; export users with include[]=contact_methods`);
+      report.none.push(
+        `user ${user.name}: contact method ${method.id} came as a reference only; export users with include[]=contact_methods`,
+      );
       continue;
     }
     const channel = CHANNEL_OF[method.type];
     if (!channel) {
-      report.none.push(`user ${user.name}: ${method.type} "${method.label ?? method.address}" (no push notifications here; Slack, email, SMS and voice are)`);
+      report.none.push(
+        `user ${user.name}: ${method.type} "${method.label ?? method.address}" (no push notifications here; Slack, email, SMS and voice are)`,
+      );
       continue;
     }
     const address = channel === 'email' ? method.address : `+${method.country_code ?? 1}${method.address.replace(/\D/g, '')}`;
@@ -171,13 +177,17 @@ function mapUser(user: z.infer<typeof User>, ids: IdMap, report: ImportReport): 
     at.add(channel);
     steps.set(rule.start_delay_in_minutes, at);
   }
-  const rules = [...steps.entries()].sort(([a], [b]) => a - b).map(([after, channels]) => ({ after: durationText(after * MINUTE_MS), channels: [...channels] }));
+  const rules = [...steps.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([after, channels]) => ({ after: durationText(after * MINUTE_MS), channels: [...channels] }));
   if (lowUrgency > 0) {
     report.none.push(
       `user ${user.name}: ${lowUrgency} low-urgency notification rule(s) (one rule chain per user here; a contact's minSeverity is the nearest thing)`,
     );
   }
-  report.exact.push(`user ${user.name} → ${id} with ${contacts.length} contact(s)${rules.length > 0 ? ` and ${rules.length} notification step(s)` : ''}`);
+  report.exact.push(
+    `user ${user.name} → ${id} with ${contacts.length} contact(s)${rules.length > 0 ? ` and ${rules.length} notification step(s)` : ''}`,
+  );
   return {
     id,
     name: user.name,
@@ -201,11 +211,16 @@ function mapSchedule(
   const out: ScheduleDraft[] = [];
   schedule.schedule_layers.forEach((layer, index) => {
     const label = `schedule ${schedule.name} layer ${layer.name ?? index + 1}`;
-    const id = index === 0 ? ids.add(schedule.id, schedule.name) : ids.add(`${schedule.id}/${layer.id ?? index}`, `${schedule.name}-${layer.name ?? `layer-${index + 1}`}`);
+    const id =
+      index === 0
+        ? ids.add(schedule.id, schedule.name)
+        : ids.add(`${schedule.id}/${layer.id ?? index}`, `${schedule.name}-${layer.name ?? `layer-${index + 1}`}`);
     const members = layer.users.map((u) => userIds.get(u.user.id)).filter((m): m is string => m !== undefined);
     const first = localHandoff(layer.rotation_virtual_start, schedule.time_zone);
     if (members.length === 0 || !first) {
-      report.none.push(`${label}: ${members.length === 0 ? 'none of its users are in users.json' : `cannot read rotation_virtual_start ${layer.rotation_virtual_start}`}; left out`);
+      report.none.push(
+        `${label}: ${members.length === 0 ? 'none of its users are in users.json' : `cannot read rotation_virtual_start ${layer.rotation_virtual_start}`}; left out`,
+      );
       return;
     }
     const shift = layer.rotation_turn_length_seconds * 1000;
@@ -225,8 +240,11 @@ function mapSchedule(
     }
     out.push(draft);
     const dst = shift % DAY_MS === 0 || DAY_MS % shift === 0 ? '; handoffs stay at local time across DST' : '';
-    report.exact.push(`${label} → schedule ${id}: ${members.length} user(s), ${durationText(shift)} turns from ${first.start} ${first.handoff} ${schedule.time_zone}${dst}`);
-    if (first.rounded) report.approximate.push(`${label}: handoff ${layer.rotation_virtual_start} rounded down to the minute (${first.handoff})`);
+    report.exact.push(
+      `${label} → schedule ${id}: ${members.length} user(s), ${durationText(shift)} turns from ${first.start} ${first.handoff} ${schedule.time_zone}${dst}`,
+    );
+    if (first.rounded)
+      report.approximate.push(`${label}: handoff ${layer.rotation_virtual_start} rounded down to the minute (${first.handoff})`);
     if (index > 0) {
       report.none.push(
         `${label}: layers (a higher layer wins where it has someone on call); it is kept as schedule ${id}, which no policy targets`,
@@ -234,7 +252,9 @@ function mapSchedule(
     }
     if (layer.end) report.approximate.push(`${label}: ends ${layer.end}; our rotation has no end, remove it by then`);
     if (layer.restrictions.length > 0) {
-      report.approximate.push(`${label}: on call around the clock here; PagerDuty restricted it to ${describeRestrictions(layer.restrictions, schedule.time_zone)}`);
+      report.approximate.push(
+        `${label}: on call around the clock here; PagerDuty restricted it to ${describeRestrictions(layer.restrictions, schedule.time_zone)}`,
+      );
     }
   });
   return out;
@@ -252,7 +272,13 @@ function describeRestrictions(restrictions: z.infer<typeof Restriction>[], zone:
   const weekdays =
     first &&
     restrictions.length === 5 &&
-    restrictions.every((r, i) => r.type === 'weekly_restriction' && r.start_day_of_week === i + 1 && r.start_time_of_day === first.start_time_of_day && r.duration_seconds === first.duration_seconds);
+    restrictions.every(
+      (r, i) =>
+        r.type === 'weekly_restriction' &&
+        r.start_day_of_week === i + 1 &&
+        r.start_time_of_day === first.start_time_of_day &&
+        r.duration_seconds === first.duration_seconds,
+    );
   let hint = '';
   if (first && (sameDaily || weekdays) && first.duration_seconds < DAY_MS / 1000) {
     const [h, m] = first.start_time_of_day.split(':').map(Number) as [number, number];
@@ -281,7 +307,9 @@ function mapPolicy(
       const kind = target.type?.replace(/_reference$/, '');
       const id = kind === 'user' ? userIds.get(target.id) : kind === 'schedule' ? scheduleIds.get(target.id) : undefined;
       if (!id) {
-        report.none.push(`policy ${policy.name} rule ${index + 1}: target ${target.type ?? '?'} ${target.summary ?? target.id} is not in the export; left out`);
+        report.none.push(
+          `policy ${policy.name} rule ${index + 1}: target ${target.type ?? '?'} ${target.summary ?? target.id} is not in the export; left out`,
+        );
         continue;
       }
       if (kind === 'user') users.push(id);
@@ -354,14 +382,20 @@ function mapService(
     if (!seconds) continue;
     if (onlyUser && draft) {
       draft[field] = durationText(seconds * 1000);
-      report.exact.push(`service ${service.name}: ${field === 'ackTimeout' ? 'acknowledgement_timeout' : 'auto_resolve_timeout'} → policy ${policy} ${field} ${durationText(seconds * 1000)}`);
+      report.exact.push(
+        `service ${service.name}: ${field === 'ackTimeout' ? 'acknowledgement_timeout' : 'auto_resolve_timeout'} → policy ${policy} ${field} ${durationText(seconds * 1000)}`,
+      );
     } else {
-      report.approximate.push(`service ${service.name}: ${field} ${durationText(seconds * 1000)} left out; policy ${policy} serves several services (set it there if they agree)`);
+      report.approximate.push(
+        `service ${service.name}: ${field} ${durationText(seconds * 1000)} left out; policy ${policy} serves several services (set it there if they agree)`,
+      );
     }
   }
   const urgency = service.incident_urgency_rule;
   if (urgency && !(urgency.type === 'constant' && urgency.urgency === 'high')) {
-    report.none.push(`service ${service.name}: urgency rule ${urgency.type}${urgency.urgency ? ` ${urgency.urgency}` : ''} (severities decide here: a route may set severity)`);
+    report.none.push(
+      `service ${service.name}: urgency rule ${urgency.type}${urgency.urgency ? ` ${urgency.urgency}` : ''} (severities decide here: a route may set severity)`,
+    );
   }
   return [{ match: { service: label }, policy }];
 }
