@@ -41,7 +41,7 @@ export function importDirectory(vendor: Vendor, dir: string): { config: string; 
     throw new CommanderError(
       INVALID,
       'escalate.import',
-      `${dir} is not a usable ${IMPORTERS[vendor].title} export:\n${formatFieldErrors(result.errors, dir)}\n` +
+      `${dir} is not a usable ${IMPORTERS[vendor].title} export:\n${formatFieldErrors(result.errors)}\n` +
         `expected ${IMPORTERS[vendor].files.join(', ')}`,
     );
   }
