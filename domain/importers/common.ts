@@ -120,8 +120,3 @@ export function businessHoursHint(days: readonly string[], start: string, end: s
 }
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-
-/** The shift length as text, for report lines (`7d`, `12h`). */
-export function shiftText(ms: number): string {
-  return durationText(ms);
-}
