@@ -1,17 +1,38 @@
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { Config } from './config.js';
+import { locateToml, parseTomlText } from './config-toml.js';
 import { formatPath, type FieldError } from './errors.js';
 
 /**
- * Turns a config file's text into a validated Config: YAML (JSON is YAML too), then `${ENV}`
+ * Turns a config file's text into a validated Config: YAML (JSON is YAML too) or TOML, then `${ENV}`
  * substitution in every string, then the schema. Pure: the caller passes the environment.
  * Every error names the file, line, field path and reason, and all of them are reported at once.
  */
 export type ConfigParse = { ok: true; config: Config } | { ok: false; errors: FieldError[] };
 
+/** The config file's syntax: `yaml` also reads JSON. */
+export type ConfigFormat = 'yaml' | 'toml';
+
+/** `.toml` is TOML; `.yaml`, `.yml`, `.json` and anything else are read as YAML (JSON is YAML). */
+export function configFormatOf(file: string): ConfigFormat {
+  return /\.toml$/i.test(file) ? 'toml' : 'yaml';
+}
+
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>>): ConfigParse {
+type Position = { line: number; column: number };
+type Locator = (segments: readonly PropertyKey[]) => Position | undefined;
+
+export function parseConfigText(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  format: ConfigFormat = 'yaml',
+): ConfigParse {
+  if (format === 'toml') {
+    const parsed = parseTomlText(text);
+    if (!parsed.ok) return parsed;
+    return validate(parsed.value, env, (segments) => locateToml(segments, parsed.lines));
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -23,21 +44,25 @@ export function parseConfigText(text: string, env: Readonly<Record<string, strin
       }),
     };
   }
-  const raw: unknown = doc.toJS();
+  return validate(doc.toJS(), env, (segments) => locateYaml(segments, doc, lineCounter));
+}
+
+/** `${ENV}` substitution, then the schema; each error placed by the format's locator. */
+function validate(raw: unknown, env: Readonly<Record<string, string | undefined>>, locate: Locator): ConfigParse {
+  const place = (error: FieldError): FieldError => {
+    const position = locate(error.segments ?? []);
+    if (position) Object.assign(error, position);
+    return error;
+  };
   const errors: FieldError[] = [];
   const substituted = substitute(raw, [], env, errors);
-  for (const error of errors) locate(error, doc, lineCounter);
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return { ok: false, errors: errors.map(place) };
 
   const parsed = Config.safeParse(substituted);
   if (parsed.success) return { ok: true, config: parsed.data };
   return {
     ok: false,
-    errors: parsed.error.issues.map((issue) => {
-      const error: FieldError = { path: formatPath(issue.path), message: issue.message, segments: issue.path };
-      locate(error, doc, lineCounter);
-      return error;
-    }),
+    errors: parsed.error.issues.map((issue) => place({ path: formatPath(issue.path), message: issue.message, segments: issue.path })),
   };
 }
 
@@ -62,9 +87,9 @@ function substitute(value: unknown, path: PropertyKey[], env: Readonly<Record<st
   return value;
 }
 
-/** Adds the line and column of the field (or its nearest parent that exists in the file). */
-function locate(error: FieldError, doc: Document, lineCounter: LineCounter): void {
-  const segments = [...(error.segments ?? [])];
+/** The line and column of the field (or its nearest parent that exists in the file). */
+function locateYaml(path: readonly PropertyKey[], doc: Document, lineCounter: LineCounter): Position | undefined {
+  const segments = [...path];
   while (segments.length > 0) {
     const node: unknown = doc.getIn(
       segments.map((s) => (typeof s === 'symbol' ? String(s) : s)),
@@ -72,10 +97,9 @@ function locate(error: FieldError, doc: Document, lineCounter: LineCounter): voi
     );
     if (isNode(node) && node.range) {
       const pos = lineCounter.linePos(node.range[0]);
-      error.line = pos.line;
-      error.column = pos.col;
-      return;
+      return { line: pos.line, column: pos.col };
     }
     segments.pop();
   }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../domain/config.js';
-import { parseConfigText } from '../domain/config-text.js';
+import { configFormatOf, parseConfigText } from '../domain/config-text.js';
 import { formatFieldErrors, type FieldError } from '../domain/errors.js';
 
 /** The config file could not be used; the message has one line per problem, with file and line. */
@@ -24,7 +24,7 @@ export function loadConfigFile(file: string, env: Readonly<Record<string, string
       { path: '', message: `cannot read the file (${reason}); set ESCALATION_CONFIG to the config's path` },
     ]);
   }
-  const parsed = parseConfigText(text, env);
+  const parsed = parseConfigText(text, env, configFormatOf(file));
   if (!parsed.ok) throw new ConfigFileError(file, parsed.errors);
   return parsed.config;
 }
