@@ -10,6 +10,7 @@ import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/confi
 import { policyVersion } from '../domain/policy-version.js';
 import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
+import { slaFor } from '../domain/sla.js';
 import { reopenFrom, WorkflowSettings, type IncidentCarry, type IncidentWorkflowInput } from '../domain/workflow-input.js';
 import {
   acknowledgeUpdate,
@@ -159,6 +160,7 @@ export class IncidentClient {
     if (inhibition) return { escalated: false, reason: inhibition.reason, inhibitedBy: inhibition.source.workflowId };
     const occurrenceId = randomUUID();
     const carry = await this.cooldownCarry(workflowId, choice.policy.cooldown);
+    const sla = slaFor(config.slas, choice.severity, config.onBreach);
     const workflowInput: IncidentWorkflowInput = {
       incident: {
         key,
@@ -182,6 +184,7 @@ export class IncidentClient {
         groupBy: choice.route?.groupBy ?? [],
         ...(choice.route?.groupWait !== undefined && { groupWait: choice.route.groupWait }),
       }),
+      ...(sla && { sla }),
       ...(carry && { carry }),
     };
     const occurrence = {

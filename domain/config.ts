@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { Duration } from './duration.js';
 import { InhibitRule } from './inhibition.js';
 import { MatcherText } from './matchers.js';
-import { Channel, Policy } from './policy.js';
+import { Channel, Policy, Target } from './policy.js';
+import { Slas } from './sla.js';
 import { SeverityName } from './severity.js';
 
 /** The config file (DESIGN.md section 4): one YAML or JSON file, every secret through `${ENV}`. */
@@ -159,6 +160,10 @@ export const Config = z
     }),
     api: z.strictObject({ tokens: z.array(ApiToken).default([]) }).default({ tokens: [] }),
     policies: z.array(Policy).min(1, 'the config needs at least one policy'),
+    /** Response-time SLAs per severity: `slas: { critical: { respondWithin: 15m, resolveWithin: 4h } }`. */
+    slas: Slas.optional(),
+    /** Who a breached SLA pages (once per incident and kind). */
+    onBreach: z.array(Target).min(1, 'list at least one target, or leave onBreach out').optional(),
   })
   .superRefine(checkReferences);
 export type Config = z.infer<typeof Config>;

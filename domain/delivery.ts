@@ -72,6 +72,8 @@ export interface DeliveryRequest {
   delivery: Delivery;
   /** Link to the incident in the Temporal Web UI, when known. */
   uiUrl?: string;
+  /** `send`: goes out even if the incident was answered meanwhile (an SLA breach report to managers). */
+  whenAnswered?: 'send';
 }
 
 /**

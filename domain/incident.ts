@@ -59,8 +59,8 @@ export type NotificationStatus = z.infer<typeof NotificationStatus>;
 
 export const NotificationRecord = z.object({
   idempotencyKey: z.string(),
-  /** `fallback`: the policy's fallback targets, paged because a level reached nobody. */
-  kind: z.enum(['page', 'repeat', 'update', 'fallback']),
+  /** `fallback`: the policy's fallback targets, paged because a level reached nobody; `breach`: `onBreach`, paged for a broken SLA. */
+  kind: z.enum(['page', 'repeat', 'update', 'fallback', 'breach']),
   event: z.string().optional(),
   level: z.number().int(),
   repeat: z.number().int(),
@@ -128,6 +128,8 @@ export interface IncidentRecord {
   symptoms?: number;
   /** Levels (and fallbacks) that reached nobody: every delivery failed, or no target resolved to anyone. */
   unreachedLevels?: number;
+  /** Response-time SLAs this incident broke (config `slas`), each recorded once. */
+  slaBreaches?: ('respond' | 'resolve')[];
   timeline: TimelineEntry[];
   notifications: NotificationRecord[];
 }

@@ -35,7 +35,9 @@ export interface NotifyRound {
   repeat: number;
   cycle: number;
   epoch: number;
-  kind: 'page' | 'repeat' | 'fallback';
+  kind: 'page' | 'repeat' | 'fallback' | 'breach';
+  /** Tells apart two rounds of one kind at one level (the SLA a breach page is for). */
+  tag?: string;
   /** Workflow time the round was due, ISO. */
   at: string;
   dueAt: number;
@@ -117,8 +119,8 @@ export class Notifier {
       this.onUnreached(round, [`targets not resolved: ${reason}`]);
       return;
     }
-    // Someone may have answered while the targets were resolved.
-    if (!this.isPaging()) return;
+    // Someone may have answered while the targets were resolved (a breach report goes out anyway).
+    if (round.kind !== 'breach' && !this.isPaging()) return;
     const tally: Tally = { pending: 0, reached: false, reasons: [] };
     for (const miss of resolved.unresolved) {
       this.recordUnresolved(miss, round);
@@ -147,7 +149,12 @@ export class Notifier {
     if (own.every((d) => d !== undefined)) {
       return { deliveries: mergeDeliveries(own.flat().filter((d): d is Delivery => d !== undefined)), unresolved: [] };
     }
-    const what = round.kind === 'fallback' ? `fallback for L${round.level + 1}` : `L${round.level + 1} targets`;
+    const what =
+      round.kind === 'fallback'
+        ? `fallback for L${round.level + 1}`
+        : round.kind === 'breach'
+          ? 'SLA breach'
+          : `L${round.level + 1} targets`;
     const answer: ResolvedLevel | Delivery[] = await this.resolveTargets.executeWithOptions(
       { summary: `${what}: ${targets.map(targetLabel).join(', ')}` },
       [{ workflowId: this.record.workflowId, level: round.level, targets, at: round.dueAt }],
@@ -228,8 +235,9 @@ export class Notifier {
       target: delivery.target,
       channel: delivery.channel,
     });
-    // A fallback may page an address its level also had: its key must not be taken for that page.
-    const idempotencyKey = round.kind === 'fallback' ? `${key}/fallback` : key;
+    // A fallback or breach page may reach an address its level also had: its key must not be taken for that page.
+    const extra = round.kind === 'fallback' || round.kind === 'breach' ? [round.kind, round.tag].filter(Boolean).join('-') : '';
+    const idempotencyKey = extra ? `${key}/${extra}` : key;
     tally.pending += 1;
     this.dispatch(
       delivery,
@@ -273,7 +281,7 @@ export class Notifier {
     const request: DeliveryRequest = {
       idempotencyKey,
       // A fallback is a page to its providers; the record tells it apart.
-      kind: send.kind === 'fallback' ? 'page' : send.kind,
+      kind: send.kind === 'fallback' || send.kind === 'breach' ? 'page' : send.kind,
       ...(send.event !== undefined && { event: send.event }),
       ...(providerMessageId !== undefined && { providerMessageId }),
       incident: snapshot,
@@ -281,9 +289,10 @@ export class Notifier {
       repeat: send.repeat,
       delivery,
       ...(this.uiUrl !== undefined && { uiUrl: this.uiUrl }),
+      ...(send.kind === 'breach' && { whenAnswered: 'send' as const }),
     };
-    // Pages stop when the incident is answered; announcements of the answer must still go out.
-    const scope = send.kind === 'update' ? undefined : this.scope;
+    // Pages stop when the incident is answered; announcements of the answer and breach reports still go out.
+    const scope = send.kind === 'update' || send.kind === 'breach' ? undefined : this.scope;
     // What the Web UI shows for the activity: the escalation's story, one delivery at a time.
     const summary = deliverySummary(send, delivery);
     const attempt = async () => {

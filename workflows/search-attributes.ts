@@ -12,6 +12,8 @@ export const EscalationLevelKey = defineSearchAttributeKey('EscalationLevel', Se
 export const AcknowledgedByKey = defineSearchAttributeKey('AcknowledgedBy', SearchAttributeType.KEYWORD);
 /** Set once a level (or its fallback) reached nobody: `IncidentUnreached = true` lists the incidents to look at. */
 export const IncidentUnreachedKey = defineSearchAttributeKey('IncidentUnreached', SearchAttributeType.BOOL);
+/** Set once the incident broke a response-time SLA (config `slas`): `SlaBreached = true`. */
+export const SlaBreachedKey = defineSearchAttributeKey('SlaBreached', SearchAttributeType.BOOL);
 
 export const INCIDENT_SEARCH_ATTRIBUTES = [
   IncidentStateKey,
@@ -21,6 +23,7 @@ export const INCIDENT_SEARCH_ATTRIBUTES = [
   EscalationLevelKey,
   AcknowledgedByKey,
   IncidentUnreachedKey,
+  SlaBreachedKey,
 ] as const;
 
 /** The operator API's IndexedValueType numbers, by the SDK's type names (registration and checks). */

@@ -122,6 +122,7 @@ export const StatsSchema = z
     bySeverity: z.record(z.string(), z.number().int()),
     open: z.number().int(),
     unreached: z.number().int().openapi({ description: 'Incidents in the window where a level (or its fallback) reached nobody' }),
+    slaBreached: z.number().int().openapi({ description: 'Incidents in the window that broke a response-time SLA' }),
     mtta: TimingSchema,
     mttr: TimingSchema,
   })

@@ -272,6 +272,23 @@ const scenarios: Scenario[] = [
       return closedState(incidents, this.name);
     },
   },
+  {
+    name: 'sla-breach',
+    what: 'an info incident breaks its respond SLA (onBreach paged), is acknowledged, breaks its resolve SLA (paged again), is resolved',
+    async run(incidents, peer) {
+      peer.respondWith(() => ({ status: 200 }));
+      await incidents.startIncident({ summary: 'queue backlog growing', severity: 'info', key: this.name, policy: 'reopen' });
+      await waitFor(incidents, this.name, (r) => r.slaBreaches?.length === 1);
+      await incidents.acknowledge(this.name, 'dana', 'draining the queue');
+      await waitFor(
+        incidents,
+        this.name,
+        (r) => r.notifications.filter((n) => n.kind === 'breach' && n.status === 'delivered').length === 2,
+      );
+      await incidents.resolve(this.name, 'dana', 'backlog cleared');
+      return closedState(incidents, this.name);
+    },
+  },
 ];
 
 async function waitFor(
@@ -318,6 +335,10 @@ async function main(): Promise<void> {
       delivery: { initialInterval: '100ms', backoff: 2, maximumInterval: '1s', maximumAttempts: 4, attemptTimeout: '5s' },
       policies: policies(peer.url),
       routes: routes(),
+      // Only `info` incidents (the sla-breach scenario's) run under an SLA; the others stay as recorded.
+      gates: { minSeverity: 'info' },
+      slas: { info: { respondWithin: '300ms', resolveWithin: '900ms' } },
+      onBreach: [{ type: 'webhook', url: `${peer.url}?level=managers` }],
     });
     const worker = await createEscalationWorker({
       connection: workerConnection,
