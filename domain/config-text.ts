@@ -1,17 +1,33 @@
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { Config } from './config.js';
+import { checkConfig, type ConfigProblem } from './config-checks.js';
+import { coverageGaps } from './coverage.js';
 import { formatPath, type FieldError } from './errors.js';
 
 /**
  * Turns a config file's text into a validated Config: YAML (JSON is YAML too), then `${ENV}`
  * substitution in every string, then the schema. Pure: the caller passes the environment.
- * Every error names the file, line, field path and reason, and all of them are reported at once.
+ * Then the checks the schema cannot express (domain/config-checks.ts): what would otherwise fail
+ * only when a page goes out. Every error names the file, line, field path and reason, and all of
+ * them are reported at once.
  */
-export type ConfigParse = { ok: true; config: Config } | { ok: false; errors: FieldError[] };
+export type ConfigParse = { ok: true; config: Config; warnings: FieldError[] } | { ok: false; errors: FieldError[] };
+
+export interface ParseOptions {
+  /**
+   * Also warn about levels that can reach nobody at some time of the week (`policy validate
+   * --strict`), over the week from this instant.
+   */
+  strictAt?: number;
+}
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>>): ConfigParse {
+export function parseConfigText(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  options: ParseOptions = {},
+): ConfigParse {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -30,15 +46,36 @@ export function parseConfigText(text: string, env: Readonly<Record<string, strin
   if (errors.length > 0) return { ok: false, errors };
 
   const parsed = Config.safeParse(substituted);
-  if (parsed.success) return { ok: true, config: parsed.data };
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((issue) => {
-      const error: FieldError = { path: formatPath(issue.path), message: issue.message, segments: issue.path };
-      locate(error, doc, lineCounter);
-      return error;
-    }),
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((issue) => {
+        const error: FieldError = { path: formatPath(issue.path), message: issue.message, segments: issue.path };
+        locate(error, doc, lineCounter);
+        return error;
+      }),
+    };
+  }
+  const config = withEnvironment(parsed.data, env);
+  const located = (problem: ConfigProblem): FieldError => {
+    const error: FieldError = { path: formatPath(problem.path), message: problem.message, segments: problem.path };
+    locate(error, doc, lineCounter);
+    return error;
   };
+  const problems = checkConfig(config);
+  if (problems.length > 0) return { ok: false, errors: problems.map(located) };
+  if (options.strictAt === undefined) return { ok: true, config, warnings: [] };
+  return { ok: true, config, warnings: coverageGaps(config, options.strictAt).map(located) };
+}
+
+/**
+ * An environment gate without `gates.environment` takes ESCALATION_ENV, so a config need not
+ * spell `environment: ${ESCALATION_ENV}`. Without enabledEnvironments nothing changes.
+ */
+function withEnvironment(config: Config, env: Readonly<Record<string, string | undefined>>): Config {
+  const fromEnv = env['ESCALATION_ENV'];
+  if (config.gates.enabledEnvironments === undefined || config.gates.environment !== undefined || !fromEnv) return config;
+  return { ...config, gates: { ...config.gates, environment: fromEnv } };
 }
 
 function substitute(value: unknown, path: PropertyKey[], env: Readonly<Record<string, string | undefined>>, errors: FieldError[]): unknown {

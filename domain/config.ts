@@ -13,7 +13,11 @@ export const Gates = z.strictObject({
   enabled: z.boolean().default(true),
   /** The environment this deployment runs in (usually `${ESCALATION_ENV}`). */
   environment: z.string().optional(),
-  enabledEnvironments: z.array(z.string().min(1)).default(['production']),
+  /**
+   * Only these environments page. Unset: `production` when an environment is given, else no
+   * environment gate. Set without an environment, the config is refused (domain/config-checks.ts).
+   */
+  enabledEnvironments: z.array(z.string().min(1)).min(1, 'list at least one environment, or remove the key').optional(),
   minSeverity: SeverityName.default('warning'),
 });
 export type Gates = z.infer<typeof Gates>;
@@ -69,7 +73,7 @@ export const Schedule = z.strictObject({
   id: Id,
   timezone: z.string().min(1),
   rotation: z.strictObject({
-    members: z.array(Id).min(1),
+    members: z.array(Id).min(1, 'a rotation needs at least one member: list user ids from directory.users'),
     shift: Duration.refine((ms) => ms > 0, 'must be longer than 0'),
     handoff: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day such as 08:00'),
     start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-01-05'),
@@ -144,7 +148,7 @@ export type DeliverySettings = z.infer<typeof DeliverySettings>;
 
 export const Config = z
   .strictObject({
-    gates: Gates.default({ enabled: true, enabledEnvironments: ['production'], minSeverity: 'warning' }),
+    gates: Gates.default({ enabled: true, minSeverity: 'warning' }),
     routes: z.array(Route).default([]),
     /** Alertmanager-style inhibit rules: an open source incident silences matching new alerts. */
     inhibitions: z.array(InhibitRule).default([]),

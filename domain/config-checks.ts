@@ -1,0 +1,248 @@
+import type { Config, Providers, Schedule, User } from './config.js';
+import type { Channel, Target } from './policy.js';
+
+/**
+ * Mistakes that pass the schema but would fail only when a page goes out, at 3 a.m.: a time zone
+ * that does not exist, a rule naming a channel the user has no contact on, a channel no provider
+ * sends on, overlapping overrides, duplicate names, an environment gate with no environment.
+ * Pure: every loader (`policy validate`, worker and API start-up, reload) asks this same function
+ * after the schema, so a config refused in one place is refused in all of them.
+ */
+export interface ConfigProblem {
+  path: (string | number)[];
+  /** What is wrong and how to fix it, as the engineer editing escalation.yaml needs it. */
+  message: string;
+}
+
+export function checkConfig(config: Config): ConfigProblem[] {
+  return [
+    ...gateProblems(config),
+    ...timeZoneProblems(config),
+    ...ruleProblems(config),
+    ...providerProblems(config),
+    ...overrideProblems(config),
+    ...duplicateProblems(config),
+  ];
+}
+
+/** True when `Intl` (and so every time-zone library on top of it) knows the zone. */
+export function isTimeZone(zone: string): boolean {
+  if (zone.trim() === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function zoneMessage(zone: string): string {
+  const hint = suggestZone(zone);
+  return (
+    `"${zone}" is not an IANA time zone${hint ? `; did you mean ${hint}?` : ''} ` +
+    'Use a name from the tz database such as America/Chicago, Europe/Berlin or UTC'
+  );
+}
+
+/** A known zone the engineer probably meant: the same city under another region, or one letter off. */
+function suggestZone(zone: string): string | undefined {
+  const known = Intl.supportedValuesOf('timeZone');
+  const city = (name: string) => (name.split('/').pop() ?? name).toLowerCase();
+  const wanted = zone.trim().toLowerCase();
+  return (
+    known.find((candidate) => city(candidate) === city(wanted)) ??
+    known.find((candidate) => candidate.toLowerCase().startsWith(wanted) && wanted.includes('/'))
+  );
+}
+
+export function timeZoneProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  config.directory.users.forEach((user, u) => {
+    if (user.timezone !== undefined && !isTimeZone(user.timezone)) {
+      problems.push({ path: ['directory', 'users', u, 'timezone'], message: zoneMessage(user.timezone) });
+    }
+  });
+  config.directory.schedules.forEach((schedule, s) => {
+    if (!isTimeZone(schedule.timezone)) {
+      problems.push({
+        path: ['directory', 'schedules', s, 'timezone'],
+        message: `${zoneMessage(schedule.timezone)}; without it nobody can tell who is on call for schedule "${schedule.id}"`,
+      });
+    }
+  });
+  config.policies.forEach((policy, p) => {
+    const zone = policy.businessHours?.timezone;
+    if (zone !== undefined && !isTimeZone(zone)) {
+      problems.push({ path: ['policies', p, 'businessHours', 'timezone'], message: zoneMessage(zone) });
+    }
+  });
+  return problems;
+}
+
+/** A rule naming a channel the user has no contact on never pages on it: the rule's step is silently lost. */
+export function ruleProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  config.directory.users.forEach((user, u) => {
+    const has = new Set(user.contacts.map((contact) => contact.channel));
+    (user.rules ?? []).forEach((rule, r) =>
+      rule.channels.forEach((channel, c) => {
+        if (has.has(channel)) return;
+        problems.push({
+          path: ['directory', 'users', u, 'rules', r, 'channels', c],
+          message:
+            `user "${user.id}" has no ${channel} contact, so this rule can never page them on ${channel} ` +
+            `(their contacts: ${[...has].join(', ')}); add { channel: ${channel}, address: ... } to their contacts or remove ${channel} from the rule`,
+        });
+      }),
+    );
+  });
+  return problems;
+}
+
+/**
+ * What each channel needs under `providers:`; `always` works with no section (log, a webhook
+ * target carries its URL), `none` has no provider in this version of the engine.
+ */
+export const CHANNEL_PROVIDER: Readonly<Record<Channel, { section: keyof Providers; example: string } | 'always' | 'none'>> = {
+  log: 'always',
+  webhook: 'always',
+  slack: { section: 'slack', example: 'slack: { token: "${SLACK_BOT_TOKEN}" }' },
+  email: { section: 'email', example: 'email: { url: "smtp://mail.example.com:587", from: "oncall@example.com" }' },
+  sms: {
+    section: 'twilio',
+    example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }',
+  },
+  voice: 'none',
+  pagerduty: { section: 'pagerduty', example: 'pagerduty: { routingKey: "${PD_ROUTING_KEY}" }' },
+  opsgenie: { section: 'opsgenie', example: 'opsgenie: { apiKey: "${OPSGENIE_API_KEY}" }' },
+};
+
+/** Why `channel` cannot send with these providers, or undefined when it can. */
+export function missingProvider(channel: Channel, providers: Providers, used: string): string | undefined {
+  const needs = CHANNEL_PROVIDER[channel];
+  if (needs === 'always') return undefined;
+  if (needs === 'none') {
+    return (
+      `${used} uses the ${channel} channel, which has no provider in this version of the engine, so every page on it would fail; ` +
+      `use sms (providers.twilio), slack, email or a webhook instead`
+    );
+  }
+  if (providers[needs.section] !== undefined) return undefined;
+  return `${used} uses the ${channel} channel, but providers.${needs.section} is not set; add \`${needs.example}\` under providers:, or use a configured channel`;
+}
+
+/** The channel a target pages on (user, team and schedule reach people through their contacts instead). */
+export function targetChannel(target: Target): Channel | undefined {
+  switch (target.type) {
+    case 'user':
+    case 'team':
+    case 'schedule':
+      return undefined;
+    case 'channel':
+      return target.provider;
+    case 'email':
+      return 'email';
+    case 'phone':
+      return 'sms';
+    case 'webhook':
+    case 'pagerduty':
+    case 'opsgenie':
+    case 'log':
+      return target.type;
+    default: {
+      const unknownTarget: never = target;
+      return unknownTarget;
+    }
+  }
+}
+
+export function providerProblems(config: Config): ConfigProblem[] {
+  const { providers } = config;
+  const problems: ConfigProblem[] = [];
+  config.directory.users.forEach((user: User, u) =>
+    user.contacts.forEach((contact, c) => {
+      const missing = missingProvider(contact.channel, providers, `user "${user.id}"'s contact ${contact.address}`);
+      if (missing) problems.push({ path: ['directory', 'users', u, 'contacts', c, 'channel'], message: missing });
+    }),
+  );
+  config.policies.forEach((policy, p) =>
+    policy.levels.forEach((level, l) =>
+      level.targets.forEach((target, t) => {
+        const channel = targetChannel(target);
+        if (channel === undefined) return;
+        const where = ['policies', p, 'levels', l, 'targets', t];
+        const used = `policy ${policy.name} level ${l + 1} (a ${target.type} target)`;
+        const missing = missingProvider(channel, providers, used);
+        if (missing) problems.push({ path: [...where, target.type === 'channel' ? 'provider' : 'type'], message: missing });
+        else if (target.type === 'pagerduty' && !target.routingKey && !providers.pagerduty?.routingKey) {
+          problems.push({
+            path: where,
+            message: `${used} has no routingKey and providers.pagerduty.routingKey is not set; set one of them (e.g. routingKey: "\${PD_ROUTING_KEY}")`,
+          });
+        }
+      }),
+    ),
+  );
+  return problems;
+}
+
+/** Two overrides at once make "who is on call" depend on their order in the file: refuse it. */
+export function overrideProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  config.directory.schedules.forEach((schedule: Schedule, s) => {
+    const overrides = (schedule.overrides ?? []).map((o, index) => ({ ...o, index, start: Date.parse(o.from), end: Date.parse(o.to) }));
+    for (const later of overrides) {
+      const clash = overrides.find((earlier) => earlier.index < later.index && earlier.start < later.end && later.start < earlier.end);
+      if (!clash || later.start >= later.end) continue;
+      problems.push({
+        path: ['directory', 'schedules', s, 'overrides', later.index],
+        message:
+          `overlaps overrides[${clash.index}] (${clash.user}, ${clash.from} to ${clash.to}) of schedule "${schedule.id}", ` +
+          `so it is unclear who is on call; end one before the other starts`,
+      });
+    }
+  });
+  return problems;
+}
+
+/** Names the schema's own reference check (domain/config.ts) does not cover: API tokens. */
+export function duplicateProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const names = new Map<string, number>();
+  const secrets = new Map<string, number>();
+  config.api.tokens.forEach((token, index) => {
+    const sameName = names.get(token.name);
+    if (sameName !== undefined) {
+      problems.push({
+        path: ['api', 'tokens', index, 'name'],
+        message: `token "${token.name}" is defined twice (also api.tokens[${sameName}]); the name records who acted, so give each token its own`,
+      });
+    } else names.set(token.name, index);
+    const sameSecret = secrets.get(token.token);
+    if (sameSecret !== undefined) {
+      problems.push({
+        path: ['api', 'tokens', index, 'token'],
+        message: `has the same value as api.tokens[${sameSecret}]; give each token its own secret so a request can be told apart`,
+      });
+    } else secrets.set(token.token, index);
+  });
+  return problems;
+}
+
+/**
+ * An environment gate needs an environment: with `enabledEnvironments` set and none given, a
+ * staging deploy that forgot ESCALATION_ENV would page real people. Refused rather than guessed.
+ */
+export function gateProblems(config: Config): ConfigProblem[] {
+  const { gates } = config;
+  if (!gates.enabled || gates.enabledEnvironments === undefined) return [];
+  if (gates.environment !== undefined && gates.environment.trim() !== '') return [];
+  return [
+    {
+      path: ['gates', 'enabledEnvironments'],
+      message:
+        `gates.enabledEnvironments (${gates.enabledEnvironments.join(', ')}) is set but no environment is given, so nothing says whether ` +
+        `this deployment may page; set ESCALATION_ENV (e.g. ESCALATION_ENV=production) or gates.environment`,
+    },
+  ];
+}
