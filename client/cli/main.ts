@@ -39,7 +39,7 @@ function program(): Command {
 
   cli
     .command('dev')
-    .description('run everything locally: Temporal dev server with Web UI, the worker, and a demo incident')
+    .description('run everything locally: Temporal dev server with Web UI, the worker, and a demo incident (ESCALATION_ENV defaults to development)')
     .option('--no-demo', 'do not start the demo incident')
     .option('--port <port>', 'Temporal gRPC port', (v) => Number(v), 7233)
     .option('--ui-port <port>', 'Temporal Web UI port', (v) => Number(v), 8233)
