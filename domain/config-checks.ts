@@ -38,21 +38,32 @@ export function isTimeZone(zone: string): boolean {
 
 function zoneMessage(zone: string): string {
   const hint = suggestZone(zone);
+  return `"${zone}" is not an IANA time zone; ${hint ? `did you mean ${hint}? ` : ''}use a name from the tz database such as America/Chicago, Europe/Berlin or UTC`;
+}
+
+/** A known zone the engineer probably meant: the same city under another region, or a typo or two away. */
+function suggestZone(zone: string): string | undefined {
+  const known = Intl.supportedValuesOf('timeZone');
+  const wanted = zone.trim().toLowerCase();
+  const city = (name: string) => name.split('/').pop() ?? name;
   return (
-    `"${zone}" is not an IANA time zone${hint ? `; did you mean ${hint}?` : ''} ` +
-    'Use a name from the tz database such as America/Chicago, Europe/Berlin or UTC'
+    known.find((candidate) => city(candidate.toLowerCase()) === city(wanted)) ??
+    known.find((candidate) => withinTwoEdits(candidate.toLowerCase(), wanted))
   );
 }
 
-/** A known zone the engineer probably meant: the same city under another region, or one letter off. */
-function suggestZone(zone: string): string | undefined {
-  const known = Intl.supportedValuesOf('timeZone');
-  const city = (name: string) => (name.split('/').pop() ?? name).toLowerCase();
-  const wanted = zone.trim().toLowerCase();
-  return (
-    known.find((candidate) => city(candidate) === city(wanted)) ??
-    known.find((candidate) => candidate.toLowerCase().startsWith(wanted) && wanted.includes('/'))
-  );
+/** Levenshtein distance at most 2, without building the whole table for far-apart lengths. */
+function withinTwoEdits(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return (previous[b.length] ?? 3) <= 2;
 }
 
 export function timeZoneProblems(config: Config): ConfigProblem[] {
