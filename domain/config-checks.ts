@@ -182,7 +182,7 @@ export function providerProblems(config: Config): ConfigProblem[] {
         const channel = targetChannel(target);
         if (channel === undefined) return;
         const where = ['policies', p, 'levels', l, 'targets', t];
-        const used = `policy ${policy.name} level ${l + 1} (a ${target.type} target)`;
+        const used = `policy ${policy.name} level ${l + 1}'s ${target.type} target`;
         const missing = missingProvider(channel, providers, used);
         if (missing) problems.push({ path: [...where, target.type === 'channel' ? 'provider' : 'type'], message: missing });
         else if (target.type === 'pagerduty' && !target.routingKey && !providers.pagerduty?.routingKey) {

@@ -93,7 +93,7 @@ const refusals: Refusal[] = [
     text: config({ level: '      - targets: [{ type: channel, id: "#ops", provider: slack }]' }),
     path: 'policies[0].levels[0].targets[0].provider',
     lineHolding: '#ops',
-    message: /policy p level 1 \(a channel target\) uses the slack channel, but providers\.slack is not set/,
+    message: /policy p level 1's channel target uses the slack channel, but providers\.slack is not set/,
   },
   {
     name: 'an email target without an SMTP provider',
