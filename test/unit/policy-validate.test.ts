@@ -149,3 +149,22 @@ describe('escalate policy validate', () => {
     ]);
   });
 });
+
+describe('start-up', () => {
+  it.each([['worker'], ['api']])(
+    'escalate %s refuses to start on a config that would fail at page time, naming file:line',
+    async (command) => {
+      const file = join(dir, `startup-${command}.yaml`);
+      writeFileSync(
+        file,
+        'gates: { enabledEnvironments: [production] }\npolicies: [{ name: p, levels: [{ targets: [{ type: log }] }] }]\n',
+      );
+      // Port 9 (discard) on loopback: a start-up that got past the config would fail differently, or hang.
+      const result = await runEscalate(['--config', file, '--address', '127.0.0.1:9', command], { ESCALATION_ENV: '' });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `${file}:1:31 gates.enabledEnvironments: gates.enabledEnvironments (production) is set but no environment is given`,
+      );
+    },
+  );
+});
