@@ -23,11 +23,7 @@ export interface ParseOptions {
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-export function parseConfigText(
-  text: string,
-  env: Readonly<Record<string, string | undefined>>,
-  options: ParseOptions = {},
-): ConfigParse {
+export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>>, options: ParseOptions = {}): ConfigParse {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {

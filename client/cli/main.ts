@@ -39,7 +39,9 @@ function program(): Command {
 
   cli
     .command('dev')
-    .description('run everything locally: Temporal dev server with Web UI, the worker, and a demo incident (ESCALATION_ENV defaults to development)')
+    .description(
+      'run everything locally: Temporal dev server with Web UI, the worker, and a demo incident (ESCALATION_ENV defaults to development)',
+    )
     .option('--no-demo', 'do not start the demo incident')
     .option('--port <port>', 'Temporal gRPC port', (v) => Number(v), 7233)
     .option('--ui-port <port>', 'Temporal Web UI port', (v) => Number(v), 8233)
@@ -170,7 +172,12 @@ function program(): Command {
       const { config, warnings } = readConfigFile(file, process.env, options.strict ? { strictAt: Date.now() } : {});
       // Warnings do not fail the command: the config works, but some page may reach nobody.
       if (warnings.length > 0 && !options.json) {
-        process.stderr.write(`${formatFieldErrors(warnings.map((w) => ({ ...w, message: `warning: ${w.message}` })), file)}\n`);
+        process.stderr.write(
+          `${formatFieldErrors(
+            warnings.map((w) => ({ ...w, message: `warning: ${w.message}` })),
+            file,
+          )}\n`,
+        );
       }
       const summary = {
         valid: true,
