@@ -36,9 +36,12 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-function zoneMessage(zone: string): string {
+function zoneMessage(zone: string, consequence = ''): string {
   const hint = suggestZone(zone);
-  return `"${zone}" is not an IANA time zone; ${hint ? `did you mean ${hint}? ` : ''}use a name from the tz database such as America/Chicago, Europe/Berlin or UTC`;
+  return (
+    `"${zone}" is not an IANA time zone${consequence}; ${hint ? `did you mean ${hint}? ` : ''}` +
+    'use a name from the tz database such as America/Chicago, Europe/Berlin or UTC'
+  );
 }
 
 /** A known zone the engineer probably meant: the same city under another region, or a typo or two away. */
@@ -77,7 +80,7 @@ export function timeZoneProblems(config: Config): ConfigProblem[] {
     if (!isTimeZone(schedule.timezone)) {
       problems.push({
         path: ['directory', 'schedules', s, 'timezone'],
-        message: `${zoneMessage(schedule.timezone)}; without it nobody can tell who is on call for schedule "${schedule.id}"`,
+        message: zoneMessage(schedule.timezone, `, so nobody can tell who is on call for schedule "${schedule.id}"`),
       });
     }
   });

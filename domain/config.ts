@@ -172,7 +172,7 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
   const policyNames = new Set<string>();
   config.policies.forEach((policy, index) => {
     if (policyNames.has(policy.name)) {
-      ctx.addIssue({ code: 'custom', path: ['policies', index, 'name'], message: `policy "${policy.name}" is defined twice` });
+      ctx.addIssue({ code: 'custom', path: ['policies', index, 'name'], message: `policy "${policy.name}" is defined twice; rename one` });
     }
     policyNames.add(policy.name);
   });
@@ -209,7 +209,11 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
     const seen = new Set<string>();
     directory[kind].forEach((entry, index) => {
       if (seen.has(entry.id)) {
-        ctx.addIssue({ code: 'custom', path: ['directory', kind, index, 'id'], message: `"${entry.id}" is defined twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['directory', kind, index, 'id'],
+          message: `"${entry.id}" is defined twice; give each its own id`,
+        });
       }
       seen.add(entry.id);
     });
@@ -220,7 +224,7 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: 'custom',
           path: ['directory', 'teams', t, 'members', m],
-          message: `user "${member}" is not in directory.users`,
+          message: `user "${member}" is not in directory.users; add them there or fix the id`,
         });
       }
     }),
@@ -231,7 +235,7 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: 'custom',
           path: ['directory', 'schedules', s, 'overrides', o, 'user'],
-          message: `user "${override.user}" is not in directory.users`,
+          message: `user "${override.user}" is not in directory.users; add them there or fix the id`,
         });
       }
       if (Date.parse(override.from) >= Date.parse(override.to)) {
@@ -247,7 +251,7 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: 'custom',
           path: ['directory', 'schedules', s, 'rotation', 'members', m],
-          message: `user "${member}" is not in directory.users`,
+          message: `user "${member}" is not in directory.users; add them there or fix the id`,
         });
       }
     });
@@ -259,7 +263,7 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
           ctx.addIssue({
             code: 'custom',
             path: ['policies', p, 'levels', l, 'targets', t, 'id'],
-            message: `policy ${policy.name} level ${l + 1} names ${target.type} "${target.id}", which is not in directory.${target.type}s`,
+            message: `policy ${policy.name} level ${l + 1} names ${target.type} "${target.id}", which is not in directory.${target.type}s; define it there or fix the id`,
           });
         }
       }),

@@ -42,7 +42,9 @@ interface Gap {
 /** The first stretch of the week in which no target of the level sends a page. */
 function firstGap(config: Config, targets: readonly Target[], severity: Severity, from: number): Gap | undefined {
   let gap: Gap | undefined;
-  for (let at = from; at < from + WEEK_MS; at += SAMPLE_STEP_MS) {
+  // Samples on the quarter hour, where handoffs and overrides usually fall.
+  const start = Math.ceil(from / SAMPLE_STEP_MS) * SAMPLE_STEP_MS;
+  for (let at = start; at < start + WEEK_MS; at += SAMPLE_STEP_MS) {
     const reasons = targets.map((target) => unreachable(config, target, severity, at));
     const nobody = reasons.every((reason) => reason !== undefined);
     if (nobody && !gap) gap = { start: at, end: at + SAMPLE_STEP_MS, why: reasons.join('; ') };

@@ -193,7 +193,8 @@ function program(): Command {
         options.json,
         summary,
         `${file} is valid: ${summary.policies.map((p) => `${p.name} (${p.levels} levels)`).join(', ')}; ${summary.routes} route(s), ` +
-          `${summary.users} user(s), ${summary.teams} team(s), ${summary.schedules} schedule(s)`,
+          `${summary.users} user(s), ${summary.teams} team(s), ${summary.schedules} schedule(s)` +
+          (options.strict ? `; ${warnings.length} warning(s)` : ''),
       );
     });
 

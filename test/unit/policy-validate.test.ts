@@ -35,13 +35,13 @@ describe('escalate policy validate', () => {
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[1]).toMatch(
-      /:7:\d+ policies\[0]\.levels\[1]\.targets\[0]\.id: policy production-critical level 2 names user "ghost", which is not in directory\.users$/,
+      /:7:\d+ policies\[0]\.levels\[1]\.targets\[0]\.id: policy production-critical level 2 names user "ghost", which is not in directory\.users; define it there or fix the id$/,
     );
     expect(lines[2]).toMatch(
-      /:7:\d+ policies\[0]\.levels\[1]\.targets\[1]\.id: policy production-critical level 2 names team "phantoms", which is not in directory\.teams$/,
+      /:7:\d+ policies\[0]\.levels\[1]\.targets\[1]\.id: policy production-critical level 2 names team "phantoms", which is not in directory\.teams; define it there or fix the id$/,
     );
     expect(lines[3]).toMatch(
-      /:8:\d+ policies\[0]\.levels\[2]\.targets\[0]\.id: policy production-critical level 3 names schedule "nobody-oncall", which is not in directory\.schedules$/,
+      /:8:\d+ policies\[0]\.levels\[2]\.targets\[0]\.id: policy production-critical level 3 names schedule "nobody-oncall", which is not in directory\.schedules; define it there or fix the id$/,
     );
   });
 
