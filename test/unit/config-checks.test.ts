@@ -49,7 +49,8 @@ const refusals: Refusal[] = [
     }),
     path: 'directory.schedules[0].timezone',
     lineHolding: 'America/Chicag',
-    message: /"America\/Chicag" is not an IANA time zone, so nobody can tell who is on call for schedule "primary"; did you mean America\/Chicago\? use a name/,
+    message:
+      /"America\/Chicag" is not an IANA time zone, so nobody can tell who is on call for schedule "primary"; did you mean America\/Chicago\? use a name/,
   },
   {
     name: 'business hours in a time zone that does not exist',
