@@ -1,5 +1,6 @@
 import type { Config, Providers, Schedule, User } from './config.js';
 import type { Channel, Target } from './policy.js';
+import { staticDeliveries } from './targets.js';
 
 /**
  * Mistakes that pass the schema but would fail only when a page goes out, at 3 a.m.: a time zone
@@ -145,29 +146,9 @@ export function missingProvider(channel: Channel, providers: Providers, used: st
   return `${used} uses the ${channel} channel, but providers.${needs.section} is not set; add \`${needs.example}\` under providers:, or use a configured channel`;
 }
 
-/** The channel a target pages on (user, team and schedule reach people through their contacts instead). */
+/** The channel a target pages on; user, team and schedule reach people through their contacts instead. */
 export function targetChannel(target: Target): Channel | undefined {
-  switch (target.type) {
-    case 'user':
-    case 'team':
-    case 'schedule':
-      return undefined;
-    case 'channel':
-      return target.provider;
-    case 'email':
-      return 'email';
-    case 'phone':
-      return 'sms';
-    case 'webhook':
-    case 'pagerduty':
-    case 'opsgenie':
-    case 'log':
-      return target.type;
-    default: {
-      const unknownTarget: never = target;
-      return unknownTarget;
-    }
-  }
+  return staticDeliveries(target)?.[0]?.channel;
 }
 
 export function providerProblems(config: Config): ConfigProblem[] {
