@@ -1,6 +1,6 @@
 import type { Config, User } from './config.js';
 import type { ConfigProblem } from './config-checks.js';
-import { onCallAt } from './oncall.js';
+import { onCallAt, type OnCall } from './oncall.js';
 import type { Channel, Policy, Target } from './policy.js';
 import { isAtLeast, SEVERITIES, severityRank, type Severity } from './severity.js';
 
@@ -17,10 +17,14 @@ const WEEK_MS = 7 * 86_400_000;
 
 export function coverageGaps(config: Config, from: number): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  // Samples on the quarter hour, where handoffs and overrides usually fall.
+  const start = Math.ceil(from / SAMPLE_STEP_MS) * SAMPLE_STEP_MS;
+  const onCall = new Map<string, OnCall>();
   config.policies.forEach((policy, p) => {
     const severity = leastSevere(config, policy);
+    const reach = new Reach(config, severity, onCall);
     policy.levels.forEach((level, l) => {
-      const gap = firstGap(config, level.targets, severity, from);
+      const gap = firstGap(reach, level.targets, start);
       if (!gap) return;
       problems.push({
         path: ['policies', p, 'levels', l, 'targets'],
@@ -40,12 +44,15 @@ interface Gap {
 }
 
 /** The first stretch of the week in which no target of the level sends a page. */
-function firstGap(config: Config, targets: readonly Target[], severity: Severity, from: number): Gap | undefined {
+function firstGap(reach: Reach, targets: readonly Target[], start: number): Gap | undefined {
+  const fixed = targets.map((target) => reach.always(target));
+  if (fixed.some((answer) => answer === REACHABLE)) return undefined;
   let gap: Gap | undefined;
-  // Samples on the quarter hour, where handoffs and overrides usually fall.
-  const start = Math.ceil(from / SAMPLE_STEP_MS) * SAMPLE_STEP_MS;
   for (let at = start; at < start + WEEK_MS; at += SAMPLE_STEP_MS) {
-    const reasons = targets.map((target) => unreachable(config, target, severity, at));
+    const reasons = targets.map((target, index) => {
+      const answer = fixed[index];
+      return answer === VARIES ? reach.at(target, at) : answer;
+    });
     const nobody = reasons.every((reason) => reason !== undefined);
     if (nobody && !gap) gap = { start: at, end: at + SAMPLE_STEP_MS, why: reasons.join('; ') };
     else if (nobody && gap) gap.end = at + SAMPLE_STEP_MS;
@@ -54,47 +61,81 @@ function firstGap(config: Config, targets: readonly Target[], severity: Severity
   return gap;
 }
 
-/** Why `target` pages nobody at `at` for a `severity` incident, or undefined when it pages someone. */
-export function unreachable(config: Config, target: Target, severity: Severity, at: number): string | undefined {
-  const { directory } = config;
-  const user = (id: string) => directory.users.find((candidate) => candidate.id === id);
-  switch (target.type) {
-    case 'user': {
-      const found = user(target.id);
-      return found ? userUnreachable(config, found, severity) : `user "${target.id}" is not in the directory`;
+const REACHABLE = undefined;
+const VARIES = Symbol('varies');
+
+/**
+ * Who a target reaches for one severity, with what does not change over the week worked out once:
+ * a user's contacts, and a schedule all of whose people are reachable (the common case, which
+ * then needs no on-call maths at all). On-call answers are shared across policies.
+ */
+class Reach {
+  readonly #users = new Map<string, string | undefined>();
+
+  constructor(
+    readonly config: Config,
+    readonly severity: Severity,
+    readonly onCall: Map<string, OnCall>,
+  ) {}
+
+  /** The reason a user pages nobody, or undefined. */
+  user(id: string): string | undefined {
+    if (!this.#users.has(id)) {
+      const found = this.config.directory.users.find((candidate) => candidate.id === id);
+      this.#users.set(id, found ? userUnreachable(this.config, found, this.severity) : `user "${id}" is not in the directory`);
     }
-    case 'team': {
-      const team = directory.teams.find((candidate) => candidate.id === target.id);
-      if (!team) return `team "${target.id}" is not in the directory`;
-      const reasons = team.members.map((id) => {
-        const member = user(id);
-        return member ? userUnreachable(config, member, severity) : `user "${id}" is not in the directory`;
-      });
-      // round-robin pages one member per incident: any member out of reach leaves some incidents unpaged.
-      const lost = team.notify === 'all' ? reasons.every((r) => r !== undefined) : reasons.some((r) => r !== undefined);
-      return lost ? `team "${team.id}" (${team.notify}): ${reasons.filter((r) => r !== undefined).join('; ')}` : undefined;
-    }
-    case 'schedule': {
-      const schedule = directory.schedules.find((candidate) => candidate.id === target.id);
-      if (!schedule) return `schedule "${target.id}" is not in the directory`;
-      const onCall = onCallAt(schedule, at);
-      const person = user(onCall.user);
-      const reason = person ? userUnreachable(config, person, severity) : `user "${onCall.user}" is not in the directory`;
-      return reason && `schedule "${schedule.id}" has ${onCall.user} on call (${onCall.source}): ${reason}`;
-    }
-    case 'phone':
-      return belowFloor(config, 'sms', target.minSeverity, severity, target.address);
-    case 'channel':
-      return belowFloor(config, target.provider, undefined, severity, target.id);
-    case 'email':
-    case 'webhook':
-    case 'pagerduty':
-    case 'opsgenie':
-    case 'log':
-      return undefined;
-    default: {
-      const unknownTarget: never = target;
-      return String(unknownTarget);
+    return this.#users.get(id);
+  }
+
+  /** The same answer all week (a reason, or REACHABLE), or VARIES for a schedule with someone out of reach. */
+  always(target: Target): string | undefined | typeof VARIES {
+    if (target.type !== 'schedule') return this.at(target, 0);
+    const schedule = this.config.directory.schedules.find((candidate) => candidate.id === target.id);
+    if (!schedule) return `schedule "${target.id}" is not in the directory`;
+    const people = [...schedule.rotation.members, ...(schedule.overrides ?? []).map((o) => o.user)];
+    return people.every((id) => this.user(id) === undefined) ? REACHABLE : VARIES;
+  }
+
+  /** Why `target` pages nobody at `at`, or undefined when it pages someone. */
+  at(target: Target, at: number): string | undefined {
+    const { directory } = this.config;
+    switch (target.type) {
+      case 'user':
+        return this.user(target.id);
+      case 'team': {
+        const team = directory.teams.find((candidate) => candidate.id === target.id);
+        if (!team) return `team "${target.id}" is not in the directory`;
+        const reasons = team.members.map((id) => this.user(id));
+        // round-robin pages one member per incident: any member out of reach leaves some incidents unpaged.
+        const lost = team.notify === 'all' ? reasons.every((r) => r !== undefined) : reasons.some((r) => r !== undefined);
+        return lost ? `team "${team.id}" (${team.notify}): ${reasons.filter((r) => r !== undefined).join('; ')}` : undefined;
+      }
+      case 'schedule': {
+        const schedule = directory.schedules.find((candidate) => candidate.id === target.id);
+        if (!schedule) return `schedule "${target.id}" is not in the directory`;
+        const key = `${schedule.id}\u0000${at}`;
+        let who = this.onCall.get(key);
+        if (!who) {
+          who = onCallAt(schedule, at);
+          this.onCall.set(key, who);
+        }
+        const reason = this.user(who.user);
+        return reason && `schedule "${schedule.id}" has ${who.user} on call (${who.source}): ${reason}`;
+      }
+      case 'phone':
+        return belowFloor(this.config, 'sms', target.minSeverity, this.severity, target.address);
+      case 'channel':
+        return belowFloor(this.config, target.provider, undefined, this.severity, target.id);
+      case 'email':
+      case 'webhook':
+      case 'pagerduty':
+      case 'opsgenie':
+      case 'log':
+        return undefined;
+      default: {
+        const unknownTarget: never = target;
+        return String(unknownTarget);
+      }
     }
   }
 }
