@@ -242,7 +242,7 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: 'custom',
           path: ['directory', 'schedules', s, 'overrides', o, 'to'],
-          message: `must be after from (${override.from})`,
+          message: `must be after from (${override.from}): an override covers from (inclusive) to to (exclusive); swap them or fix the date`,
         });
       }
     });
