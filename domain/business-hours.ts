@@ -1,6 +1,8 @@
-import { DateTime, IANAZone } from 'luxon';
 import type { BusinessHours } from './policy.js';
-import type { Severity } from './severity.js';
+import type { Severity } from './severity-order.js';
+import { addDays, wallClock, zonedInstant } from './zoned-time.js';
+
+export { isValidTimeZone } from './zoned-time.js';
 
 /**
  * Business-hours maths: is a policy's window open at an instant, and when does it next open.
@@ -12,16 +14,12 @@ import type { Severity } from './severity.js';
  *   next morning (`fri 22:00 → sat 06:00` belongs to friday).
  * - `start == end`: open all day on the listed days.
  * A start that does not exist on a spring-forward day (02:30 in a skipped hour) opens at the first
- * instant after the gap, as luxon normalises it.
+ * instant after the gap (shifted forward by the gap's length).
  */
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
-export function isValidTimeZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
-}
-
 export function isOpen(hours: BusinessHours, at: number): boolean {
-  const local = DateTime.fromMillis(at, { zone: hours.timezone });
+  const local = wallClock(at, hours.timezone);
   const minute = local.hour * 60 + local.minute;
   const start = toMinutes(hours.start);
   const end = toMinutes(hours.end);
@@ -35,15 +33,11 @@ export function isOpen(hours: BusinessHours, at: number): boolean {
 /** `at` itself when the window is open, else the next instant it opens (within the coming week). */
 export function nextOpening(hours: BusinessHours, at: number): number {
   if (isOpen(hours, at)) return at;
-  const local = DateTime.fromMillis(at, { zone: hours.timezone });
+  const local = wallClock(at, hours.timezone);
   const [hour = 0, minute = 0] = hours.start.split(':').map(Number);
   for (let offset = 0; offset <= 7; offset += 1) {
-    const day = local.startOf('day').plus({ days: offset });
-    if (!isListed(hours, day.weekday)) continue;
-    const opening = DateTime.fromObject(
-      { year: day.year, month: day.month, day: day.day, hour, minute },
-      { zone: hours.timezone },
-    ).toMillis();
+    if (!isListed(hours, ((local.weekday - 1 + offset) % 7) + 1)) continue;
+    const opening = zonedInstant({ ...addDays(local, offset), hour, minute }, hours.timezone);
     if (opening > at) return opening;
   }
   // Unreachable with at least one listed day (the schema requires one); never hold for ever.
@@ -56,8 +50,8 @@ export function holdUntil(hours: BusinessHours | undefined, severity: Severity, 
   return nextOpening(hours, at);
 }
 
-function isListed(hours: BusinessHours, luxonWeekday: number): boolean {
-  const name = WEEKDAYS[luxonWeekday - 1];
+function isListed(hours: BusinessHours, isoWeekday: number): boolean {
+  const name = WEEKDAYS[isoWeekday - 1];
   return name !== undefined && hours.days.includes(name);
 }
 

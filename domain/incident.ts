@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { SeverityName, type Severity } from './severity.js';
 import { Channel } from './policy.js';
+import { INCIDENT_STATES } from './incident-state.js';
 
-export const INCIDENT_STATES = ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED', 'RESOLVED', 'CANCELLED', 'TIMED_OUT', 'FAILED'] as const;
+export * from './incident-state.js';
+
 export const IncidentState = z.enum(INCIDENT_STATES);
 export type IncidentState = z.infer<typeof IncidentState>;
 
@@ -124,17 +126,4 @@ export interface IncidentRecord {
   symptoms?: number;
   timeline: TimelineEntry[];
   notifications: NotificationRecord[];
-}
-
-export function isTerminal(state: IncidentState): boolean {
-  return state === 'RESOLVED' || state === 'CANCELLED' || state === 'FAILED';
-}
-
-export function workflowIdForKey(key: string): string {
-  return key.startsWith('incident-') ? key : `incident-${key}`;
-}
-
-/** Accepts `<key>` or `incident-<key>` (the CLI and API take either). */
-export function keyFromIncidentId(id: string): string {
-  return id.startsWith('incident-') ? id.slice('incident-'.length) : id;
 }

@@ -1,5 +1,5 @@
 import { holdUntil } from './business-hours.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from './duration-text.js';
 import { firstStep, nextStep, PolicyInvariantError, type EscalationCursor, type EscalationStep } from './escalation.js';
 import type { IncidentState } from './incident.js';
 import type { Policy } from './policy.js';

@@ -1,7 +1,7 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { Duration } from './duration.js';
 import { SeverityName } from './severity.js';
+import { isValidTimeZone } from './zoned-time.js';
 
 /** Channels a notification can go out on; each has one provider in activities/providers/. */
 export const CHANNELS = ['log', 'webhook', 'slack', 'email', 'sms', 'voice', 'pagerduty', 'opsgenie'] as const;
@@ -33,32 +33,7 @@ export const Target = z.discriminatedUnion('type', [
 ]);
 export type Target = z.infer<typeof Target>;
 
-/** A stable, readable name for a target: used in idempotency keys, logs and the record. */
-export function targetLabel(target: Target): string {
-  switch (target.type) {
-    case 'user':
-    case 'team':
-    case 'schedule':
-      return `${target.type}:${target.id}`;
-    case 'channel':
-      return `channel:${target.provider}:${target.id}`;
-    case 'email':
-    case 'phone':
-      return `${target.type}:${target.address}`;
-    case 'webhook':
-      return `webhook:${target.url}`;
-    case 'pagerduty':
-      return `pagerduty:${target.routingKey ? 'custom-key' : 'default'}`;
-    case 'opsgenie':
-      return `opsgenie:${(target.responders ?? []).map((r) => `${r.type}=${r.name}`).join(',') || 'default'}`;
-    case 'log':
-      return `log:${target.id ?? 'default'}`;
-    default: {
-      const unknownTarget: never = target;
-      return String(unknownTarget);
-    }
-  }
-}
+export { targetLabel } from './targets.js';
 
 export const Repeat = z.strictObject({
   count: z.number().int().min(0).max(100),
@@ -80,7 +55,7 @@ export const BusinessHours = z.strictObject({
   days: z.array(Weekday).min(1),
   start: ClockTime,
   end: ClockTime,
-  timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Berlin'),
+  timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
   /** Severities that page even outside business hours. */
   bypassSeverities: z.array(SeverityName).optional(),
 });

@@ -1,5 +1,32 @@
 import type { Delivery } from './delivery.js';
-import { targetLabel, type Target } from './policy.js';
+import type { Target } from './policy.js';
+
+/** A stable, readable name for a target: used in idempotency keys, logs and the record. */
+export function targetLabel(target: Target): string {
+  switch (target.type) {
+    case 'user':
+    case 'team':
+    case 'schedule':
+      return `${target.type}:${target.id}`;
+    case 'channel':
+      return `channel:${target.provider}:${target.id}`;
+    case 'email':
+    case 'phone':
+      return `${target.type}:${target.address}`;
+    case 'webhook':
+      return `webhook:${target.url}`;
+    case 'pagerduty':
+      return `pagerduty:${target.routingKey ? 'custom-key' : 'default'}`;
+    case 'opsgenie':
+      return `opsgenie:${(target.responders ?? []).map((r) => `${r.type}=${r.name}`).join(',') || 'default'}`;
+    case 'log':
+      return `log:${target.id ?? 'default'}`;
+    default: {
+      const unknownTarget: never = target;
+      return String(unknownTarget);
+    }
+  }
+}
 
 /**
  * Targets that name their own address (channel, email, phone, webhook, pagerduty, opsgenie, log)

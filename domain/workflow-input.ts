@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { DeliverySettings } from './config.js';
 import type { EscalationCursor } from './escalation.js';
-import { IncidentKey, IncidentState, Link, type IncidentRecord } from './incident.js';
+import { IncidentKey, Link, type IncidentRecord } from './incident.js';
 import { Policy } from './policy.js';
 import { SeverityName } from './severity.js';
+import { isCarriedPolicy, isCarriedRecord } from './carry.js';
+
+export { checkWorkflowInput, reopenFrom } from './carry.js';
 
 /**
  * What the incident workflow starts with: the normalised alert, the policy snapshot it keeps for its
@@ -87,20 +90,10 @@ const Cursor: z.ZodType<EscalationCursor> = z.object({
 // Light on purpose: the record and policy were built by the engine itself; checking their shape
 // is enough to refuse a hand-made or truncated carry, and a full parse on every run costs more
 // than the run.
-const CarriedRecord = z.custom<IncidentRecord>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as IncidentRecord).workflowId === 'string' &&
-    IncidentState.safeParse((value as IncidentRecord).state).success &&
-    Array.isArray((value as IncidentRecord).timeline) &&
-    Array.isArray((value as IncidentRecord).notifications),
-  { message: 'must be an incident record (workflowId, state, timeline, notifications)' },
-);
-const CarriedPolicy = z.custom<Policy>(
-  (value) => typeof value === 'object' && value !== null && Array.isArray((value as Policy).levels) && (value as Policy).levels.length > 0,
-  { message: 'must be a policy snapshot with at least one level' },
-);
+const CarriedRecord = z.custom<IncidentRecord>(isCarriedRecord, {
+  message: 'must be an incident record (workflowId, state, timeline, notifications)',
+});
+const CarriedPolicy = z.custom<Policy>(isCarriedPolicy, { message: 'must be a policy snapshot with at least one level' });
 
 /**
  * What one run of an incident hands to the next: by continue-as-new (a long incident), or by the
@@ -118,37 +111,3 @@ export const IncidentCarry = z.object({
   reopen: z.object({ resolvedAt: z.string() }).optional(),
 });
 export type IncidentCarry = z.infer<typeof IncidentCarry>;
-
-/**
- * The carry that re-opens `previous` for an alert received at `now`, if it was resolved within
- * `cooldown`; undefined when it should open a new incident instead.
- */
-export function reopenFrom(previous: IncidentRecord, cooldown: number | undefined, now: number): IncidentCarry | undefined {
-  if (cooldown === undefined || previous.state !== 'RESOLVED' || !previous.resolvedAt) return undefined;
-  if (now - Date.parse(previous.resolvedAt) > cooldown) return undefined;
-  return { record: previous, epoch: (previous.epoch ?? 0) + 1, reopen: { resolvedAt: previous.resolvedAt } };
-}
-
-/**
- * The checks the workflow makes itself, on what it cannot go on without: the client, the API and
- * the config loader validated the rest at the edge. Answers the field and why, or undefined.
- */
-export function checkWorkflowInput(input: IncidentWorkflowInput): string | undefined {
-  const levels: unknown = input.policy?.levels;
-  if (!Array.isArray(levels) || levels.length === 0) return 'policy.levels: a policy needs at least one level';
-  for (const [index, level] of levels.entries()) {
-    const l = level as Partial<Policy['levels'][number]>;
-    if (typeof l.delay !== 'number' || !Array.isArray(l.targets)) {
-      return `policy.levels[${index}]: needs a delay in milliseconds and a list of targets`;
-    }
-  }
-  if (typeof input.incident?.summary !== 'string' || typeof input.incident.severity !== 'string') {
-    return 'incident: needs a summary and a severity';
-  }
-  if (typeof input.settings?.delivery !== 'object' || input.settings.delivery === null) return 'settings.delivery: missing';
-  if (input.carry !== undefined) {
-    const carried = IncidentCarry.safeParse(input.carry);
-    if (!carried.success) return `carry: ${carried.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`;
-  }
-  return undefined;
-}

@@ -1,7 +1,8 @@
 import { ApplicationFailure, log, patched, workflowInfo } from '@temporalio/workflow';
-import { formatDuration } from '../domain/duration.js';
+import { formatDuration } from '../domain/duration-text.js';
 import { advance, manualEscalation, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
-import { isTerminal, type IncidentRecord } from '../domain/incident.js';
+import type { IncidentRecord } from '../domain/incident.js';
+import { isTerminal } from '../domain/incident-state.js';
 import { nextEscalationAt, plan, repageStep, type Plan, type Position } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';

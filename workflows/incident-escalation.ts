@@ -2,7 +2,8 @@ import { allHandlersFinished, condition, continueAsNew, log, setHandler, workflo
 import { PolicyInvariantError } from '../domain/escalation.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { applyEvent, newRecord } from '../domain/record.js';
-import { checkWorkflowInput, type IncidentWorkflowInput, type Occurrence } from '../domain/workflow-input.js';
+import { checkWorkflowInput } from '../domain/carry.js';
+import type { IncidentWorkflowInput, Occurrence } from '../domain/workflow-input.js';
 import {
   acknowledgeSignal,
   acknowledgeUpdate,

@@ -18,9 +18,9 @@ import {
 } from '../domain/delivery.js';
 import { notificationKey } from '../domain/escalation.js';
 import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
-import { targetLabel, type Level } from '../domain/policy.js';
+import type { Level } from '../domain/policy.js';
 import { recordNote, trimNotifications } from '../domain/record.js';
-import { mergeDeliveries, staticDeliveries } from '../domain/targets.js';
+import { mergeDeliveries, staticDeliveries, targetLabel } from '../domain/targets.js';
 import { deliverySummary, failureAttempt, failureMessage, isNonRetryable } from './delivery-outcome.js';
 
 /**

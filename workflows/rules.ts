@@ -1,9 +1,10 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import type { IncidentRecord } from '../domain/incident.js';
 import { recordNote } from '../domain/record.js';
-import { higherSeverity } from '../domain/severity.js';
+import { higherSeverity } from '../domain/severity-order.js';
 import { canMove } from '../domain/state-machine.js';
-import { reopenFrom, type IncidentCarry, type IncidentWorkflowInput, type Occurrence } from '../domain/workflow-input.js';
+import { reopenFrom } from '../domain/carry.js';
+import type { IncidentCarry, IncidentWorkflowInput, Occurrence } from '../domain/workflow-input.js';
 import { policySwitchStep } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';

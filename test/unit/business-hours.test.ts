@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { holdUntil, isOpen, nextOpening } from '../../domain/business-hours.js';
+import { isValidTimeZone, wallClock, zonedInstant } from '../../domain/zoned-time.js';
 import { BusinessHours } from '../../domain/policy.js';
 
 const hours = (extra: Partial<Record<keyof BusinessHours, unknown>> = {}) =>
@@ -83,5 +84,46 @@ describe('business hours', () => {
 
   it('refuses a time zone that does not exist when the config loads', () => {
     expect(BusinessHours.safeParse({ days: ['mon'], start: '09:00', end: '18:00', timezone: 'Mars/Olympus' }).success).toBe(false);
+  });
+});
+
+describe('wall-clock time without a date library', () => {
+  it.each([
+    ['Europe/Berlin', true],
+    ['America/Argentina/Buenos_Aires', true],
+    ['UTC', true],
+    ['Mars/Olympus_Mons', false],
+    ['', false],
+    ['Europe/berlin ', false],
+  ])('knows whether %s is a time zone: %s', (zone, valid) => {
+    expect(isValidTimeZone(zone)).toBe(valid);
+  });
+
+  it.each([
+    // zone, wall clock, instant
+    ['Asia/Seoul', '2026-03-10 09:00', '2026-03-10T00:00:00.000Z'],
+    ['America/New_York', '2026-03-08 01:59', '2026-03-08T06:59:00.000Z'],
+    ['America/New_York', '2026-03-08 02:30', '2026-03-08T07:30:00.000Z'], // in the skipped hour: moved forward by the gap
+    ['America/New_York', '2026-03-08 03:00', '2026-03-08T07:00:00.000Z'],
+    ['Europe/Berlin', '2026-10-25 02:30', '2026-10-25T00:30:00.000Z'], // twice that night: the earlier one
+    ['Europe/Berlin', '2026-10-25 03:00', '2026-10-25T02:00:00.000Z'],
+    ['Australia/Lord_Howe', '2026-10-04 02:15', '2026-10-03T15:45:00.000Z'], // a half-hour shift
+  ])('in %s, %s is %s', (zone, local, instant) => {
+    const [date = '', clock = ''] = local.split(' ');
+    const [year = 0, month = 0, day = 0] = date.split('-').map(Number);
+    const [hour = 0, minute = 0] = clock.split(':').map(Number);
+    expect(new Date(zonedInstant({ year, month, day, hour, minute }, zone)).toISOString()).toBe(instant);
+  });
+
+  it('reads the wall clock and ISO weekday of an instant', () => {
+    expect(wallClock(Date.parse('2026-03-08T07:30:00Z'), 'America/New_York')).toEqual({
+      year: 2026,
+      month: 3,
+      day: 8,
+      hour: 3,
+      minute: 30,
+      weekday: 7,
+    });
+    expect(wallClock(Date.parse('2026-12-31T23:30:00Z'), 'Asia/Tokyo')).toMatchObject({ year: 2027, month: 1, day: 1, weekday: 5 });
   });
 });

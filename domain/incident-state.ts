@@ -1,0 +1,19 @@
+/**
+ * Incident states and ids without a schema: what workflow code may import (zod stays out of the
+ * workflow bundle). domain/incident.ts adds the schemas and the record's shape.
+ */
+export const INCIDENT_STATES = ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED', 'RESOLVED', 'CANCELLED', 'TIMED_OUT', 'FAILED'] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+
+export function isTerminal(state: IncidentState): boolean {
+  return state === 'RESOLVED' || state === 'CANCELLED' || state === 'FAILED';
+}
+
+export function workflowIdForKey(key: string): string {
+  return key.startsWith('incident-') ? key : `incident-${key}`;
+}
+
+/** Accepts `<key>` or `incident-<key>` (the CLI and API take either). */
+export function keyFromIncidentId(id: string): string {
+  return id.startsWith('incident-') ? id.slice('incident-'.length) : id;
+}
