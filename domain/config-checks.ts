@@ -1,6 +1,7 @@
 import type { Config, Providers, Schedule, User } from './config.js';
 import type { Channel, Target } from './policy.js';
 import { staticDeliveries } from './targets.js';
+import { isValidTimeZone } from './zoned-time.js';
 
 /**
  * Mistakes that pass the schema but would fail only when a page goes out, at 3 a.m.: a time zone
@@ -24,17 +25,6 @@ export function checkConfig(config: Config): ConfigProblem[] {
     ...overrideProblems(config),
     ...duplicateProblems(config),
   ];
-}
-
-/** True when `Intl` (and so every time-zone library on top of it) knows the zone. */
-export function isTimeZone(zone: string): boolean {
-  if (zone.trim() === '') return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function zoneMessage(zone: string, consequence = ''): string {
@@ -73,12 +63,12 @@ function withinTwoEdits(a: string, b: string): boolean {
 export function timeZoneProblems(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   config.directory.users.forEach((user, u) => {
-    if (user.timezone !== undefined && !isTimeZone(user.timezone)) {
+    if (user.timezone !== undefined && !isValidTimeZone(user.timezone)) {
       problems.push({ path: ['directory', 'users', u, 'timezone'], message: zoneMessage(user.timezone) });
     }
   });
   config.directory.schedules.forEach((schedule, s) => {
-    if (!isTimeZone(schedule.timezone)) {
+    if (!isValidTimeZone(schedule.timezone)) {
       problems.push({
         path: ['directory', 'schedules', s, 'timezone'],
         message: zoneMessage(schedule.timezone, `, so nobody can tell who is on call for schedule "${schedule.id}"`),
@@ -87,7 +77,7 @@ export function timeZoneProblems(config: Config): ConfigProblem[] {
   });
   config.policies.forEach((policy, p) => {
     const zone = policy.businessHours?.timezone;
-    if (zone !== undefined && !isTimeZone(zone)) {
+    if (zone !== undefined && !isValidTimeZone(zone)) {
       problems.push({ path: ['policies', p, 'businessHours', 'timezone'], message: zoneMessage(zone) });
     }
   });

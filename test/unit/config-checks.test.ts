@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Config } from '../../domain/config.js';
-import { checkConfig, isTimeZone, missingProvider } from '../../domain/config-checks.js';
+import { checkConfig, missingProvider } from '../../domain/config-checks.js';
 import { parseConfigText } from '../../domain/config-text.js';
 import { explainGates } from '../../domain/gate-explanation.js';
+import { isValidTimeZone } from '../../domain/zoned-time.js';
 
 /**
  * What the schema accepts but a page would trip over at 3 a.m. is refused when the file loads:
@@ -335,7 +336,7 @@ describe('checkConfig on a parsed config', () => {
   });
 });
 
-describe('isTimeZone', () => {
+describe('isValidTimeZone', () => {
   it.each([
     ['Europe/Berlin', true],
     ['America/Argentina/Buenos_Aires', true],
@@ -346,7 +347,7 @@ describe('isTimeZone', () => {
     ['', false],
     ['   ', false],
   ])('%j → %s', (zone, expected) => {
-    expect(isTimeZone(zone)).toBe(expected);
+    expect(isValidTimeZone(zone)).toBe(expected);
   });
 });
 
