@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { Config } from './config.js';
-import { checkConfig, type ConfigProblem } from './config-checks.js';
+import { checkConfig } from './config-checks.js';
 import { coverageGaps } from './coverage.js';
 import { formatPath, type FieldError } from './errors.js';
 
@@ -41,23 +41,14 @@ export function parseConfigText(text: string, env: Readonly<Record<string, strin
   for (const error of errors) locate(error, doc, lineCounter);
   if (errors.length > 0) return { ok: false, errors };
 
-  const parsed = Config.safeParse(substituted);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      errors: parsed.error.issues.map((issue) => {
-        const error: FieldError = { path: formatPath(issue.path), message: issue.message, segments: issue.path };
-        locate(error, doc, lineCounter);
-        return error;
-      }),
-    };
-  }
-  const config = withEnvironment(parsed.data, env);
-  const located = (problem: ConfigProblem): FieldError => {
+  const located = (problem: { path: PropertyKey[]; message: string }): FieldError => {
     const error: FieldError = { path: formatPath(problem.path), message: problem.message, segments: problem.path };
     locate(error, doc, lineCounter);
     return error;
   };
+  const parsed = Config.safeParse(substituted);
+  if (!parsed.success) return { ok: false, errors: parsed.error.issues.map(located) };
+  const config = withEnvironment(parsed.data, env);
   const problems = checkConfig(config);
   if (problems.length > 0) return { ok: false, errors: problems.map(located) };
   if (options.strictAt === undefined) return { ok: true, config, warnings: [] };
