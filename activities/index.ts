@@ -2,12 +2,12 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from '@temporalio/common';
 import type { Config } from '../domain/config.js';
 import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
-import type { Delivery, DeliveryRequest, DeliveryResult, NotificationActivities, ResolveTargetsRequest } from '../domain/delivery.js';
+import type { DeliveryRequest, DeliveryResult, NotificationActivities, ResolvedLevel, ResolveTargetsRequest } from '../domain/delivery.js';
 import type { IncidentState } from '../domain/incident.js';
 import { isAtLeast } from '../domain/severity.js';
 import { createProviderRegistry, providerNotConfigured } from './providers/registry.js';
 import type { NotificationProvider } from './providers/types.js';
-import { resolveTargets } from './resolve-targets.js';
+import { resolveLevel } from './resolve-targets.js';
 import { userAgent } from './version.js';
 
 /**
@@ -60,15 +60,23 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
   const log = (): Logger => deps.logger ?? Context.current().log;
 
   return {
-    async resolveTargets(request: ResolveTargetsRequest): Promise<Delivery[]> {
-      const deliveries = resolveTargets(current().config.directory, request);
+    async resolveTargets(request: ResolveTargetsRequest): Promise<ResolvedLevel> {
+      const resolved = resolveLevel(current().config.directory, request);
       log().debug('targets resolved', {
         incidentWorkflowId: request.workflowId,
         level: request.level + 1,
         targets: request.targets.length,
-        deliveries: deliveries.map((d) => `${d.target} → ${d.channel}:${d.address}${d.afterMs ? ` after ${d.afterMs}ms` : ''}`),
+        deliveries: resolved.deliveries.map((d) => `${d.target} → ${d.channel}:${d.address}${d.afterMs ? ` after ${d.afterMs}ms` : ''}`),
       });
-      return deliveries;
+      for (const miss of resolved.unresolved) {
+        log().warn('a level target reaches nobody; the level’s other targets are still paged', {
+          incidentWorkflowId: request.workflowId,
+          level: request.level + 1,
+          target: miss.target,
+          reason: miss.reason,
+        });
+      }
+      return resolved;
     },
 
     async deliver(request: DeliveryRequest): Promise<DeliveryResult> {

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Directory, Schedule, Team, User } from '../domain/config.js';
-import { DELIVERY_FAILURE, type Delivery, type ResolveTargetsRequest } from '../domain/delivery.js';
+import {
+  DELIVERY_FAILURE,
+  type Delivery,
+  type ResolvedLevel,
+  type ResolveTargetsRequest,
+  type UnresolvedTarget,
+} from '../domain/delivery.js';
 import { targetLabel, type Target } from '../domain/policy.js';
 import type { Severity } from '../domain/severity.js';
 import { onCallAt } from '../domain/oncall.js';
@@ -25,7 +31,27 @@ import { mergeDeliveries, staticDeliveries } from '../domain/targets.js';
  * `request.level` is the 0-based level index, as in DeliveryRequest; messages show it 1-based.
  */
 export function resolveTargets(directory: Directory, request: ResolveTargetsRequest): Delivery[] {
-  return mergeDeliveries(request.targets.flatMap((target) => resolveTarget(directory, request, target)));
+  const { deliveries, unresolved } = resolveLevel(directory, request);
+  const [first] = unresolved;
+  if (first) throw ApplicationFailure.nonRetryable(first.reason, DELIVERY_FAILURE.notConfigured);
+  return deliveries;
+}
+
+/**
+ * As resolveTargets, each target on its own: one that cannot be resolved (an unknown user, a
+ * schedule with nobody on call) is listed with its reason, and the others are still paged.
+ */
+export function resolveLevel(directory: Directory, request: ResolveTargetsRequest): ResolvedLevel {
+  const deliveries: Delivery[] = [];
+  const unresolved: UnresolvedTarget[] = [];
+  for (const target of request.targets) {
+    try {
+      deliveries.push(...resolveTarget(directory, request, target));
+    } catch (error) {
+      unresolved.push({ target: targetLabel(target), reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { deliveries: mergeDeliveries(deliveries), unresolved };
 }
 
 function resolveTarget(directory: Directory, request: ResolveTargetsRequest, target: Target): Delivery[] {

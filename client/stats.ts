@@ -39,6 +39,8 @@ export interface IncidentStats {
   bySeverity: Record<string, number>;
   /** Open now (by IncidentState), whenever they started. */
   open: number;
+  /** Incidents within the window where a level (or its fallback) reached nobody (IncidentUnreached). */
+  unreached: number;
   /** Mean time to acknowledge: created → first acknowledgement. */
   mtta: Timing;
   /** Mean time to resolve: started → closed as RESOLVED (counted once the execution has closed). */
@@ -65,10 +67,11 @@ export async function incidentStats(
 ): Promise<IncidentStats> {
   const since = new Date(now - query.window.ms).toISOString();
   const inWindow = [`StartTime >= "${since}"`];
-  const [byStateCounts, bySeverityCounts, open] = await Promise.all([
+  const [byStateCounts, bySeverityCounts, open, unreached] = await Promise.all([
     Promise.all(INCIDENT_STATES.map((state) => countIncidents(scope, { state }, inWindow))),
     Promise.all(SEVERITIES.map((severity) => countIncidents(scope, { severity }, inWindow))),
     countIncidents(scope, {}, [`IncidentState IN (${OPEN_STATES.map((state) => `"${state}"`).join(', ')})`]),
+    countIncidents(scope, {}, [...inWindow, 'IncidentUnreached = true']),
   ]);
   const byState = Object.fromEntries(INCIDENT_STATES.map((state, i) => [state, byStateCounts[i] ?? 0]));
   const bySeverity = Object.fromEntries(SEVERITIES.map((severity, i) => [severity, bySeverityCounts[i] ?? 0]));
@@ -96,6 +99,7 @@ export async function incidentStats(
     byState,
     bySeverity,
     open,
+    unreached,
     mtta: timing(ackTimes, acknowledged.length >= MTTA_SAMPLE),
     mttr: timing(resolveTimes, resolved.length >= MTTR_SAMPLE),
   };

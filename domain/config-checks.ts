@@ -22,6 +22,7 @@ export function checkConfig(config: Config): ConfigProblem[] {
     ...timeZoneProblems(config),
     ...ruleProblems(config),
     ...providerProblems(config),
+    ...fallbackProblems(config),
     ...overrideProblems(config),
     ...duplicateProblems(config),
   ];
@@ -150,24 +151,67 @@ export function providerProblems(config: Config): ConfigProblem[] {
       if (missing) problems.push({ path: ['directory', 'users', u, 'contacts', c, 'channel'], message: missing });
     }),
   );
-  config.policies.forEach((policy, p) =>
-    policy.levels.forEach((level, l) =>
-      level.targets.forEach((target, t) => {
-        const channel = targetChannel(target);
-        if (channel === undefined) return;
-        const where = ['policies', p, 'levels', l, 'targets', t];
-        const used = `policy ${policy.name} level ${l + 1}'s ${target.type} target`;
-        const missing = missingProvider(channel, providers, used);
-        if (missing) problems.push({ path: [...where, target.type === 'channel' ? 'provider' : 'type'], message: missing });
-        else if (target.type === 'pagerduty' && !target.routingKey && !providers.pagerduty?.routingKey) {
-          problems.push({
-            path: where,
-            message: `${used} has no routingKey and providers.pagerduty.routingKey is not set; set one of them (e.g. routingKey: "\${PD_ROUTING_KEY}")`,
-          });
-        }
-      }),
+  for (const { target, where, used } of policyTargets(config)) {
+    const channel = targetChannel(target);
+    if (channel === undefined) continue;
+    const missing = missingProvider(channel, providers, used);
+    if (missing) problems.push({ path: [...where, target.type === 'channel' ? 'provider' : 'type'], message: missing });
+    else if (target.type === 'pagerduty' && !target.routingKey && !providers.pagerduty?.routingKey) {
+      problems.push({
+        path: where,
+        message: `${used} has no routingKey and providers.pagerduty.routingKey is not set; set one of them (e.g. routingKey: "\${PD_ROUTING_KEY}")`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Every target a policy can page: its levels' and its fallback's, with where each stands and how to name it. */
+function policyTargets(config: Config): { target: Target; where: (string | number)[]; used: string }[] {
+  return config.policies.flatMap((policy, p) => [
+    ...policy.levels.flatMap((level, l) =>
+      level.targets.map((target, t) => ({
+        target,
+        where: ['policies', p, 'levels', l, 'targets', t],
+        used: `policy ${policy.name} level ${l + 1}'s ${target.type} target`,
+      })),
     ),
-  );
+    ...(policy.fallback ?? []).map((target, t) => ({
+      target,
+      where: ['policies', p, 'fallback', t],
+      used: `policy ${policy.name}'s fallback ${target.type} target`,
+    })),
+  ]);
+}
+
+/**
+ * The fallback pages when a level reaches nobody, the moment it matters most: its directory names
+ * must exist (the schema's reference check covers levels only), and `onUnreached: fallback` needs one.
+ */
+export function fallbackProblems(config: Config): ConfigProblem[] {
+  const { directory } = config;
+  const known = {
+    user: new Set(directory.users.map((u) => u.id)),
+    team: new Set(directory.teams.map((t) => t.id)),
+    schedule: new Set(directory.schedules.map((s) => s.id)),
+  };
+  const problems: ConfigProblem[] = [];
+  config.policies.forEach((policy, p) => {
+    if (policy.onUnreached === 'fallback' && !policy.fallback) {
+      problems.push({
+        path: ['policies', p, 'onUnreached'],
+        message: `policy ${policy.name} pages its fallback when a level reaches nobody, but has no fallback targets; add fallback: [...] or use onUnreached: next`,
+      });
+    }
+    (policy.fallback ?? []).forEach((target, t) => {
+      if ((target.type === 'user' || target.type === 'team' || target.type === 'schedule') && !known[target.type].has(target.id)) {
+        problems.push({
+          path: ['policies', p, 'fallback', t, 'id'],
+          message: `policy ${policy.name}'s fallback names ${target.type} "${target.id}", which is not in directory.${target.type}s; define it there or fix the id`,
+        });
+      }
+    });
+  });
   return problems;
 }
 

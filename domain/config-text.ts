@@ -1,11 +1,12 @@
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { Config } from './config.js';
 import { checkConfig } from './config-checks.js';
+import { locateToml, parseTomlText } from './config-toml.js';
 import { coverageGaps } from './coverage.js';
 import { formatPath, type FieldError } from './errors.js';
 
 /**
- * Turns a config file's text into a validated Config: YAML (JSON is YAML too), then `${ENV}`
+ * Turns a config file's text into a validated Config: YAML (JSON is YAML too) or TOML, then `${ENV}`
  * substitution in every string, then the schema. Pure: the caller passes the environment.
  * Then the checks the schema cannot express (domain/config-checks.ts): what would otherwise fail
  * only when a page goes out. Every error names the file, line, field path and reason, and all of
@@ -19,11 +20,37 @@ export interface ParseOptions {
    * --strict`), over the week from this instant.
    */
   strictAt?: number;
+  /**
+   * false: the schema only, without the load-time checks of domain/config-checks.ts. For a draft
+   * that is not loaded to page anyone yet (`escalate import` writes one without providers).
+   */
+  loadTimeChecks?: boolean;
+}
+
+/** The config file's syntax: `yaml` also reads JSON. */
+export type ConfigFormat = 'yaml' | 'toml';
+
+/** `.toml` is TOML; `.yaml`, `.yml`, `.json` and anything else are read as YAML (JSON is YAML). */
+export function configFormatOf(file: string): ConfigFormat {
+  return /\.toml$/i.test(file) ? 'toml' : 'yaml';
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>>, options: ParseOptions = {}): ConfigParse {
+type Position = { line: number; column: number };
+type Locator = (segments: readonly PropertyKey[]) => Position | undefined;
+
+export function parseConfigText(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  format: ConfigFormat = 'yaml',
+  options: ParseOptions = {},
+): ConfigParse {
+  if (format === 'toml') {
+    const parsed = parseTomlText(text);
+    if (!parsed.ok) return parsed;
+    return validate(parsed.value, env, options, (segments) => locateToml(segments, parsed.lines));
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -35,20 +62,26 @@ export function parseConfigText(text: string, env: Readonly<Record<string, strin
       }),
     };
   }
-  const raw: unknown = doc.toJS();
-  const errors: FieldError[] = [];
-  const substituted = substitute(raw, [], env, errors);
-  for (const error of errors) locate(error, doc, lineCounter);
-  if (errors.length > 0) return { ok: false, errors };
+  return validate(doc.toJS(), env, options, (segments) => locateYaml(segments, doc, lineCounter));
+}
 
-  const located = (problem: { path: PropertyKey[]; message: string }): FieldError => {
-    const error: FieldError = { path: formatPath(problem.path), message: problem.message, segments: problem.path };
-    locate(error, doc, lineCounter);
+/** `${ENV}` substitution, the schema, then the load-time checks; each error placed by the format's locator. */
+function validate(raw: unknown, env: Readonly<Record<string, string | undefined>>, options: ParseOptions, locate: Locator): ConfigParse {
+  const place = (error: FieldError): FieldError => {
+    const position = locate(error.segments ?? []);
+    if (position) Object.assign(error, position);
     return error;
   };
+  const errors: FieldError[] = [];
+  const substituted = substitute(raw, [], env, errors);
+  if (errors.length > 0) return { ok: false, errors: errors.map(place) };
+
+  const located = (problem: { path: PropertyKey[]; message: string }): FieldError =>
+    place({ path: formatPath(problem.path), message: problem.message, segments: problem.path });
   const parsed = Config.safeParse(substituted);
   if (!parsed.success) return { ok: false, errors: parsed.error.issues.map(located) };
   const config = withEnvironment(parsed.data, env);
+  if (options.loadTimeChecks === false) return { ok: true, config, warnings: [] };
   const problems = checkConfig(config);
   if (problems.length > 0) return { ok: false, errors: problems.map(located) };
   if (options.strictAt === undefined) return { ok: true, config, warnings: [] };
@@ -86,9 +119,9 @@ function substitute(value: unknown, path: PropertyKey[], env: Readonly<Record<st
   return value;
 }
 
-/** Adds the line and column of the field (or its nearest parent that exists in the file). */
-function locate(error: FieldError, doc: Document, lineCounter: LineCounter): void {
-  const segments = [...(error.segments ?? [])];
+/** The line and column of the field (or its nearest parent that exists in the file). */
+function locateYaml(path: readonly PropertyKey[], doc: Document, lineCounter: LineCounter): Position | undefined {
+  const segments = [...path];
   while (segments.length > 0) {
     const node: unknown = doc.getIn(
       segments.map((s) => (typeof s === 'symbol' ? String(s) : s)),
@@ -96,10 +129,9 @@ function locate(error: FieldError, doc: Document, lineCounter: LineCounter): voi
     );
     if (isNode(node) && node.range) {
       const pos = lineCounter.linePos(node.range[0]);
-      error.line = pos.line;
-      error.column = pos.col;
-      return;
+      return { line: pos.line, column: pos.col };
     }
     segments.pop();
   }
+  return undefined;
 }

@@ -29,6 +29,21 @@ export interface ResolveTargetsRequest {
   at: number;
 }
 
+/** A level target that could not be resolved to anyone, and why (`user:bob`, "not in directory.users"). */
+export interface UnresolvedTarget {
+  target: string;
+  reason: string;
+}
+
+/**
+ * A level's targets, each resolved on its own: one that fails is listed in `unresolved` and the
+ * others are still paged. (Histories recorded before this answered a bare `Delivery[]`.)
+ */
+export interface ResolvedLevel {
+  deliveries: Delivery[];
+  unresolved: UnresolvedTarget[];
+}
+
 /** What a provider sees of the incident: the record without the list of notifications. */
 export type IncidentSnapshot = Omit<IncidentRecord, 'notifications'>;
 
@@ -88,6 +103,6 @@ export const DELIVERY_FAILURE = {
 } as const;
 
 export interface NotificationActivities {
-  resolveTargets(request: ResolveTargetsRequest): Promise<Delivery[]>;
+  resolveTargets(request: ResolveTargetsRequest): Promise<ResolvedLevel>;
   deliver(request: DeliveryRequest): Promise<DeliveryResult>;
 }

@@ -59,7 +59,8 @@ export type NotificationStatus = z.infer<typeof NotificationStatus>;
 
 export const NotificationRecord = z.object({
   idempotencyKey: z.string(),
-  kind: z.enum(['page', 'repeat', 'update']),
+  /** `fallback`: the policy's fallback targets, paged because a level reached nobody. */
+  kind: z.enum(['page', 'repeat', 'update', 'fallback']),
   event: z.string().optional(),
   level: z.number().int(),
   repeat: z.number().int(),
@@ -67,7 +68,8 @@ export const NotificationRecord = z.object({
   target: z.string(),
   /** The directory id of the person a user, team or schedule target resolved to. */
   recipient: z.string().optional(),
-  channel: Channel,
+  /** None for a target that could not be resolved to anyone (see `error`). */
+  channel: Channel.optional(),
   address: z.string().optional(),
   providerMessageId: z.string().optional(),
   attempt: z.number().int(),
@@ -124,6 +126,8 @@ export interface IncidentRecord {
   policyVersion?: string;
   /** New alerts this incident inhibited (noted on its timeline as symptoms). */
   symptoms?: number;
+  /** Levels (and fallbacks) that reached nobody: every delivery failed, or no target resolved to anyone. */
+  unreachedLevels?: number;
   timeline: TimelineEntry[];
   notifications: NotificationRecord[];
 }

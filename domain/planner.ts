@@ -134,6 +134,18 @@ export function repageStep(cursor: EscalationCursor | undefined, now: number): L
   return { kind: 'level', cycle: cursor?.cycle ?? 0, level: cursor?.level ?? 0, dueAt: now, isEscalation: false };
 }
 
+/**
+ * The level after one that reached nobody (`onUnreached: next`, the default): due now, not after
+ * its delay; the levels after it count from now. Undefined for the last level, whose fallback is
+ * paged instead while the walk goes on as planned, for `onUnreached: fallback`, and once
+ * `maxEscalations` is spent.
+ */
+export function unreachedStep(policy: Policy, cursor: EscalationCursor, now: number): LevelStep | undefined {
+  if (policy.onUnreached === 'fallback' || cursor.level >= policy.levels.length - 1) return undefined;
+  if (policy.maxEscalations !== undefined && cursor.escalationCount >= policy.maxEscalations) return undefined;
+  return { kind: 'level', cycle: cursor.cycle, level: cursor.level + 1, dueAt: now, isEscalation: true };
+}
+
 /** When the walk's next step is due (the record's `nextEscalationAt`), while pages still go out. */
 export function nextEscalationAt(policy: Policy, position: Position): number | undefined {
   return PAGING.includes(position.state) ? stepPlan(policy, position).at : undefined;

@@ -76,6 +76,15 @@ export const Policy = z.strictObject({
   autoResolve: Duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
   cooldown: Duration.optional(),
   businessHours: BusinessHours.optional(),
+  /**
+   * A level that reached nobody (every delivery failed for good, or its targets resolved to no
+   * one): `next` (the default) pages the next level now instead of after its delay; `fallback`
+   * pages `fallback` now and lets the walk go on as planned. The last level unreached pages
+   * `fallback` in every case.
+   */
+  onUnreached: z.enum(['next', 'fallback']).optional(),
+  /** Who is paged when a level reaches nobody (see onUnreached): a shared channel, a manager. */
+  fallback: z.array(Target).min(1, 'list at least one fallback target, or leave fallback out').optional(),
 });
 /** A policy as parsed: every duration in milliseconds. This is also the snapshot a workflow runs. */
 export type Policy = z.infer<typeof Policy>;

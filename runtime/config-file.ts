@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../domain/config.js';
-import { parseConfigText, type ParseOptions } from '../domain/config-text.js';
+import { configFormatOf, parseConfigText, type ParseOptions } from '../domain/config-text.js';
 import { formatFieldErrors, type FieldError } from '../domain/errors.js';
 
 /** The config file could not be used; the message has one line per problem, with file and line. */
@@ -36,7 +36,7 @@ export function readConfigFile(
       { path: '', message: `cannot read the file (${reason}); set ESCALATION_CONFIG to the config's path` },
     ]);
   }
-  const parsed = parseConfigText(text, env, options);
+  const parsed = parseConfigText(text, env, configFormatOf(file), options);
   if (!parsed.ok) throw new ConfigFileError(file, parsed.errors);
   return { config: parsed.config, warnings: parsed.warnings };
 }

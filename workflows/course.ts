@@ -3,13 +3,13 @@ import { formatDuration } from '../domain/duration-text.js';
 import { advance, manualEscalation, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { isTerminal } from '../domain/incident-state.js';
-import { nextEscalationAt, plan, repageStep, type Plan, type Position } from '../domain/planner.js';
+import { nextEscalationAt, plan, repageStep, unreachedStep, type Plan, type Position } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { applyEvent, newRecord, recordNote, recordRefusal, webUiLink, type MoveContext } from '../domain/record.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
 import type { IncidentWorkflowInput } from '../domain/workflow-input.js';
-import { Notifier } from './notifier.js';
+import { Notifier, type NotifyRound } from './notifier.js';
 import { Visibility } from './visibility.js';
 
 /**
@@ -51,6 +51,7 @@ export abstract class IncidentCourse {
       webUiLink(this.input.settings, this.record.workflowId),
       () => this.visibility.syncDetails(),
       () => this.isPaging(),
+      (round, reasons) => this.levelUnreached(round, reasons),
     );
     this.visibility = new Visibility(this.record, this.policy.levels.length, info.typedSearchAttributes);
   }
@@ -155,7 +156,7 @@ export abstract class IncidentCourse {
     });
     if (this.epoch > 0) this.record.epoch = this.epoch;
 
-    await this.notifier.notifyLevel(level, {
+    await this.notifier.notifyLevel(level.targets, {
       level: step.level,
       repeat: step.kind === 'repeat' ? step.repeat : 0,
       cycle: step.cycle,
@@ -174,6 +175,47 @@ export abstract class IncidentCourse {
         { at, by: actor.by, reason: `level ${step.level + 1} re-notified (repeat ${step.repeat})`, level: step.level + 1 },
         'notification',
       );
+    }
+  }
+
+  /**
+   * A round reached nobody: every delivery failed for good, or its targets resolved to no one. Said
+   * on the timeline and in visibility; then the next level now (`onUnreached: next`, the default)
+   * or the policy's fallback (`onUnreached: fallback`, and always after the last level).
+   */
+  protected levelUnreached(round: NotifyRound, reasons: string[]): void {
+    // Answered meanwhile (its pages were cancelled or skipped), or closed: nobody needs reaching.
+    if (!this.isPaging() || !patched('unreached-levels')) return;
+    const at = nowIso();
+    const level = round.level + 1;
+    const what = round.kind === 'fallback' ? `the fallback for level ${level}` : `level ${level}`;
+    this.record.unreachedLevels = (this.record.unreachedLevels ?? 0) + 1;
+    recordNote(this.record, { at, by: 'engine', level, reason: `${what} reached nobody: ${reasons.join('; ')}` }, 'notification');
+    log.warn('a level reached nobody', { workflowId: this.record.workflowId, level, fallback: round.kind === 'fallback', reasons });
+    this.visibility.sync();
+    if (round.kind === 'fallback') return;
+    const current = this.cursor?.level === round.level && this.cursor.cycle === round.cycle && this.epoch === round.epoch;
+    const next = current && this.cursor ? unreachedStep(this.policy, this.cursor, Date.now()) : undefined;
+    if (next) {
+      recordNote(this.record, {
+        at,
+        by: 'policy',
+        level: level + 1,
+        reason: `level ${level + 1} paged now: level ${level} reached nobody`,
+      });
+      this.forced = next;
+      this.revision += 1;
+      return;
+    }
+    if (this.policy.fallback) {
+      void this.notifier.notifyLevel(this.policy.fallback, { ...round, kind: 'fallback', at, dueAt: Date.now() });
+    } else if (this.policy.onUnreached === 'fallback' || round.level === this.policy.levels.length - 1) {
+      recordNote(this.record, {
+        at,
+        by: 'policy',
+        level,
+        reason: `no fallback to page: policy ${this.policy.name} has no fallback targets (add policies[].fallback to escalation.yaml)`,
+      });
     }
   }
 

@@ -2,11 +2,12 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { Delivery, DeliveryFailureDetails } from '../domain/delivery.js';
 import type { Send } from './notifier.js';
 
-/** `L2 → team:sre → alice via slack`, `L1 R1 → webhook via webhook`, `update acknowledged → pagerduty`. */
+/** `L2 → team:sre → alice via slack`, `L1 R1 → webhook via webhook`, `fallback for L3 → channel:…`, `acknowledged → pagerduty`. */
 export function deliverySummary(send: Send, delivery: Delivery): string {
   const who = delivery.recipient && !delivery.target.endsWith(`:${delivery.recipient}`) ? ` → ${delivery.recipient}` : '';
   if (send.kind === 'update') return `${send.event ?? 'update'} → ${delivery.target}${who} via ${delivery.channel}`;
-  const round = send.repeat > 0 ? `L${send.level + 1} R${send.repeat}` : `L${send.level + 1}`;
+  const level = send.repeat > 0 ? `L${send.level + 1} R${send.repeat}` : `L${send.level + 1}`;
+  const round = send.kind === 'fallback' ? `fallback for ${level}` : level;
   return `${round} → ${delivery.target}${who} via ${delivery.channel}`;
 }
 

@@ -15,10 +15,12 @@ import {
   type Delivery,
   type DeliveryRequest,
   type NotificationActivities,
+  type ResolvedLevel,
+  type UnresolvedTarget,
 } from '../domain/delivery.js';
 import { notificationKey } from '../domain/escalation.js';
 import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
-import type { Level } from '../domain/policy.js';
+import type { Channel, Target } from '../domain/policy.js';
 import { recordNote, trimNotifications } from '../domain/record.js';
 import { mergeDeliveries, staticDeliveries, targetLabel } from '../domain/targets.js';
 import { deliverySummary, failureAttempt, failureMessage, isNonRetryable } from './delivery-outcome.js';
@@ -33,11 +35,21 @@ export interface NotifyRound {
   repeat: number;
   cycle: number;
   epoch: number;
-  kind: 'page' | 'repeat';
+  kind: 'page' | 'repeat' | 'fallback';
   /** Workflow time the round was due, ISO. */
   at: string;
   dueAt: number;
 }
+
+/** How one round's pages are going: it reached nobody when none is left and none got through. */
+interface Tally {
+  pending: number;
+  reached: boolean;
+  reasons: string[];
+}
+
+/** A round that reached nobody, with each target and why. */
+export type UnreachedHandler = (round: NotifyRound, reasons: string[]) => void;
 
 export class Notifier {
   private readonly deliver: ActivityInterfaceFor<NotificationActivities>['deliver'];
@@ -53,6 +65,7 @@ export class Notifier {
     private readonly uiUrl: string | undefined,
     private readonly onChange: () => void,
     private readonly isPaging: () => boolean,
+    private readonly onUnreached: UnreachedHandler,
   ) {
     this.deliver = proxyActivities<NotificationActivities>({
       startToCloseTimeout: delivery.attemptTimeout,
@@ -80,11 +93,14 @@ export class Notifier {
     return this.inFlight.size === 0;
   }
 
-  /** Resolves the level's targets (awaited: it is fast), then sends in the background. */
-  async notifyLevel(level: Level, round: NotifyRound): Promise<void> {
-    let deliveries: Delivery[];
+  /**
+   * Resolves the level's targets (awaited: it is fast), then sends in the background. Each target
+   * stands on its own: one that cannot be resolved is recorded and the others are paged.
+   */
+  async notifyLevel(targets: Target[], round: NotifyRound): Promise<void> {
+    let resolved: ResolvedLevel;
     try {
-      deliveries = await this.resolve(level, round);
+      resolved = await this.resolve(targets, round);
     } catch (error) {
       const reason = failureMessage(error);
       log.warn('could not resolve targets; this level notifies nobody', {
@@ -98,34 +114,66 @@ export class Notifier {
         'notification',
       );
       this.onChange();
+      this.onUnreached(round, [`targets not resolved: ${reason}`]);
       return;
     }
     // Someone may have answered while the targets were resolved.
     if (!this.isPaging()) return;
+    const tally: Tally = { pending: 0, reached: false, reasons: [] };
+    for (const miss of resolved.unresolved) {
+      this.recordUnresolved(miss, round);
+      tally.reasons.push(`${miss.target}: ${miss.reason}`);
+    }
     const seen = new Map<string, number>();
-    for (const delivery of deliveries) {
+    for (const delivery of resolved.deliveries) {
       const id = `${delivery.target}|${delivery.recipient ?? ''}|${delivery.channel}`;
       const index = seen.get(id) ?? 0;
       seen.set(id, index + 1);
-      this.dispatchPage(delivery, round, index);
+      this.dispatchPage(delivery, round, index, tally);
     }
     trimNotifications(this.record);
     this.onChange();
+    if (resolved.deliveries.length === 0) {
+      this.onUnreached(round, tally.reasons.length > 0 ? tally.reasons : [`${targets.map(targetLabel).join(', ')} resolved to no one`]);
+    }
   }
 
   /**
    * Targets that carry their own address resolve right here, saving an activity round trip on the
    * first page; a level with a user, team or schedule asks the directory through the activity.
    */
-  private async resolve(level: Level, round: NotifyRound): Promise<Delivery[]> {
-    const own = level.targets.map(staticDeliveries);
+  private async resolve(targets: Target[], round: NotifyRound): Promise<ResolvedLevel> {
+    const own = targets.map(staticDeliveries);
     if (own.every((d) => d !== undefined)) {
-      return mergeDeliveries(own.flat().filter((d): d is Delivery => d !== undefined));
+      return { deliveries: mergeDeliveries(own.flat().filter((d): d is Delivery => d !== undefined)), unresolved: [] };
     }
-    return this.resolveTargets.executeWithOptions(
-      { summary: `L${round.level + 1} targets: ${level.targets.map(targetLabel).join(', ')}` },
-      [{ workflowId: this.record.workflowId, level: round.level, targets: level.targets, at: round.dueAt }],
+    const what = round.kind === 'fallback' ? `fallback for L${round.level + 1}` : `L${round.level + 1} targets`;
+    const answer: ResolvedLevel | Delivery[] = await this.resolveTargets.executeWithOptions(
+      { summary: `${what}: ${targets.map(targetLabel).join(', ')}` },
+      [{ workflowId: this.record.workflowId, level: round.level, targets, at: round.dueAt }],
     );
+    // Histories recorded before targets were resolved one by one hold a bare list.
+    return Array.isArray(answer) ? { deliveries: answer, unresolved: [] } : answer;
+  }
+
+  /** A target that reaches nobody: on the timeline and in `notifications[]`, beside the pages that went out. */
+  private recordUnresolved(miss: UnresolvedTarget, round: NotifyRound): void {
+    const level = round.level + 1;
+    recordNote(this.record, { at: round.at, by: 'engine', level, reason: `${miss.target} not paged: ${miss.reason}` }, 'notification');
+    this.record.notifications.push({
+      idempotencyKey: `${this.record.workflowId}/E${round.epoch}/L${level}/R${round.repeat}/${miss.target}/unresolved`,
+      kind: round.kind,
+      level,
+      repeat: round.repeat,
+      cycle: round.cycle,
+      target: miss.target,
+      attempt: 0,
+      status: 'failed',
+      error: miss.reason,
+      retryable: false,
+      at: round.at,
+      settledAt: round.at,
+    });
   }
 
   /** Stops every delivery still waiting or retrying. */
@@ -145,10 +193,11 @@ export class Notifier {
    * Not cancelled by the answer that caused it.
    */
   announce(event: AnnouncedEvent, at: string): void {
-    const paged = new Map<string, NotificationRecord>();
+    const paged = new Map<string, NotificationRecord & { channel: Channel }>();
     for (const n of this.record.notifications) {
-      if (n.kind !== 'update' && n.status === 'delivered' && FOLLOWING_CHANNELS.includes(n.channel))
-        paged.set(`${n.channel}|${n.address ?? ''}`, n);
+      const { channel } = n;
+      if (n.kind !== 'update' && n.status === 'delivered' && channel !== undefined && FOLLOWING_CHANNELS.includes(channel))
+        paged.set(`${channel}|${n.address ?? ''}`, { ...n, channel });
     }
     this.announcements += 1;
     for (const page of paged.values()) {
@@ -168,8 +217,8 @@ export class Notifier {
     this.onChange();
   }
 
-  private dispatchPage(delivery: Delivery, round: NotifyRound, index: number): void {
-    const idempotencyKey = notificationKey({
+  private dispatchPage(delivery: Delivery, round: NotifyRound, index: number, tally: Tally): void {
+    const key = notificationKey({
       index,
       ...(delivery.recipient !== undefined && { recipient: delivery.recipient }),
       workflowId: this.record.workflowId,
@@ -179,17 +228,29 @@ export class Notifier {
       target: delivery.target,
       channel: delivery.channel,
     });
-    this.dispatch(delivery, {
-      idempotencyKey,
-      kind: round.kind,
-      level: round.level,
-      repeat: round.repeat,
-      cycle: round.cycle,
-      at: round.at,
-    });
+    // A fallback may page an address its level also had: its key must not be taken for that page.
+    const idempotencyKey = round.kind === 'fallback' ? `${key}/fallback` : key;
+    tally.pending += 1;
+    this.dispatch(
+      delivery,
+      { idempotencyKey, kind: round.kind, level: round.level, repeat: round.repeat, cycle: round.cycle, at: round.at },
+      undefined,
+      (reached, reason) => {
+        tally.pending -= 1;
+        if (reached) tally.reached = true;
+        else if (reason !== undefined) tally.reasons.push(`${delivery.target} via ${delivery.channel}: ${reason}`);
+        if (tally.pending === 0 && !tally.reached && tally.reasons.length > 0) this.onUnreached(round, tally.reasons);
+      },
+    );
   }
 
-  private dispatch(delivery: Delivery, send: Send, providerMessageId?: string): void {
+  /** `settled`: whether the page got through (delivered, or deliberately not sent), else why not. */
+  private dispatch(
+    delivery: Delivery,
+    send: Send,
+    providerMessageId?: string,
+    settled?: (reached: boolean, reason?: string) => void,
+  ): void {
     const { idempotencyKey } = send;
     const entry: NotificationRecord = {
       idempotencyKey,
@@ -211,7 +272,8 @@ export class Notifier {
     const { notifications: _notifications, ...snapshot }: IncidentRecord = this.record;
     const request: DeliveryRequest = {
       idempotencyKey,
-      kind: send.kind,
+      // A fallback is a page to its providers; the record tells it apart.
+      kind: send.kind === 'fallback' ? 'page' : send.kind,
       ...(send.event !== undefined && { event: send.event }),
       ...(providerMessageId !== undefined && { providerMessageId }),
       incident: snapshot,
@@ -258,6 +320,7 @@ export class Notifier {
       .finally(() => {
         this.inFlight.delete(run);
         this.onChange();
+        settled?.(entry.status !== 'failed', entry.error);
       });
     this.inFlight.add(run);
   }
@@ -266,7 +329,7 @@ export class Notifier {
 /** One notification to send, before it has an entry in the record. */
 export interface Send {
   idempotencyKey: string;
-  kind: DeliveryRequest['kind'];
+  kind: NotificationRecord['kind'];
   event?: AnnouncedEvent;
   level: number;
   repeat: number;

@@ -10,6 +10,8 @@ export const IncidentServiceKey = defineSearchAttributeKey('IncidentService', Se
 export const EscalationPolicyKey = defineSearchAttributeKey('EscalationPolicy', SearchAttributeType.KEYWORD);
 export const EscalationLevelKey = defineSearchAttributeKey('EscalationLevel', SearchAttributeType.INT);
 export const AcknowledgedByKey = defineSearchAttributeKey('AcknowledgedBy', SearchAttributeType.KEYWORD);
+/** Set once a level (or its fallback) reached nobody: `IncidentUnreached = true` lists the incidents to look at. */
+export const IncidentUnreachedKey = defineSearchAttributeKey('IncidentUnreached', SearchAttributeType.BOOL);
 
 export const INCIDENT_SEARCH_ATTRIBUTES = [
   IncidentStateKey,
@@ -18,6 +20,7 @@ export const INCIDENT_SEARCH_ATTRIBUTES = [
   EscalationPolicyKey,
   EscalationLevelKey,
   AcknowledgedByKey,
+  IncidentUnreachedKey,
 ] as const;
 
 /** The operator API's IndexedValueType numbers, by the SDK's type names (registration and checks). */

@@ -9,6 +9,7 @@ import {
   IncidentServiceKey,
   IncidentSeverityKey,
   IncidentStateKey,
+  IncidentUnreachedKey,
   INCIDENT_SEARCH_ATTRIBUTES,
 } from './search-attributes.js';
 
@@ -17,7 +18,7 @@ import {
  * the ones that changed, so history stays small) and the markdown current details.
  */
 export class Visibility {
-  private last = new Map<string, string | number | undefined>();
+  private last = new Map<string, string | number | boolean | undefined>();
   private lastDetails = '';
 
   constructor(
@@ -29,19 +30,20 @@ export class Visibility {
   ) {
     for (const key of INCIDENT_SEARCH_ATTRIBUTES) {
       const value: unknown = current?.get(key);
-      if (typeof value === 'string' || typeof value === 'number') this.last.set(key.name, value);
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') this.last.set(key.name, value);
     }
   }
 
   sync(): void {
     const r = this.record;
-    const wanted: [SearchAttributeUpdatePair['key'], string | number | undefined][] = [
+    const wanted: [SearchAttributeUpdatePair['key'], string | number | boolean | undefined][] = [
       [IncidentStateKey, r.state],
       [IncidentSeverityKey, r.severity],
       [IncidentServiceKey, r.service],
       [EscalationPolicyKey, r.policy],
       [EscalationLevelKey, r.level],
       [AcknowledgedByKey, r.acknowledgedBy],
+      [IncidentUnreachedKey, r.unreachedLevels ? true : undefined],
     ];
     const updates: SearchAttributeUpdatePair[] = [];
     for (const [key, value] of wanted) {

@@ -54,7 +54,7 @@ export const IncidentRecordSchema = z
     resolvedBy: z.string().optional(),
     nextEscalationAt: z.string().optional(),
     timeline: z.array(z.looseObject({ at: z.string(), kind: z.string(), by: z.string() })),
-    notifications: z.array(z.looseObject({ target: z.string(), channel: z.string(), status: z.string() })),
+    notifications: z.array(z.looseObject({ target: z.string(), channel: z.string().optional(), status: z.string() })),
   })
   .openapi('Incident');
 
@@ -121,6 +121,7 @@ export const StatsSchema = z
     byState: z.record(z.string(), z.number().int()),
     bySeverity: z.record(z.string(), z.number().int()),
     open: z.number().int(),
+    unreached: z.number().int().openapi({ description: 'Incidents in the window where a level (or its fallback) reached nobody' }),
     mtta: TimingSchema,
     mttr: TimingSchema,
   })

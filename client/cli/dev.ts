@@ -149,9 +149,14 @@ async function watch(incidents: IncidentClient, workflowId: string, signal: Abor
           : n.status === 'skipped'
             ? `– skipped${n.reason ? `: ${n.reason}` : ''}`
             : `✗ ${n.status}${n.error ? `: ${n.error}` : ''}`;
-      const what = n.kind === 'update' ? `${n.event ?? 'update'} sent` : `level ${n.level}${n.repeat ? ` repeat ${n.repeat}` : ''}`;
+      const what =
+        n.kind === 'update'
+          ? `${n.event ?? 'update'} sent`
+          : `${n.kind === 'fallback' ? 'fallback for ' : ''}level ${n.level}${n.repeat ? ` repeat ${n.repeat}` : ''}`;
       const who = n.recipient && !n.target.endsWith(`:${n.recipient}`) ? `${n.target} → ${n.recipient}` : n.target;
-      say(`  ${time(n.settledAt ?? n.at)}  ${what} → ${who} via ${n.channel} (${n.address ?? ''}) ${mark}`);
+      say(
+        `  ${time(n.settledAt ?? n.at)}  ${what} → ${who} ${n.channel ? `via ${n.channel} (${n.address ?? ''})` : '(reaches nobody)'} ${mark}`,
+      );
     }
     if (['RESOLVED', 'CANCELLED', 'FAILED'].includes(record.state)) {
       say(`demo incident ${workflowId} is ${record.state}; the servers keep running until Ctrl-C`);

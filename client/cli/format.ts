@@ -28,7 +28,7 @@ export function formatRecord(record: IncidentRecord, options: { timeline: boolea
     for (const n of record.notifications) {
       const what = n.kind === 'update' ? (n.event ?? 'update').padEnd(6) : `L${n.level} R${n.repeat}`;
       lines.push(
-        `    ${what} ${n.channel.padEnd(9)} ${n.target}${n.recipient ? ` → ${n.recipient}` : ''}  ${n.status}${n.attempt ? ` (attempt ${n.attempt})` : ''}${n.error ? `: ${n.error}` : ''}`,
+        `    ${what} ${(n.channel ?? '-').padEnd(9)} ${n.target}${n.recipient ? ` → ${n.recipient}` : ''}  ${n.status}${n.attempt ? ` (attempt ${n.attempt})` : ''}${n.error ? `: ${n.error}` : ''}`,
       );
     }
   }

@@ -12,6 +12,7 @@ import { SearchAttributeConflictError } from './setup.js';
 import { runDev } from './dev.js';
 import { runWorkerCommand, WorkerCannotConnectError } from './worker.js';
 import { registerPolicyCommands, registerReloadCommand } from './policy-commands.js';
+import { registerImportCommand } from './import-command.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -160,6 +161,8 @@ function program(): Command {
       print(options.json, record, formatRecord(record, { timeline: true }));
     });
 
+  registerImportCommand(cli);
+
   const policy = cli.command('policy').description('work with escalation config files');
   registerPolicyCommands(policy);
   registerReloadCommand(policy);
@@ -252,7 +255,7 @@ export async function main(argv: string[]): Promise<number> {
 function report(error: unknown): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
-    if (error.code === 'escalate.reload') {
+    if (error.code === 'escalate.reload' || error.code === 'escalate.import') {
       process.stderr.write(`${error.message}\n`);
       return error.exitCode;
     }

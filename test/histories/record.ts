@@ -61,6 +61,13 @@ function policies(peerUrl: string): Record<string, unknown>[] {
     { name: 'dedup', levels: [log('team-lead'), { ...log('primary'), delay: '30s' }, { ...log('managers'), delay: '30s' }] },
     // The final wait lets level 1's four attempts (100, 200, 400 ms apart) fail before the policy times out.
     { name: 'flaky', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '500ms' })], finalWait: '3s' },
+    // Both levels refuse every page (400): level 2 goes out at once, then the fallback after the last level.
+    {
+      name: 'unreachable',
+      levels: [webhook(peerUrl, 'dead-1'), webhook(peerUrl, 'dead-2', { delay: '30s' })],
+      fallback: [{ type: 'webhook', url: `${peerUrl}?level=fallback` }],
+      finalWait: '30s',
+    },
     { name: 'office', levels: [log('team-lead'), { ...log('primary'), delay: '30s' }], businessHours: tomorrowOnly() },
     { name: 'grouped', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })] },
     { name: 'cooling', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })], cooldown: '1h' },
@@ -250,6 +257,18 @@ const scenarios: Scenario[] = [
       if (failed?.status !== 'failed')
         throw new Error(`${this.name}: level 1 should have failed before the timeout; it is ${failed?.status}`);
       await incidents.handle(this.name).signal(cancelSignal, { by: 'dana', reason: 'provider fixed, incident moot' });
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'unreached-level',
+    what: 'level 1 reaches nobody (400) so level 2 goes out at once; it reaches nobody too, so the fallback is paged; acknowledged, resolved',
+    async run(incidents, peer) {
+      peer.respondWith(({ path }) => ({ status: path.includes('level=dead') ? 400 : 200 }));
+      await incidents.startIncident({ summary: 'pager provider rejects us', severity: 'critical', key: this.name, policy: 'unreachable' });
+      await waitFor(incidents, this.name, (r) => r.notifications.some((n) => n.kind === 'fallback' && n.status === 'delivered'));
+      await incidents.acknowledge(this.name, 'dana', 'saw the fallback page');
+      await incidents.resolve(this.name, 'dana', 'provider key rotated');
       return closedState(incidents, this.name);
     },
   },

@@ -129,6 +129,27 @@ const refusals: Refusal[] = [
     message: /has no routingKey and providers\.pagerduty\.routingKey is not set; set one of them/,
   },
   {
+    name: 'a fallback on Slack without providers.slack',
+    text: config({ policyExtra: ['    fallback: [{ type: channel, id: "#oncall-fallback", provider: slack }]'] }),
+    path: 'policies[0].fallback[0].provider',
+    lineHolding: '#oncall-fallback',
+    message: /policy p's fallback channel target uses the slack channel, but providers\.slack is not set/,
+  },
+  {
+    name: 'a fallback naming an unknown user',
+    text: config({ policyExtra: ['    fallback: [{ type: user, id: night-manager }]'] }),
+    path: 'policies[0].fallback[0].id',
+    lineHolding: 'night-manager',
+    message: /policy p's fallback names user "night-manager", which is not in directory\.users; define it there or fix the id/,
+  },
+  {
+    name: 'onUnreached: fallback with no fallback targets',
+    text: config({ policyExtra: ['    onUnreached: fallback'] }),
+    path: 'policies[0].onUnreached',
+    lineHolding: 'onUnreached',
+    message: /has no fallback targets; add fallback: \[\.\.\.] or use onUnreached: next/,
+  },
+  {
     name: 'a target naming an unknown schedule',
     text: config({ level: '      - targets: [{ type: schedule, id: nightly }]' }),
     path: 'policies[0].levels[0].targets[0].id',

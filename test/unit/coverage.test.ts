@@ -112,7 +112,7 @@ describe('levels that can reach nobody (policy validate --strict)', () => {
       '',
     ].join('\n');
     const plain = parseConfigText(text, {});
-    const strict = parseConfigText(text, {}, { strictAt: MONDAY });
+    const strict = parseConfigText(text, {}, 'yaml', { strictAt: MONDAY });
     expect(plain.ok && plain.warnings).toEqual([]);
     expect(strict.ok && strict.warnings).toEqual([
       expect.objectContaining({ path: 'policies[0].levels[0].targets', line: 8, message: expect.stringContaining("bob's sms") }),

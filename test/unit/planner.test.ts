@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { advance, type EscalationCursor, type EscalationStep } from '../../domain/escalation.js';
-import { nextEscalationAt, plan, policySwitchStep, repageStep, type Plan, type Position } from '../../domain/planner.js';
+import { nextEscalationAt, plan, policySwitchStep, repageStep, unreachedStep, type Plan, type Position } from '../../domain/planner.js';
 import { Policy } from '../../domain/policy.js';
 
 // The planner is the policy reference in code: each row says, for a policy and a position, what
@@ -166,6 +166,31 @@ describe('steps outside the walk', () => {
       Array.from({ length: levels }, () => ({})),
     );
     expect(policySwitchStep(next, cursor, currentLevel, 500)).toEqual({ kind: 'level', dueAt: 500, isEscalation: false, ...expected });
+  });
+
+  it.each([
+    [
+      'the next level, now (onUnreached: next is the default)',
+      {},
+      cursorAt(0),
+      { kind: 'level', cycle: 0, level: 1, dueAt: 700, isEscalation: true },
+    ],
+    [
+      'the next level of the same walk on a later cycle',
+      { repeatPolicy: 2 },
+      cursorAt(1, 2),
+      { kind: 'level', cycle: 2, level: 2, dueAt: 700, isEscalation: true },
+    ],
+    ['nothing on the last level: its fallback is paged and the walk goes on', {}, cursorAt(2), undefined],
+    [
+      'nothing with onUnreached: fallback: the fallback is paged, the next level keeps its time',
+      { onUnreached: 'fallback' },
+      cursorAt(0),
+      undefined,
+    ],
+    ['nothing once maxEscalations is spent', { maxEscalations: 1 }, cursorAt(1), undefined],
+  ] as const)('a level that reached nobody hands over to %s', (_what, options, cursor, expected) => {
+    expect(unreachedStep(policy(options), cursor, 700)).toEqual(expected);
   });
 
   it('an ack timeout pages the level the incident was at again, now; level 1 if none went out', () => {

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { resolveTargets } from '../../activities/resolve-targets.js';
+import { resolveLevel, resolveTargets } from '../../activities/resolve-targets.js';
 import { onCallAt } from '../../domain/oncall.js';
 import { Directory } from '../../domain/config.js';
 import type { ResolveTargetsRequest } from '../../domain/delivery.js';
@@ -209,6 +209,34 @@ describe('resolveTargets for unknown ids', () => {
     expect(failure.message).toContain(where);
     expect(failure.message).toContain('escalation.yaml');
     expect(failure.message).toContain('incident-db-down');
+  });
+});
+
+describe('resolveLevel: each target on its own', () => {
+  it('pages the targets it can resolve and names the one it cannot, with the reason', () => {
+    const level = resolveLevel(
+      directory(),
+      request([
+        { type: 'user', id: 'nobody' },
+        { type: 'user', id: 'alice' },
+      ]),
+    );
+    expect(level.deliveries.map((d) => d.target)).toContain('user:alice');
+    expect(level.deliveries.every((d) => d.target === 'user:alice')).toBe(true);
+    expect(level.unresolved).toEqual([{ target: 'user:nobody', reason: expect.stringContaining('"nobody"') }]);
+    expect(level.unresolved[0]?.reason).toContain('directory.users');
+  });
+
+  it('answers no deliveries and every reason when nothing resolves', () => {
+    const level = resolveLevel(
+      directory(),
+      request([
+        { type: 'team', id: 'ghosts' },
+        { type: 'schedule', id: 'nights' },
+      ]),
+    );
+    expect(level.deliveries).toEqual([]);
+    expect(level.unresolved.map((u) => u.target)).toEqual(['team:ghosts', 'schedule:nights']);
   });
 });
 
