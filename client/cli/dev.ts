@@ -22,6 +22,9 @@ export interface DevOptions {
   taskQueue: string;
 }
 
+/** The environment `escalate dev` runs in unless ESCALATION_ENV says otherwise. */
+export const DEV_ENVIRONMENT = 'development';
+
 /**
  * `escalate dev`: the whole product on one machine. A Temporal dev server (SQLite under .data/, so
  * incidents survive a restart, and the Web UI), the worker, and a demo incident whose escalation is
@@ -31,6 +34,9 @@ export async function runDev(options: DevOptions): Promise<void> {
   // Quiet by default: the watcher below prints the story; LOG_LEVEL=info shows every log line.
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   installRuntimeLogger(logger);
+  // A local run is its own environment: a config whose gate names environments (and so refuses to
+  // load without one) works here unchanged, and reloads (SIGHUP, the API) see the same value.
+  if (!process.env['ESCALATION_ENV']) process.env['ESCALATION_ENV'] = DEV_ENVIRONMENT;
   const config = loadConfigFile(options.configFile);
   // One holder for the worker, the client and the API: SIGHUP or POST /v1/admin/reload reaches all three.
   const holder = new ConfigHolder(config);

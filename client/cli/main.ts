@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { Client } from '@temporalio/client';
 import { formatFieldErrors } from '../../domain/errors.js';
-import { loadConfigFile, ConfigFileError } from '../../runtime/config-file.js';
+import { loadConfigFile, readConfigFile, ConfigFileError } from '../../runtime/config-file.js';
 import { readEnv } from '../../runtime/env.js';
 import { connectTemporal, temporalTarget, TemporalSettingsError } from '../../runtime/temporal.js';
 import { IncidentClient, IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../incidents.js';
@@ -40,7 +40,9 @@ function program(): Command {
 
   cli
     .command('dev')
-    .description('run everything locally: Temporal dev server with Web UI, the worker, and a demo incident')
+    .description(
+      'run everything locally: Temporal dev server with Web UI, the worker, and a demo incident (ESCALATION_ENV defaults to development)',
+    )
     .option('--no-demo', 'do not start the demo incident')
     .option('--port <port>', 'Temporal gRPC port', (v) => Number(v), 7233)
     .option('--ui-port <port>', 'Temporal Web UI port', (v) => Number(v), 8233)
@@ -168,11 +170,22 @@ function program(): Command {
     .command('validate <file>')
     .description('check a config file without starting anything; lists every problem with its line')
     .option('--json', 'print the result as JSON')
-    .action((file: string, options: { json?: boolean }) => {
-      const config = loadConfigFile(file);
+    .option('--strict', 'also warn about levels that can reach nobody at some time of the coming week (a gap in who is reachable)')
+    .action((file: string, options: { json?: boolean; strict?: boolean }) => {
+      const { config, warnings } = readConfigFile(file, process.env, options.strict ? { strictAt: Date.now() } : {});
+      // Warnings do not fail the command: the config works, but some page may reach nobody.
+      if (warnings.length > 0 && !options.json) {
+        process.stderr.write(
+          `${formatFieldErrors(
+            warnings.map((w) => ({ ...w, message: `warning: ${w.message}` })),
+            file,
+          )}\n`,
+        );
+      }
       const summary = {
         valid: true,
         file,
+        ...(options.strict && { warnings: warnings.map(({ path, message, line, column }) => ({ path, message, line, column })) }),
         policies: config.policies.map((p) => ({ name: p.name, levels: p.levels.length })),
         routes: config.routes.length,
         users: config.directory.users.length,
@@ -183,7 +196,8 @@ function program(): Command {
         options.json,
         summary,
         `${file} is valid: ${summary.policies.map((p) => `${p.name} (${p.levels} levels)`).join(', ')}; ${summary.routes} route(s), ` +
-          `${summary.users} user(s), ${summary.teams} team(s), ${summary.schedules} schedule(s)`,
+          `${summary.users} user(s), ${summary.teams} team(s), ${summary.schedules} schedule(s)` +
+          (options.strict ? `; ${warnings.length} warning(s)` : ''),
       );
     });
 
