@@ -3,6 +3,7 @@ import { Duration } from './duration.js';
 import { InhibitRule } from './inhibition.js';
 import { MatcherText } from './matchers.js';
 import { Channel, Policy } from './policy.js';
+import { Responders } from './responder.js';
 import { SeverityName } from './severity.js';
 
 /** The config file (DESIGN.md section 4): one YAML or JSON file, every secret through `${ENV}`. */
@@ -158,6 +159,8 @@ export const Config = z
       attemptTimeout: 30_000,
     }),
     api: z.strictObject({ tokens: z.array(ApiToken).default([]) }).default({ tokens: [] }),
+    /** One-click links, SMS replies and voice keypads (domain/responder.ts). */
+    responders: Responders.default({ links: false, linkTtl: 86_400_000 }),
     policies: z.array(Policy).min(1, 'the config needs at least one policy'),
   })
   .superRefine(checkReferences);
