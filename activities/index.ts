@@ -5,6 +5,7 @@ import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import type { Delivery, DeliveryRequest, DeliveryResult, NotificationActivities, ResolveTargetsRequest } from '../domain/delivery.js';
 import type { IncidentState } from '../domain/incident.js';
 import { isAtLeast } from '../domain/severity.js';
+import { actUrl, type ResponderRuntime } from '../runtime/responder.js';
 import { createProviderRegistry, providerNotConfigured } from './providers/registry.js';
 import type { NotificationProvider } from './providers/types.js';
 import { resolveTargets } from './resolve-targets.js';
@@ -34,6 +35,11 @@ export interface ActivityDeps {
    * worker wires a query). Undefined, or no answer in time: the page goes out.
    */
   incidentState?: (workflowId: string) => Promise<IncidentState | undefined>;
+  /**
+   * Links and callbacks back to the API (runtime/responder.ts): one-click links in pages to
+   * directory users, Twilio's TwiML and status URLs. Undefined: pages carry neither, no voice.
+   */
+  responder?: ResponderRuntime;
 }
 
 /** States in which nobody needs paging any more: the answer came while this attempt was on its way. */
@@ -51,6 +57,7 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
         userAgent: userAgent(deps.version),
         now,
         ...(deps.logger ? { logger: deps.logger } : {}),
+        ...(deps.responder ? { publicUrl: deps.responder.publicUrl } : {}),
       });
       built = { config, registry };
     }
@@ -103,7 +110,8 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
         return { status: 'skipped', reason: skipped, attempt, at: new Date(now()).toISOString() };
       }
 
-      const sent = await whileHeartbeating(context, () => provider.send(request, { attempt, signal: context.cancellationSignal }));
+      const page = withActLink(request, deps.responder, now());
+      const sent = await whileHeartbeating(context, () => provider.send(page, { attempt, signal: context.cancellationSignal }));
       log().info('notification delivered', {
         incidentWorkflowId: request.incident.workflowId,
         level: request.level + 1,
@@ -133,6 +141,16 @@ async function answeredSince(request: DeliveryRequest, incidentState: ActivityDe
   if (!incidentState) return undefined;
   const state = await incidentState(request.incident.workflowId).catch(() => undefined);
   return state !== undefined && ANSWERED.includes(state) ? state : undefined;
+}
+
+/**
+ * The page with the recipient's one-click link, when links are on and it pages a directory user
+ * (a link acts as that user; a bare webhook or phone target has nobody to act as). Updates carry none.
+ */
+function withActLink(request: DeliveryRequest, responder: ResponderRuntime | undefined, nowMs: number): DeliveryRequest {
+  const user = request.delivery.recipient;
+  if (!responder?.links || user === undefined || request.kind === 'update') return request;
+  return { ...request, actUrl: actUrl(responder, responder.links.token(request.incident.workflowId, user, nowMs)) };
 }
 
 /**

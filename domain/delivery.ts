@@ -57,6 +57,11 @@ export interface DeliveryRequest {
   delivery: Delivery;
   /** Link to the incident in the Temporal Web UI, when known. */
   uiUrl?: string;
+  /**
+   * The recipient's signed one-click page (`/v1/act/{token}`): set by the deliver activity for pages
+   * to a directory user when responders.links is on; the workflow never sets it.
+   */
+  actUrl?: string;
 }
 
 /**
