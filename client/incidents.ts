@@ -5,6 +5,7 @@ import type { Config } from '../domain/config.js';
 import { fieldErrors, type FieldError } from '../domain/errors.js';
 import { IncidentInput, isTerminal, workflowIdForKey, type IncidentInputBody, type IncidentRecord } from '../domain/incident.js';
 import { groupKey } from '../domain/grouping.js';
+import { replyCode } from '../domain/responder.js';
 import { defaultIncidentKey, evaluateGates, routeLabels, selectPolicy } from '../domain/routing.js';
 import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/config-holder.js';
 import { policyVersion } from '../domain/policy-version.js';
@@ -204,7 +205,12 @@ export class IncidentClient {
       occurrence,
       staticSummary: `[${choice.severity}] ${input.summary}`,
       staticDetails: `Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
-      searchAttributes: startSearchAttributes(choice.severity, choice.policy.name, input.service),
+      searchAttributes: startSearchAttributes(
+        choice.severity,
+        choice.policy.name,
+        input.service,
+        config.providers.twilio ? replyCode(workflowId) : undefined,
+      ),
       memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
     });
     return {

@@ -10,6 +10,12 @@ export const IncidentServiceKey = defineSearchAttributeKey('IncidentService', Se
 export const EscalationPolicyKey = defineSearchAttributeKey('EscalationPolicy', SearchAttributeType.KEYWORD);
 export const EscalationLevelKey = defineSearchAttributeKey('EscalationLevel', SearchAttributeType.INT);
 export const AcknowledgedByKey = defineSearchAttributeKey('AcknowledgedBy', SearchAttributeType.KEYWORD);
+/**
+ * The short code SMS replies name the incident by (domain/responder.ts `replyCode`). Set by the
+ * client at start when Twilio is configured, never by the workflow: the API finds a reply's
+ * incident with one visibility query.
+ */
+export const IncidentCodeKey = defineSearchAttributeKey('IncidentCode', SearchAttributeType.KEYWORD);
 
 export const INCIDENT_SEARCH_ATTRIBUTES = [
   IncidentStateKey,
@@ -18,6 +24,7 @@ export const INCIDENT_SEARCH_ATTRIBUTES = [
   EscalationPolicyKey,
   EscalationLevelKey,
   AcknowledgedByKey,
+  IncidentCodeKey,
 ] as const;
 
 /** The operator API's IndexedValueType numbers, by the SDK's type names (registration and checks). */

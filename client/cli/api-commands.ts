@@ -69,6 +69,7 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
         host: options.host,
         ...(ctx.env.ESCALATION_API_TOKEN && { apiToken: ctx.env.ESCALATION_API_TOKEN }),
         ...(ctx.env.SLACK_SIGNING_SECRET && { slackSigningSecret: ctx.env.SLACK_SIGNING_SECRET }),
+        responderEnv: ctx.env,
       });
       if (config.api.tokens.length === 0 && !ctx.env.ESCALATION_API_TOKEN) {
         logger.warn('no API token is configured: write endpoints answer 401; set ESCALATION_API_TOKEN or api.tokens in the config');

@@ -63,6 +63,7 @@ function program(): Command {
         target: targetOf(globals),
         taskQueue: globals.taskQueue ?? env.ESCALATION_TASK_QUEUE,
         configFile: globals.config ?? DEFAULT_CONFIG,
+        env,
       });
     });
 
