@@ -181,7 +181,9 @@ describe('twilio voice provider', () => {
       Url: `${PUBLIC}/v1/integrations/twilio/voice?incident=incident-db-down&user=alice`,
       StatusCallbackMethod: 'POST',
     });
-    expect(placed?.form?.['StatusCallback']).toMatch(new RegExp(`^${PUBLIC}/v1/integrations/twilio/status\\?incident=incident-db-down&key=.+&channel=voice&user=alice$`));
+    expect(placed?.form?.['StatusCallback']).toMatch(
+      new RegExp(`^${PUBLIC}/v1/integrations/twilio/status\\?incident=incident-db-down&key=.+&channel=voice&user=alice$`),
+    );
   });
 
   it('has no voice provider without a public URL to serve the call from, and says what to set', async () => {
