@@ -170,7 +170,10 @@ function belowFloor(request: DeliveryRequest, provider: NotificationProvider): s
   return `not sent: ${request.incident.workflowId} is ${request.incident.severity} and ${rule}; set minSeverity on the contact or phone target to change it`;
 }
 
-const PROVIDER_FLOOR_SETTING: Partial<Record<NotificationProvider['channel'], string>> = { sms: 'providers.twilio.minSeverity' };
+const PROVIDER_FLOOR_SETTING: Partial<Record<NotificationProvider['channel'], string>> = {
+  sms: 'providers.twilio.minSeverity',
+  voice: 'providers.twilio.minSeverity',
+};
 
 /**
  * Temporal tells an activity it was cancelled (the incident was answered) only in reply to a

@@ -113,11 +113,13 @@ export function providerNotConfigured(request: DeliveryRequest, providers: Provi
   const section = PROVIDER_SECTION[channel];
   const what = `cannot notify ${request.incident.workflowId} on ${channel} (${target} → ${address})`;
   const fix =
-    FACTORIES[channel] === undefined
-      ? `${providers[section.key] !== undefined ? `providers.${section.key} is set, but ` : ''}this version of the engine has no ${channel} provider yet; notify through a webhook or log target instead, ` +
-        `or remove the ${channel} contact or target from escalation.yaml`
-      : `no ${channel} provider is configured; add \`${section.example}\` under providers: in escalation.yaml ` +
-        `and restart the worker, or remove the ${channel} contact or target`;
+    channel === 'voice' && providers.twilio
+      ? "voice calls need the API's public URL, where Twilio fetches what the call says: set ESCALATION_PUBLIC_URL for the worker and restart it"
+      : FACTORIES[channel] === undefined
+        ? `${providers[section.key] !== undefined ? `providers.${section.key} is set, but ` : ''}this version of the engine has no ${channel} provider yet; notify through a webhook or log target instead, ` +
+          `or remove the ${channel} contact or target from escalation.yaml`
+        : `no ${channel} provider is configured; add \`${section.example}\` under providers: in escalation.yaml ` +
+          `and restart the worker, or remove the ${channel} contact or target`;
   return ApplicationFailure.create({
     type: DELIVERY_FAILURE.notConfigured,
     nonRetryable: true,
