@@ -3,6 +3,7 @@ import { replyCode } from '../../domain/responder.js';
 import { linkSigner, twilioSignature, type ResponderRuntime } from '../../runtime/responder.js';
 import { startApiStack, type ApiStack } from '../helpers/api.js';
 import { postAsTwilio, startTwilioPeer, TWILIO_TEST_FROM, type TwilioPeer } from '../helpers/peers/twilio.js';
+import { startSlackPeer, SLACK_TEST_TOKEN, type SlackPeer } from '../helpers/peers/slack.js';
 import { closedPort } from '../helpers/ports.js';
 
 /**
@@ -17,15 +18,21 @@ const LINK_SECRET = 'link-secret-for-tests-0123456789abcdef';
 
 let stack: ApiStack | undefined;
 let twilio: TwilioPeer | undefined;
+let slackPeer: SlackPeer | undefined;
 afterEach(async () => {
   await stack?.stop();
   await twilio?.close();
+  await slackPeer?.close();
   stack = undefined;
   twilio = undefined;
+  slackPeer = undefined;
 });
 
 /** Dana is paged by `channels` at level 1; the API and the worker agree on its public URL. */
-async function start(channels: ('sms' | 'voice')[]): Promise<{ stack: ApiStack; twilio: TwilioPeer; publicUrl: string }> {
+async function start(
+  channels: ('sms' | 'voice')[],
+  slack?: SlackPeer,
+): Promise<{ stack: ApiStack; twilio: TwilioPeer; publicUrl: string }> {
   twilio = await startTwilioPeer();
   const port = await closedPort();
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -34,13 +41,17 @@ async function start(channels: ('sms' | 'voice')[]): Promise<{ stack: ApiStack; 
     {
       providers: {
         twilio: { accountSid: twilio.accountSid, authToken: twilio.authToken, from: TWILIO_TEST_FROM, baseUrl: twilio.url },
+        ...(slack && { slack: { token: SLACK_TEST_TOKEN, baseUrl: slack.url } }),
       },
       responders: { links: true },
       directory: { users: [{ id: 'dana', contacts: channels.map((channel) => ({ channel, address: DANA_PHONE })) }] },
       policies: [
         {
           name: 'default',
-          levels: [{ targets: [{ type: 'user', id: 'dana' }] }, { delay: '10m', targets: [{ type: 'user', id: 'dana' }] }],
+          levels: [
+            { targets: [{ type: 'user', id: 'dana' }, ...(slack ? [{ type: 'channel', id: 'C0ALERTS', provider: 'slack' }] : [])] },
+            { delay: '10m', targets: [{ type: 'user', id: 'dana' }] },
+          ],
         },
       ],
     },
@@ -79,6 +90,24 @@ describe('SMS replies', () => {
     const again = await postAsTwilio(url, reply);
     expect(again.text).toContain('Nothing changed: ');
     expect(again.text).toContain('already ACKNOWLEDGED');
+  });
+
+  it("updates the incident's Slack message when a reply by SMS acknowledges it", async () => {
+    slackPeer = await startSlackPeer();
+    const slack = slackPeer;
+    const { stack: s, twilio: peer, publicUrl } = await start(['sms'], slack);
+    const sms = await openAndPage(s, peer, 'sms-slack', 'messages');
+    await slack.waitFor(() => slack.calls('chat.postMessage').length === 1, 15_000);
+    const code = /#([a-z2-9]{3})$/m.exec(sms['Body'] ?? '')?.[1] ?? '';
+
+    await s.eventually(
+      () => postAsTwilio(`${publicUrl}/v1/integrations/twilio/sms`, { From: DANA_PHONE, To: TWILIO_TEST_FROM, Body: `ack #${code}` }),
+      (a) => a.text.includes('Acknowledged incident-sms-slack as dana'),
+    );
+    await slack.waitFor(() => slack.calls('chat.update').length === 1, 15_000);
+    const [update] = slack.calls('chat.update');
+    expect(update?.json?.['channel']).toBe('C0ALERTS');
+    expect(update?.json?.['text']).toContain('acknowledged by dana');
   });
 
   it('changes nothing for a forged signature, an unknown number or a stale code, and says so', async () => {
