@@ -1,5 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { RESPONDER_ACTIONS, type LinkClaims, type ResponderAction } from '../../../domain/responder.js';
+import { actUrl } from '../../../runtime/responder.js';
 import { IncidentMoveRefusedError, IncidentNotFoundError, WorkerUnavailableError } from '../../incidents.js';
 import { renderActPage, type ActPage } from '../act-page.js';
 import { runMove, type ApiDeps } from '../deps.js';
@@ -36,7 +37,7 @@ export function actHandlers(deps: ApiDeps) {
   const withIncident = async (claims: LinkClaims, token: string, base: Outcome): Promise<Outcome> => {
     try {
       const record = await deps.incidents.getIncident(claims.workflowId);
-      return { ...base, page: { ...base.page, record, user: claims.user, action: `/v1/act/${token}` } };
+      return { ...base, page: { ...base.page, record, user: claims.user, action: actUrl(deps.responder, token) } };
     } catch (error) {
       if (base.page.notice) return base;
       return failure(error);
