@@ -1,17 +1,17 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkSigner, type ResponderRuntime } from '../../runtime/responder.js';
 import { startApiStack, type ApiStack } from '../helpers/api.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { closedPort } from '../helpers/ports.js';
 import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
 
 // The one-click page as a woken responder meets it: a phone-sized Chromium opens the link from the
 // page, presses Acknowledge, and the incident moves. Runs where Debian's `chromium` is installed
 // (CHROMIUM_PATH overrides; scripts/install-chromium.mjs); skipped elsewhere.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.artifacts', 'screenshots');
 const SECRET = 'browser-link-secret-0123456789abcdef';
 
@@ -40,20 +40,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the one-click responder page in Chromium
       { port, responderEnv: { ESCALATION_LINK_SECRET: SECRET, ESCALATION_PUBLIC_URL: publicUrl } },
       { responder },
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // No network beyond loopback here: keep Chromium from trying to reach Google.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
