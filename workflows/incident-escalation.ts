@@ -8,6 +8,7 @@ import {
   acknowledgeUpdate,
   annotateSignal,
   annotateUpdate,
+  deliveryReceiptUpdate,
   cancelSignal,
   cancelUpdate,
   escalateSignal,
@@ -102,6 +103,9 @@ function handle(rules: IncidentRules): void {
     validator: (_occurrence: Occurrence) => rules.validateOccurrence(),
   });
   setHandler(symptomSignal, (symptom) => rules.symptom(symptom));
+  setHandler(deliveryReceiptUpdate, (receipt) => rules.deliveryReceipt(receipt), {
+    validator: (receipt) => rules.validateDeliveryReceipt(receipt),
+  });
   setHandler(stateQuery, () => rules.record);
   setHandler(incidentStateQuery, () => rules.record.state);
 }

@@ -134,7 +134,7 @@ describe('SMS replies', () => {
     expect((await s.incidents.getIncident('sms-forged')).state).toBe('ACTIVE');
   });
 
-  it("records Twilio's delivery receipt on the incident's timeline", async () => {
+  it("records Twilio's delivery receipt on the notification and the incident's timeline", async () => {
     const { stack: s, twilio: peer } = await start(['sms']);
     const sms = await openAndPage(s, peer, 'sms-receipt', 'messages');
     const callback = sms['StatusCallback'] ?? '';
@@ -144,9 +144,20 @@ describe('SMS replies', () => {
     expect((await postAsTwilio(callback, { ...params, MessageStatus: 'sent' })).status).toBe(204);
     expect((await postAsTwilio(callback, params)).status).toBe(204);
     const record = await s.incidents.getIncident('sms-receipt');
+    const page = record.notifications.find((n) => n.channel === 'sms');
+    expect(page).toMatchObject({
+      status: 'delivered',
+      receipt: 'undelivered',
+      receiptDetail: 'Twilio says undelivered (Twilio error 30003)',
+    });
     const notes = record.timeline.filter((e) => e.by === 'twilio');
     expect(notes).toHaveLength(1);
-    expect(notes[0]?.reason).toContain(`SMS to ${DANA_PHONE} (dana) undelivered: Twilio says undelivered (Twilio error 30003)`);
+    expect(notes[0]?.reason).toBe(`sms page L1 to ${DANA_PHONE} (dana) undelivered: Twilio says undelivered (Twilio error 30003)`);
+
+    // A callback naming a page this incident never sent is refused by the workflow and changes nothing.
+    const stranger = `${callback.split('&key=')[0]}&key=${encodeURIComponent('incident-other/L1/R0/user:dana/sms')}&channel=sms&user=dana`;
+    expect((await postAsTwilio(stranger, params)).status).toBe(204);
+    expect((await s.incidents.getIncident('sms-receipt')).timeline.filter((e) => e.by === 'twilio')).toHaveLength(1);
   });
 });
 

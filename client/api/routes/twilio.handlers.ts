@@ -121,9 +121,9 @@ export function twilioHandlers(deps: ApiDeps) {
   };
 
   /**
-   * A text's or call's final status goes on the incident's timeline as a note by `twilio` (the
-   * existing annotate update: no workflow change). Interim statuses (queued, sent, ringing) are
-   * acknowledged and dropped. The notification's own record keeps its `delivered` (Twilio took it).
+   * A text's or call's final status goes on its notification (`receipt`) and the timeline through
+   * the workflow's recordDeliveryReceipt update. Interim statuses (queued, sent, ringing) are
+   * acknowledged and dropped. A closed incident takes no more: the receipt stays in the log.
    */
   const status: RouteHandler<typeof routes.status, ApiEnv> = async (c) => {
     const query = c.req.valid('query');
@@ -131,16 +131,14 @@ export function twilioHandlers(deps: ApiDeps) {
     const said = form['MessageStatus'] ?? form['CallStatus'] ?? '';
     const receipt = twilioReceipt(said);
     if (!receipt) return c.body(null, 204);
-    const what = query.channel === 'sms' ? 'SMS' : 'call';
-    const to = form['To'] ?? 'the number';
-    const error = form['ErrorCode'] ? ` (Twilio error ${form['ErrorCode']})` : '';
-    const note = `${what} to ${to}${query.user ? ` (${query.user})` : ''} ${receipt}: Twilio says ${said}${error} [${query.key}]`;
-    (receipt === 'delivered' ? deps.logger.info : deps.logger.warn).call(deps.logger, { incident: query.incident, key: query.key }, note);
+    const detail = `Twilio says ${said}${form['ErrorCode'] ? ` (Twilio error ${form['ErrorCode']})` : ''}`;
+    const context = { incident: query.incident, key: query.key, channel: query.channel, to: form['To'], receipt };
+    (receipt === 'delivered' ? deps.logger.info : deps.logger.warn).call(deps.logger, context, `delivery receipt: ${detail}`);
     try {
-      await runMove(deps, 'annotate', query.incident, 'twilio', note);
+      await deps.incidents.recordReceipt(query.incident, { by: 'twilio', idempotencyKey: query.key, receipt, detail });
     } catch (e) {
-      // A closed incident takes no notes; the receipt is in the log.
       if (!(e instanceof IncidentMoveRefusedError || e instanceof IncidentNotFoundError || e instanceof WorkerUnavailableError)) throw e;
+      deps.logger.info({ ...context, reason: e.message }, 'delivery receipt not recorded on the incident');
     }
     return c.body(null, 204);
   };
