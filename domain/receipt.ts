@@ -32,10 +32,10 @@ export function receiptRefusal(record: IncidentRecord, input: DeliveryReceiptInp
   return undefined;
 }
 
-/** Puts the receipt on its page and a line on the timeline. Call after receiptRefusal said yes. */
-export function applyReceipt(record: IncidentRecord, input: DeliveryReceiptInput, at: string): void {
+/** Puts the receipt on its page and a line on the timeline, answering the page. Call after receiptRefusal said yes. */
+export function applyReceipt(record: IncidentRecord, input: DeliveryReceiptInput, at: string): NotificationRecord | undefined {
   const page = pageOf(record, input.idempotencyKey);
-  if (!page) return;
+  if (!page) return undefined;
   page.receipt = input.receipt;
   page.receiptDetail = input.detail;
   const to = page.recipient ? `${page.address ?? page.target} (${page.recipient})` : (page.address ?? page.target);
@@ -44,4 +44,5 @@ export function applyReceipt(record: IncidentRecord, input: DeliveryReceiptInput
     { at, by: input.by, reason: `${page.channel} page L${page.level} to ${to} ${input.receipt}: ${input.detail}` },
     'notification',
   );
+  return page;
 }

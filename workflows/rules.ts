@@ -85,7 +85,8 @@ export class IncidentRules extends IncidentCourse {
   }
 
   deliveryReceipt(input: DeliveryReceiptInput): IncidentRecord {
-    applyReceipt(this.record, input, nowIso());
+    const page = applyReceipt(this.record, input, nowIso());
+    if (page && input.receipt !== 'delivered') this.notifier.hurry(page);
     this.visibility.sync();
     return this.record;
   }
