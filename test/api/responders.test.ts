@@ -32,6 +32,7 @@ afterEach(async () => {
 async function start(
   channels: ('sms' | 'voice')[],
   slack?: SlackPeer,
+  rules?: { after: string; channels: string[] }[],
 ): Promise<{ stack: ApiStack; twilio: TwilioPeer; publicUrl: string }> {
   twilio = await startTwilioPeer();
   const port = await closedPort();
@@ -44,7 +45,9 @@ async function start(
         ...(slack && { slack: { token: SLACK_TEST_TOKEN, baseUrl: slack.url } }),
       },
       responders: { links: true },
-      directory: { users: [{ id: 'dana', contacts: channels.map((channel) => ({ channel, address: DANA_PHONE })) }] },
+      directory: {
+        users: [{ id: 'dana', contacts: channels.map((channel) => ({ channel, address: DANA_PHONE })), ...(rules && { rules }) }],
+      },
       policies: [
         {
           name: 'default',
@@ -158,6 +161,39 @@ describe('SMS replies', () => {
     const stranger = `${callback.split('&key=')[0]}&key=${encodeURIComponent('incident-other/L1/R0/user:dana/sms')}&channel=sms&user=dana`;
     expect((await postAsTwilio(stranger, params)).status).toBe(204);
     expect((await s.incidents.getIncident('sms-receipt')).timeline.filter((e) => e.by === 'twilio')).toHaveLength(1);
+  });
+});
+
+describe('a failed receipt moves the rules on', () => {
+  it("calls at once when the text is reported undelivered, instead of after the call rule's 10 minutes", async () => {
+    const { stack: s, twilio: peer } = await start(['sms', 'voice'], undefined, [
+      { after: '0s', channels: ['sms'] },
+      { after: '10m', channels: ['voice'] },
+    ]);
+    const sms = await openAndPage(s, peer, 'receipt-hurry', 'messages');
+    expect(peer.calls()).toHaveLength(0);
+
+    const receipt = { MessageSid: 'SM1', MessageStatus: 'undelivered', ErrorCode: '30005', To: DANA_PHONE, From: TWILIO_TEST_FROM };
+    expect((await postAsTwilio(sms['StatusCallback'] ?? '', receipt)).status).toBe(204);
+    await peer.waitFor(() => peer.calls().length === 1, 10_000);
+    expect(peer.calls()[0]?.form?.['To']).toBe(DANA_PHONE);
+    const record = await s.waitForRecord('receipt-hurry', (r) =>
+      r.notifications.some((n) => n.channel === 'voice' && n.status === 'delivered'),
+    );
+    expect(record.notifications.find((n) => n.channel === 'sms')).toMatchObject({ status: 'delivered', receipt: 'undelivered' });
+  });
+
+  it('keeps the rule delay when the text is reported delivered', async () => {
+    const { stack: s, twilio: peer } = await start(['sms', 'voice'], undefined, [
+      { after: '0s', channels: ['sms'] },
+      { after: '10m', channels: ['voice'] },
+    ]);
+    const sms = await openAndPage(s, peer, 'receipt-keep', 'messages');
+    const receipt = { MessageSid: 'SM1', MessageStatus: 'delivered', To: DANA_PHONE, From: TWILIO_TEST_FROM };
+    expect((await postAsTwilio(sms['StatusCallback'] ?? '', receipt)).status).toBe(204);
+    const record = await s.waitForRecord('receipt-keep', (r) => r.notifications.some((n) => n.receipt === 'delivered'));
+    expect(record.notifications.find((n) => n.channel === 'voice')?.status).toBe('pending');
+    expect(peer.calls()).toHaveLength(0);
   });
 });
 
