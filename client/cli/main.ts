@@ -12,6 +12,7 @@ import { SearchAttributeConflictError } from './setup.js';
 import { runDev } from './dev.js';
 import { runWorkerCommand, WorkerCannotConnectError } from './worker.js';
 import { registerPolicyCommands, registerReloadCommand } from './policy-commands.js';
+import { ResponderSettingsError } from '../../runtime/responder.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -263,7 +264,7 @@ function report(error: unknown): number {
     process.stderr.write(`${error.message}\n`);
     return EXIT.invalid;
   }
-  if (error instanceof ConfigFileError) {
+  if (error instanceof ConfigFileError || error instanceof ResponderSettingsError) {
     process.stderr.write(`${error.message}\n`);
     return EXIT.invalid;
   }
