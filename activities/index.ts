@@ -57,7 +57,8 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
         userAgent: userAgent(deps.version),
         now,
         ...(deps.logger ? { logger: deps.logger } : {}),
-        ...(deps.responder ? { publicUrl: deps.responder.publicUrl } : {}),
+        // Twilio calls back (call words, receipts) only to a URL set as public, never a guessed loopback one.
+        ...(deps.responder?.isPublic ? { publicUrl: deps.responder.publicUrl } : {}),
       });
       built = { config, registry };
     }

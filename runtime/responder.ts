@@ -18,6 +18,11 @@ import {
 export interface ResponderRuntime {
   /** Where phones and Twilio reach the API (no trailing slash). */
   publicUrl: string;
+  /**
+   * True when the public URL was set (ESCALATION_PUBLIC_URL or responders.publicUrl), not guessed
+   * from the API's own address: only then do pages ask Twilio to call back (voice, receipts).
+   */
+  isPublic: boolean;
   /** Set when one-click links are on. */
   links?: LinkSigner;
 }
@@ -48,8 +53,10 @@ export class ResponderSettingsError extends Error {
  */
 export function responderRuntime(config: Config, env: ResponderEnv, ownUrl: string): ResponderRuntime {
   const settings = config.responders;
-  const publicUrl = (env.ESCALATION_PUBLIC_URL ?? settings.publicUrl ?? ownUrl).replace(/\/+$/, '');
-  if (!settings.links) return { publicUrl };
+  const configured = env.ESCALATION_PUBLIC_URL ?? settings.publicUrl;
+  const publicUrl = (configured ?? ownUrl).replace(/\/+$/, '');
+  const isPublic = configured !== undefined;
+  if (!settings.links) return { publicUrl, isPublic };
   const secret = env.ESCALATION_LINK_SECRET ?? settings.linkSecret;
   if (!secret) {
     throw new ResponderSettingsError(
@@ -62,7 +69,7 @@ export function responderRuntime(config: Config, env: ResponderEnv, ownUrl: stri
       'ESCALATION_LINK_SECRET is shorter than 32 characters; use a longer random secret (`openssl rand -hex 32`)',
     );
   }
-  return { publicUrl, links: linkSigner(secret, settings.linkTtl) };
+  return { publicUrl, isPublic, links: linkSigner(secret, settings.linkTtl) };
 }
 
 export function linkSigner(secret: string, ttlMs: number): LinkSigner {

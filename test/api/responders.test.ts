@@ -37,7 +37,7 @@ async function start(
   twilio = await startTwilioPeer();
   const port = await closedPort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const responder: ResponderRuntime = { publicUrl, links: linkSigner(LINK_SECRET, 86_400_000) };
+  const responder: ResponderRuntime = { publicUrl, isPublic: true, links: linkSigner(LINK_SECRET, 86_400_000) };
   stack = await startApiStack(
     {
       providers: {

@@ -25,7 +25,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the one-click responder page in Chromium
     hook = await startWebhookPeer();
     const port = await closedPort();
     publicUrl = `http://127.0.0.1:${port}`;
-    const responder: ResponderRuntime = { publicUrl, links: linkSigner(SECRET, 86_400_000) };
+    const responder: ResponderRuntime = { publicUrl, isPublic: true, links: linkSigner(SECRET, 86_400_000) };
     stack = await startApiStack(
       {
         responders: { links: true },

@@ -49,7 +49,7 @@ describe('email provider', () => {
   });
 
   it("carries the recipient's signed one-click link when responders.links is on, and none in a follow-up", async () => {
-    const responder = { publicUrl: 'https://oncall.example.com', links: linkSigner('e'.repeat(32), 3_600_000) };
+    const responder = { publicUrl: 'https://oncall.example.com', isPublic: true, links: linkSigner('e'.repeat(32), 3_600_000) };
     const request = page();
     const { providerMessageId } = await deliver(config, request, 1, { responder });
     await deliver(config, updateRequest(request, 'acknowledged', { state: 'ACKNOWLEDGED', acknowledgedBy: 'dana' }, providerMessageId), 1, {

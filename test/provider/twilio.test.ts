@@ -130,7 +130,7 @@ describe('twilio sms provider', () => {
 });
 
 const PUBLIC = 'https://oncall.example.com';
-const responder: ResponderRuntime = { publicUrl: PUBLIC, links: linkSigner('l'.repeat(32), 86_400_000) };
+const responder: ResponderRuntime = { publicUrl: PUBLIC, isPublic: true, links: linkSigner('l'.repeat(32), 86_400_000) };
 
 describe('twilio sms provider with responders on', () => {
   it("asks for delivery receipts and puts the recipient's signed link on a line after the page", async () => {
@@ -154,6 +154,13 @@ describe('twilio sms provider with responders on', () => {
       channel: 'sms',
       user: 'alice',
     });
+  });
+
+  it("asks Twilio for no callback to a public URL guessed from the API's own loopback address", async () => {
+    await deliver(config, sms(), 1, { responder: { ...responder, publicUrl: 'http://127.0.0.1:8080', isPublic: false } });
+    const form = twilio.messages()[0]?.form ?? {};
+    expect(form['StatusCallback']).toBeUndefined();
+    expect(form['Body']).toContain('http://127.0.0.1:8080/v1/act/');
   });
 
   it('links nobody for a bare phone target: there is no directory user to act as', async () => {

@@ -160,6 +160,7 @@ describe('responder settings', () => {
       'http://127.0.0.1:8080',
     );
     expect(runtime.publicUrl).toBe('https://oncall.example');
+    expect(runtime.isPublic).toBe(true);
     const token = runtime.links?.token('incident-x', 'dana', NOW) ?? '';
     expect(runtime.links?.check(token, NOW)).toMatchObject({ ok: true });
     expect(runtime.links?.check(token, NOW + DAY)).toMatchObject({ ok: false, why: 'expired' });
@@ -167,6 +168,6 @@ describe('responder settings', () => {
 
   it("defaults the public URL to the API's own address and makes no links when they are off", () => {
     const runtime = responderRuntime(Config.parse(base), {}, 'http://127.0.0.1:8080');
-    expect(runtime).toEqual({ publicUrl: 'http://127.0.0.1:8080' });
+    expect(runtime).toEqual({ publicUrl: 'http://127.0.0.1:8080', isPublic: false });
   });
 });
