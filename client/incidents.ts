@@ -5,6 +5,8 @@ import type { Config } from '../domain/config.js';
 import { fieldErrors, type FieldError } from '../domain/errors.js';
 import { IncidentInput, isTerminal, workflowIdForKey, type IncidentInputBody, type IncidentRecord } from '../domain/incident.js';
 import { groupKey } from '../domain/grouping.js';
+import type { DeliveryReceiptInput } from '../domain/receipt.js';
+import { replyCode } from '../domain/responder.js';
 import { defaultIncidentKey, evaluateGates, routeLabels, selectPolicy } from '../domain/routing.js';
 import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/config-holder.js';
 import { policyVersion } from '../domain/policy-version.js';
@@ -17,6 +19,7 @@ import {
   annotateUpdate,
   cancelUpdate,
   DEFAULT_TASK_QUEUE,
+  deliveryReceiptUpdate,
   escalateUpdate,
   MOVE_REFUSED,
   resolveUpdate,
@@ -207,7 +210,12 @@ export class IncidentClient {
       occurrence,
       staticSummary: `[${choice.severity}] ${input.summary}`,
       staticDetails: `Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
-      searchAttributes: startSearchAttributes(choice.severity, choice.policy.name, input.service),
+      searchAttributes: startSearchAttributes(
+        choice.severity,
+        choice.policy.name,
+        input.service,
+        config.providers.twilio ? replyCode(workflowId) : undefined,
+      ),
       memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
     });
     return {
@@ -265,6 +273,11 @@ export class IncidentClient {
     return this.update(id, 'escalate', (handle) =>
       handle.executeUpdate(escalateUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }),
     );
+  }
+
+  /** A provider's receipt for a page (Twilio's status callback): on the notification and the timeline. */
+  recordReceipt(id: string, receipt: DeliveryReceiptInput): Promise<IncidentRecord> {
+    return this.update(id, 'annotate', (handle) => handle.executeUpdate(deliveryReceiptUpdate, { args: [receipt] }));
   }
 
   annotate(id: string, by: string, note: string): Promise<IncidentRecord> {

@@ -107,9 +107,9 @@ export function ruleProblems(config: Config): ConfigProblem[] {
 
 /**
  * What each channel needs under `providers:`; `always` works with no section (log, a webhook
- * target carries its URL), `none` has no provider in this version of the engine.
+ * target carries its URL).
  */
-export const CHANNEL_PROVIDER: Readonly<Record<Channel, { section: keyof Providers; example: string } | 'always' | 'none'>> = {
+export const CHANNEL_PROVIDER: Readonly<Record<Channel, { section: keyof Providers; example: string } | 'always'>> = {
   log: 'always',
   webhook: 'always',
   slack: { section: 'slack', example: 'slack: { token: "${SLACK_BOT_TOKEN}" }' },
@@ -118,7 +118,11 @@ export const CHANNEL_PROVIDER: Readonly<Record<Channel, { section: keyof Provide
     section: 'twilio',
     example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }',
   },
-  voice: 'none',
+  // Calls go through Twilio's Calls API; the worker also needs ESCALATION_PUBLIC_URL for the call's TwiML.
+  voice: {
+    section: 'twilio',
+    example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }',
+  },
   pagerduty: { section: 'pagerduty', example: 'pagerduty: { routingKey: "${PD_ROUTING_KEY}" }' },
   opsgenie: { section: 'opsgenie', example: 'opsgenie: { apiKey: "${OPSGENIE_API_KEY}" }' },
 };
@@ -127,12 +131,6 @@ export const CHANNEL_PROVIDER: Readonly<Record<Channel, { section: keyof Provide
 export function missingProvider(channel: Channel, providers: Providers, used: string): string | undefined {
   const needs = CHANNEL_PROVIDER[channel];
   if (needs === 'always') return undefined;
-  if (needs === 'none') {
-    return (
-      `${used} uses the ${channel} channel, which has no provider in this version of the engine, so every page on it would fail; ` +
-      `use sms (providers.twilio), slack, email or a webhook instead`
-    );
-  }
   if (providers[needs.section] !== undefined) return undefined;
   return `${used} uses the ${channel} channel, but providers.${needs.section} is not set; add \`${needs.example}\` under providers:, or use a configured channel`;
 }

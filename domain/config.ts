@@ -4,6 +4,7 @@ import { InhibitRule } from './inhibition.js';
 import { MatcherText } from './matchers.js';
 import { Channel, Policy, Target } from './policy.js';
 import { Slas } from './sla.js';
+import { Responders } from './responder.js';
 import { SeverityName } from './severity.js';
 
 /** The config file (DESIGN.md section 4): one YAML or JSON file, every secret through `${ENV}`. */
@@ -163,6 +164,8 @@ export const Config = z
       attemptTimeout: 30_000,
     }),
     api: z.strictObject({ tokens: z.array(ApiToken).default([]) }).default({ tokens: [] }),
+    /** One-click links, SMS replies and voice keypads (domain/responder.ts). */
+    responders: Responders.default({ links: false, linkTtl: 86_400_000 }),
     policies: z.array(Policy).min(1, 'the config needs at least one policy'),
     /** Response-time SLAs per severity: `slas: { critical: { respondWithin: 15m, resolveWithin: 4h } }`. */
     slas: Slas.optional(),

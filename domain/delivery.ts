@@ -74,6 +74,11 @@ export interface DeliveryRequest {
   uiUrl?: string;
   /** `send`: goes out even if the incident was answered meanwhile (an SLA breach report to managers). */
   whenAnswered?: 'send';
+  /**
+   * The recipient's signed one-click page (`/v1/act/{token}`): set by the deliver activity for pages
+   * to a directory user when responders.links is on; the workflow never sets it.
+   */
+  actUrl?: string;
 }
 
 /**

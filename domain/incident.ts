@@ -80,6 +80,9 @@ export const NotificationRecord = z.object({
   retryable: z.boolean().optional(),
   at: z.string(),
   settledAt: z.string().optional(),
+  /** What the provider said later about a page it accepted (Twilio's status callback). */
+  receipt: z.enum(['delivered', 'undelivered', 'failed']).optional(),
+  receiptDetail: z.string().optional(),
 });
 export type NotificationRecord = z.infer<typeof NotificationRecord>;
 

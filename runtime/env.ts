@@ -14,6 +14,10 @@ export const Env = z.object({
   /** Where the HTTP API listens; loopback unless told otherwise (put a proxy in front to expose it). */
   API_HOST: z.string().min(1).default('127.0.0.1'),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  /** Signs one-click links (responders.links); the API and every worker need the same one. */
+  ESCALATION_LINK_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  /** The API's address as phones and Twilio reach it, for links and Twilio callbacks. */
+  ESCALATION_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type Env = Readonly<z.infer<typeof Env>>;

@@ -8,6 +8,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from '../activities/index.js';
 import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import { reloadOnSighup } from '../runtime/config-reload.js';
+import type { ResponderRuntime } from '../runtime/responder.js';
 
 /** Compiled (dist/, production) or run from source through tsx (development and tests). */
 const COMPILED = import.meta.url.endsWith('.js');
@@ -39,6 +40,8 @@ export interface EscalationWorkerOptions {
   taskQueue: string;
   /** A fixed config, or a holder shared with the API so one reload reaches both. */
   config: ConfigSource;
+  /** Links and Twilio callbacks back to the API (runtime/responder.ts); without it pages carry neither and voice is off. */
+  responder?: ResponderRuntime;
   /** A prebuilt workflow bundle; default prebuiltWorkflowBundle(), else workflows/ bundled at start (seconds). */
   workflowBundlePath?: string;
   /** Extra Worker options (concurrency, identity) for benchmarks and tests. */
@@ -62,7 +65,11 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource(options.workflowBundlePath ?? prebuiltWorkflowBundle()),
-    activities: createActivities({ config: options.config, incidentState }),
+    activities: createActivities({
+      config: options.config,
+      incidentState,
+      ...(options.responder ? { responder: options.responder } : {}),
+    }),
     ...options.tuning,
   });
 }

@@ -9,6 +9,7 @@ import {
   acknowledgeUpdate,
   annotateSignal,
   annotateUpdate,
+  deliveryReceiptUpdate,
   cancelSignal,
   cancelUpdate,
   escalateSignal,
@@ -103,6 +104,9 @@ function handle(rules: IncidentRules): void {
     validator: (_occurrence: Occurrence) => rules.validateOccurrence(),
   });
   setHandler(symptomSignal, (symptom) => rules.symptom(symptom));
+  setHandler(deliveryReceiptUpdate, (receipt) => rules.deliveryReceipt(receipt), {
+    validator: (receipt) => rules.validateDeliveryReceipt(receipt),
+  });
   setHandler(stateQuery, () => rules.record);
   setHandler(incidentStateQuery, () => rules.record.state);
 }

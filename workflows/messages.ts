@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentRecord, IncidentState } from '../domain/incident.js';
+import type { DeliveryReceiptInput } from '../domain/receipt.js';
 import type { Occurrence } from '../domain/workflow-input.js';
 
 /**
@@ -52,6 +53,8 @@ export const cancelUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('cancelI
 export const escalateUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('escalateIncident');
 export const annotateUpdate = defineUpdate<IncidentRecord, [AnnotateInput]>('annotateIncident');
 export const occurrenceUpdate = defineUpdate<OccurrenceAnswer, [Occurrence]>('recordOccurrence');
+/** A provider's delivery receipt for a page (Twilio's status callback); a new handler, no patch needed. */
+export const deliveryReceiptUpdate = defineUpdate<IncidentRecord, [DeliveryReceiptInput]>('recordDeliveryReceipt');
 
 export const stateQuery = defineQuery<IncidentRecord>('state');
 /**

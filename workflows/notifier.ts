@@ -1,8 +1,10 @@
 import {
   ActivityCancellationType,
   CancellationScope,
+  condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   sleep,
   type ActivityInterfaceFor,
@@ -60,6 +62,8 @@ export class Notifier {
   /** Cancelled when the incident is answered: nobody needs paging about it any more. */
   private scope = new CancellationScope();
   private announcements = 0;
+  /** Rounds (`cycle/level/repeat/recipient`) whose page a provider reported undelivered: their later rules go now. */
+  private readonly hurried = new Set<string>();
 
   constructor(
     private readonly record: IncidentRecord,
@@ -89,6 +93,15 @@ export class Notifier {
       startToCloseTimeout: 10_000,
       retry: { initialInterval: 200, backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [DELIVERY_FAILURE.notConfigured] },
     }).resolveTargets;
+  }
+
+  /**
+   * A provider said this page did not reach its person (Twilio: undelivered, failed, no answer):
+   * that person's later rules of the same round stop waiting and go out now.
+   */
+  hurry(page: NotificationRecord): void {
+    if (page.recipient === undefined || page.kind === 'update') return;
+    this.hurried.add(roundKey(page.cycle, page.level - 1, page.repeat, page.recipient));
   }
 
   get idle(): boolean {
@@ -296,7 +309,16 @@ export class Notifier {
     // What the Web UI shows for the activity: the escalation's story, one delivery at a time.
     const summary = deliverySummary(send, delivery);
     const attempt = async () => {
-      if (delivery.afterMs && delivery.afterMs > 0) await sleep(delivery.afterMs, { summary: `${summary} (rule delay)` });
+      if (delivery.afterMs && delivery.afterMs > 0) {
+        const recipient = delivery.recipient;
+        // A failed receipt for this person's earlier page of the round ends the wait (see hurry()).
+        if (recipient !== undefined && patched('receipt-hurries-rules')) {
+          const key = roundKey(send.cycle, send.level, send.repeat, recipient);
+          await condition(() => this.hurried.has(key), delivery.afterMs);
+        } else {
+          await sleep(delivery.afterMs, { summary: `${summary} (rule delay)` });
+        }
+      }
       return this.deliver.executeWithOptions({ summary }, [request]);
     };
     const run = (scope ? scope.run(attempt) : attempt())
@@ -344,4 +366,9 @@ export interface Send {
   repeat: number;
   cycle: number;
   at: string;
+}
+
+/** One person's round of pages: the key a receipt hurries and a rule-delayed delivery waits on. */
+function roundKey(cycle: number, level: number, repeat: number, recipient: string): string {
+  return `${cycle}/${level}/${repeat}/${recipient}`;
 }

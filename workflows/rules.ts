@@ -1,5 +1,6 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import type { IncidentRecord } from '../domain/incident.js';
+import { applyReceipt, receiptRefusal, type DeliveryReceiptInput } from '../domain/receipt.js';
 import { recordNote } from '../domain/record.js';
 import { higherSeverity } from '../domain/severity-order.js';
 import { canMove } from '../domain/state-machine.js';
@@ -82,6 +83,19 @@ export class IncidentRules extends IncidentCourse {
   validateAnnotation(input: { by: string; note: string }): void {
     requireActor(input.by);
     if (!input.note || input.note.trim() === '') refuseWith('annotate needs a non-empty note');
+  }
+
+  deliveryReceipt(input: DeliveryReceiptInput): IncidentRecord {
+    const page = applyReceipt(this.record, input, nowIso());
+    if (page && input.receipt !== 'delivered') this.notifier.hurry(page);
+    this.visibility.sync();
+    return this.record;
+  }
+
+  validateDeliveryReceipt(input: DeliveryReceiptInput): void {
+    requireActor(input.by);
+    const refusal = receiptRefusal(this.record, input);
+    if (refusal) refuseWith(refusal);
   }
 
   // ---- alerts --------------------------------------------------------------------------------

@@ -14,6 +14,12 @@ export const AcknowledgedByKey = defineSearchAttributeKey('AcknowledgedBy', Sear
 export const IncidentUnreachedKey = defineSearchAttributeKey('IncidentUnreached', SearchAttributeType.BOOL);
 /** Set once the incident broke a response-time SLA (config `slas`): `SlaBreached = true`. */
 export const SlaBreachedKey = defineSearchAttributeKey('SlaBreached', SearchAttributeType.BOOL);
+/**
+ * The short code SMS replies name the incident by (domain/responder.ts `replyCode`). Set by the
+ * client at start when Twilio is configured, never by the workflow: the API finds a reply's
+ * incident with one visibility query.
+ */
+export const IncidentCodeKey = defineSearchAttributeKey('IncidentCode', SearchAttributeType.KEYWORD);
 
 export const INCIDENT_SEARCH_ATTRIBUTES = [
   IncidentStateKey,
@@ -24,6 +30,7 @@ export const INCIDENT_SEARCH_ATTRIBUTES = [
   AcknowledgedByKey,
   IncidentUnreachedKey,
   SlaBreachedKey,
+  IncidentCodeKey,
 ] as const;
 
 /** The operator API's IndexedValueType numbers, by the SDK's type names (registration and checks). */

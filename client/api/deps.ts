@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../domain/config.js';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { IncidentMoveRefusedError, IncidentNotFoundError, type IncidentClient } from '../incidents.js';
+import type { ResponderRuntime } from '../../runtime/responder.js';
 import type { VisibilityScope } from '../visibility.js';
 import type { ApiToken } from './auth.js';
 import type { ApiMetrics } from './metrics.js';
@@ -22,6 +23,8 @@ export interface ApiDeps {
   metrics: ApiMetrics;
   logger: Logger;
   slack: SlackSettings;
+  /** Public URL and link signer (runtime/responder.ts), read with the config in force. */
+  readonly responder: ResponderRuntime;
   now: () => number;
 }
 

@@ -12,6 +12,7 @@ import { incidentStats, StatsQuery } from '../stats.js';
 import { listIncidents, ListOptions } from '../visibility.js';
 import { setupSearchAttributes } from './setup.js';
 import { connectTemporal, temporalTarget } from '../../runtime/temporal.js';
+import { responderRuntime } from '../../runtime/responder.js';
 
 /** Options that do not parse (a state that does not exist, a window that is not a duration). */
 export class CliUsageError extends Error {
@@ -59,6 +60,8 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
     .option('--host <host>', 'address to bind (env API_HOST)', ctx.env.API_HOST)
     .option('--json', 'print the listening address as JSON')
     .action(async (options: { port: number; host: string; json?: boolean }) => {
+      // Links on without a secret: refuse before connecting to anything.
+      responderRuntime(loadConfigFile(ctx.globals().config ?? ctx.defaultConfig), ctx.env, '');
       const { config, configFile, connection, incidents } = await open();
       const logger = createLogger(ctx.env.LOG_LEVEL);
       const api = await startApi({
@@ -69,6 +72,7 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
         host: options.host,
         ...(ctx.env.ESCALATION_API_TOKEN && { apiToken: ctx.env.ESCALATION_API_TOKEN }),
         ...(ctx.env.SLACK_SIGNING_SECRET && { slackSigningSecret: ctx.env.SLACK_SIGNING_SECRET }),
+        responderEnv: ctx.env,
       });
       if (config.api.tokens.length === 0 && !ctx.env.ESCALATION_API_TOKEN) {
         logger.warn('no API token is configured: write endpoints answer 401; set ESCALATION_API_TOKEN or api.tokens in the config');

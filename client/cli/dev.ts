@@ -8,6 +8,8 @@ import { startDevServer, freePort } from '../../worker/dev-server.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { ConfigHolder } from '../../runtime/config-holder.js';
 import { createLogger, installRuntimeLogger } from '../../runtime/logger.js';
+import { readEnv } from '../../runtime/env.js';
+import { responderRuntime } from '../../runtime/responder.js';
 import { runEscalationWorker } from '../../worker/worker.js';
 import { startDevApi } from '../api/dev.js';
 import { IncidentClient } from '../incidents.js';
@@ -53,8 +55,12 @@ export async function runDev(options: DevOptions): Promise<void> {
   const uiUrl = server.uiUrl ?? '';
   say(`Temporal at ${server.address}, Web UI at ${uiUrl} (ready in ${server.readyInMs} ms)`);
 
+  // The API's port is picked first: the worker's pages link back to it (one-click links, Twilio callbacks).
+  const apiPort = await portOrFree(Number(process.env.PORT ?? 8080));
+  const responder = responderRuntime(config, readEnv(), `http://127.0.0.1:${apiPort}`);
   const workerConnection = await NativeConnection.connect({ address: server.address });
   const worker = await runEscalationWorker({
+    responder,
     connection: workerConnection,
     namespace: server.namespace,
     taskQueue: options.taskQueue,
@@ -76,7 +82,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     incidents,
     configFile: options.configFile,
     logger,
-    port: await portOrFree(Number(process.env.PORT ?? 8080)),
+    port: apiPort,
   });
   say(`HTTP API at ${api.url} (OpenAPI at ${api.url}/openapi.json); bearer token: ${api.token}`);
 

@@ -13,6 +13,7 @@ import { runDev } from './dev.js';
 import { runWorkerCommand, WorkerCannotConnectError } from './worker.js';
 import { registerPolicyCommands, registerReloadCommand } from './policy-commands.js';
 import { registerImportCommand } from './import-command.js';
+import { ResponderSettingsError } from '../../runtime/responder.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -66,6 +67,7 @@ function program(): Command {
         target: targetOf(globals),
         taskQueue: globals.taskQueue ?? env.ESCALATION_TASK_QUEUE,
         configFile: globals.config ?? DEFAULT_CONFIG,
+        env,
       });
     });
 
@@ -279,7 +281,7 @@ function report(error: unknown): number {
     process.stderr.write(`${error.message}\n`);
     return EXIT.invalid;
   }
-  if (error instanceof ConfigFileError) {
+  if (error instanceof ConfigFileError || error instanceof ResponderSettingsError) {
     process.stderr.write(`${error.message}\n`);
     return EXIT.invalid;
   }

@@ -89,6 +89,7 @@ describe('GET /openapi.json', () => {
       [
         '/healthz',
         '/metrics',
+        '/v1/act/{token}',
         '/v1/admin/reload',
         '/v1/chat/slack/commands',
         '/v1/chat/slack/interactions',
@@ -101,6 +102,10 @@ describe('GET /openapi.json', () => {
         '/v1/incidents/{id}/resolve',
         '/v1/integrations/alertmanager',
         '/v1/integrations/grafana',
+        '/v1/integrations/twilio/sms',
+        '/v1/integrations/twilio/status',
+        '/v1/integrations/twilio/voice',
+        '/v1/integrations/twilio/voice/answer',
         '/v1/stats',
       ].sort(),
     );

@@ -77,11 +77,11 @@ const refusals: Refusal[] = [
       /user "al" has no webhook contact, so this rule can never page them on webhook \(their contacts: log\); add \{ channel: webhook/,
   },
   {
-    name: 'a contact on voice, which has no provider at all',
+    name: 'a contact on voice with no providers.twilio (calls go through Twilio)',
     text: config({ top: ['directory:', '  users: [{ id: al, contacts: [{ channel: voice, address: "+15551234567" }] }]'] }),
     path: 'directory.users[0].contacts[0].channel',
     lineHolding: 'voice',
-    message: /user "al"'s contact \+15551234567 uses the voice channel, which has no provider in this version of the engine/,
+    message: /user "al"'s contact \+15551234567 uses the voice channel, but providers\.twilio is not set/,
   },
   {
     name: 'a Slack contact without providers.slack',
@@ -380,7 +380,7 @@ describe('missingProvider', () => {
     ['slack', /providers\.slack is not set/],
     ['email', /providers\.email is not set/],
     ['sms', /providers\.twilio is not set/],
-    ['voice', /no provider in this version/],
+    ['voice', /providers\.twilio is not set/],
     ['pagerduty', /providers\.pagerduty is not set/],
     ['opsgenie', /providers\.opsgenie is not set/],
   ] as const)('%s with no providers: %s', (channel, expected) => {

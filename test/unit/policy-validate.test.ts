@@ -92,7 +92,7 @@ describe('escalate policy validate', () => {
       ),
       expect.stringMatching(/:6:62 directory\.users\[0]\.rules\[1]\.channels\[0]: user "alice" has no sms contact.*add \{ channel: sms/),
       expect.stringMatching(/:5:29 directory\.users\[0]\.contacts\[0]\.channel: .* providers\.slack is not set; add `slack: \{ token/),
-      expect.stringMatching(/:7:40 directory\.users\[1]\.contacts\[0]\.channel: .*voice channel, which has no provider in this version/),
+      expect.stringMatching(/:7:40 directory\.users\[1]\.contacts\[0]\.channel: .*voice channel, but providers\.twilio is not set/),
       expect.stringMatching(
         /:11:54 policies\[0]\.levels\[0]\.targets\[1]\.type: policy payments level 1's email target .*providers\.email is not set/,
       ),
