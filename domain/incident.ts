@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SeverityName, type Severity } from './severity.js';
 import { Channel } from './policy.js';
+import type { WorkingStatusEntry } from './working-status.js';
 
 export const INCIDENT_STATES = ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED', 'RESOLVED', 'CANCELLED', 'TIMED_OUT', 'FAILED'] as const;
 export const IncidentState = z.enum(INCIDENT_STATES);
@@ -122,6 +123,8 @@ export interface IncidentRecord {
   policyVersion?: string;
   /** New alerts this incident inhibited (noted on its timeline as symptoms). */
   symptoms?: number;
+  /** The responders' latest working status while acknowledged (domain/working-status.ts). */
+  workingStatus?: WorkingStatusEntry;
   timeline: TimelineEntry[];
   notifications: NotificationRecord[];
 }

@@ -1,6 +1,7 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import type { IncidentRecord } from '../domain/incident.js';
 import { recordNote } from '../domain/record.js';
+import { workingStatusReason, workingStatusRefusal } from '../domain/working-status.js';
 import { higherSeverity } from '../domain/severity.js';
 import { canMove } from '../domain/state-machine.js';
 import { reopenFrom, type IncidentCarry, type IncidentWorkflowInput, type Occurrence } from '../domain/workflow-input.js';
@@ -8,7 +9,14 @@ import { policySwitchStep } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { IncidentCourse, nowIso } from './course.js';
-import { INCIDENT_CLOSED, MOVE_REFUSED, type ActorInput, type ReasonInput, type SymptomInput } from './messages.js';
+import {
+  INCIDENT_CLOSED,
+  MOVE_REFUSED,
+  type ActorInput,
+  type ReasonInput,
+  type SymptomInput,
+  type WorkingStatusInput,
+} from './messages.js';
 
 const ANNOUNCEMENT = { acknowledge: 'acknowledged', resolve: 'resolved', cancel: 'cancelled' } as const;
 type Answer = keyof typeof ANNOUNCEMENT;
@@ -81,6 +89,21 @@ export class IncidentRules extends IncidentCourse {
   validateAnnotation(input: { by: string; note: string }): void {
     requireActor(input.by);
     if (!input.note || input.note.trim() === '') refuseWith('annotate needs a non-empty note');
+  }
+
+  /** Responders say where they are; it changes no state and pages nobody. */
+  setWorkingStatus(input: WorkingStatusInput): IncidentRecord {
+    const at = nowIso();
+    this.record.workingStatus = { status: input.status, by: input.by, at, ...(input.note !== undefined && { note: input.note }) };
+    recordNote(this.record, { at, by: input.by, reason: workingStatusReason(input.status, input.note) });
+    this.visibility.sync();
+    return this.record;
+  }
+
+  validateWorkingStatus(input: WorkingStatusInput): void {
+    requireActor(input.by);
+    const refusal = workingStatusRefusal(this.record.workflowId, this.record.state, input.status);
+    if (refusal) refuseWith(refusal);
   }
 
   // ---- alerts --------------------------------------------------------------------------------

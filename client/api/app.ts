@@ -136,6 +136,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...incidentRoutes.cancel, middleware: [write] }, incidents.cancel);
   app.openapi({ ...incidentRoutes.escalate, middleware: [write] }, incidents.escalate);
   app.openapi({ ...incidentRoutes.annotate, middleware: [write] }, incidents.annotate);
+  app.openapi({ ...incidentRoutes.workingStatus, middleware: [write] }, incidents.workingStatus);
 
   const integrations = integrationHandlers(deps);
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);

@@ -1,7 +1,9 @@
 import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { Client } from '@temporalio/client';
-import { formatFieldErrors } from '../../domain/errors.js';
+import { fieldErrors, formatFieldErrors } from '../../domain/errors.js';
+import { WORKING_STATUSES } from '../../domain/working-status.js';
+import { WorkingStatusBody } from '../../domain/working-status-schema.js';
 import { loadConfigFile, ConfigFileError } from '../../runtime/config-file.js';
 import { readEnv } from '../../runtime/env.js';
 import { connectTemporal, temporalTarget, TemporalSettingsError } from '../../runtime/temporal.js';
@@ -143,6 +145,20 @@ function program(): Command {
     .action(async (id: string, options: { note: string; by: string; json?: boolean }) => {
       const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
       const record = await incidents.annotate(id, options.by, options.note);
+      print(options.json, record, formatRecord(record, { timeline: true }));
+    });
+
+  cli
+    .command('status <incident> <status>')
+    .description(`set the working status of an acknowledged incident: ${WORKING_STATUSES.join(', ')}`)
+    .option('-m, --note <text>', 'what the responders know or do now')
+    .option('--by <who>', 'who says so', defaultActor())
+    .option('--json', 'print the incident record as JSON')
+    .action(async (id: string, status: string, options: { note?: string; by: string; json?: boolean }) => {
+      const body = WorkingStatusBody.safeParse({ status, by: options.by, ...(options.note !== undefined && { note: options.note }) });
+      if (!body.success) throw new CliUsageError(fieldErrors(body.error));
+      const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
+      const record = await incidents.setWorkingStatus(id, options.by, body.data.status, body.data.note);
       print(options.json, record, formatRecord(record, { timeline: true }));
     });
 

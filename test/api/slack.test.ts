@@ -99,6 +99,20 @@ describe('POST /v1/chat/slack/interactions', () => {
     expect(await stack.incidents.getIncident('slack-resolve')).toMatchObject({ state: 'RESOLVED', resolvedBy: 'slack:U999OTHER' });
   });
 
+  it('sets the working status with a status button of the acknowledged message', async () => {
+    stack = await startApiStack(slackConfig());
+    await stack.incidents.startIncident({ summary: 'slack status', severity: 'critical', key: 'slack-status' });
+    await stack.waitForState('slack-status', 'ACTIVE');
+    await stack.incidents.acknowledge('slack-status', 'dana');
+    const answer = await post(
+      '/v1/chat/slack/interactions',
+      signed(buttonPress('incident-slack-status', 'https://hooks.slack.com/actions/x', 'incident_status_monitoring')),
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.text).toContain('incident-slack-status is monitoring');
+    expect((await stack.incidents.getIncident('slack-status')).workingStatus).toMatchObject({ status: 'monitoring', by: 'dana' });
+  });
+
   it('answers 401 to a wrong signature and to a stale timestamp, and changes nothing', async () => {
     stack = await startApiStack(slackConfig());
     await stack.incidents.startIncident({ summary: 'slack refused', severity: 'critical', key: 'slack-refused' });
