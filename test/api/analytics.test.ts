@@ -1,4 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { runEscalate } from '../helpers/cli.js';
 import { incidentAnalytics } from '../../domain/analytics.js';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
@@ -132,5 +136,53 @@ describe('GET /v1/stats after continue-as-new', () => {
       (s) => s.mttr?.count === 1,
     );
     expect(stats.mttr.meanSeconds).toBeCloseTo(expected, 3);
+  });
+});
+
+describe('escalate stats --by and --oncall-load', () => {
+  it('prints the analytics and the on-call load from the command line, as a table, JSON or CSV', async () => {
+    const peer = await startWebhookPeer();
+    closePeer = () => peer.close();
+    stack = await startApiStack(danaConfig(peer.url));
+    const dir = mkdtempSync(join(tmpdir(), 'escalate-analytics-'));
+    const configFile = join(dir, 'escalation.json');
+    writeFileSync(configFile, JSON.stringify(danaConfig(peer.url)));
+    const escalate = (args: string[]) =>
+      runEscalate([
+        '--address',
+        inject('temporalAddress'),
+        '--namespace',
+        inject('temporalNamespace'),
+        '--task-queue',
+        stack!.taskQueue,
+        '--config',
+        configFile,
+        'stats',
+        ...args,
+      ]);
+    await stack.incidents.startIncident({ summary: 'cli analytics', severity: 'critical', service: 'cli', key: 'cli-analytics' });
+    await stack.waitForRecord('cli-analytics', (r) => r.notifications.some((n) => n.status === 'delivered'));
+    await stack.incidents.acknowledge('cli-analytics', 'dana');
+
+    const json = await stack.eventually(
+      () => escalate(['--by', 'responder', '--window', '1h', '--json']),
+      (r) => r.code === 0 && JSON.parse(r.stdout).total.acknowledged === 1,
+    );
+    expect(JSON.parse(json.stdout).groups).toMatchObject([{ group: 'dana', incidents: 1, mtta: { count: 1 } }]);
+
+    const table = await escalate(['--by', 'service', '--window', '1h']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^cli\s+1\s+1\s+0\s/m);
+
+    const csv = await escalate(['--oncall-load', '--window', '1h', '--csv']);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.trim().split('\n')).toEqual([
+      'person,timezone,week,pages,business_hours,off_hours,night',
+      expect.stringMatching(/^dana,Europe\/Berlin,\d{4}-W\d\d,1,/),
+    ]);
+
+    const bad = await escalate(['--by', 'team']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--by');
   });
 });
