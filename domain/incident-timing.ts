@@ -18,7 +18,7 @@ export type TimedRecord = Pick<
 };
 
 /** The first acknowledgement (the timeline keeps it even after an un-acknowledge cleared the field). */
-function firstAcknowledgement(record: TimedRecord): { at: string; by: string } | undefined {
+export function firstAcknowledgement(record: TimedRecord): { at: string; by: string } | undefined {
   const move = record.timeline.find((entry) => entry.kind === 'move' && entry.to === 'ACKNOWLEDGED');
   if (move) return { at: move.at, by: move.by };
   return record.acknowledgedAt && record.acknowledgedBy ? { at: record.acknowledgedAt, by: record.acknowledgedBy } : undefined;
