@@ -50,3 +50,30 @@ export const OncallLoadSchema = z
     source: SourceSchema,
   })
   .openapi('OncallLoad');
+
+const Score = {
+  score: z.number().int(),
+  band: z.enum(['excellent', 'good', 'fair', 'poor', 'critical']),
+  penalties: z.object({ open: z.number(), respond: z.number(), resolve: z.number(), breaches: z.number() }),
+};
+export const ServiceHealthSchema = z
+  .object({
+    service: z.string(),
+    window: z.string(),
+    since: z.string(),
+    until: z.string(),
+    ...Score,
+    inputs: z.object({
+      openBySeverity: z.record(z.string(), z.number().int()),
+      respondRatio: z.number().optional(),
+      resolveRatio: z.number().optional(),
+      breaches: z.number().int(),
+    }),
+    trend: z.array(z.object({ at: z.string(), ...Score })),
+    slas: z.object({
+      from: z.enum(['config', 'defaults']),
+      targets: z.record(z.string(), z.object({ respondWithinSeconds: z.number(), resolveWithinSeconds: z.number() })),
+    }),
+    source: SourceSchema,
+  })
+  .openapi('ServiceHealth');

@@ -143,6 +143,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   const figures = analyticsHandlers(deps);
   app.openapi({ ...analyticsRoutes.analytics, middleware: [read] }, figures.analytics);
   app.openapi({ ...analyticsRoutes.oncallLoad, middleware: [read] }, figures.oncallLoad);
+  app.openapi({ ...analyticsRoutes.serviceHealth, middleware: [read] }, figures.serviceHealth);
 
   const integrations = integrationHandlers(deps);
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);

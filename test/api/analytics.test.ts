@@ -186,3 +186,40 @@ describe('escalate stats --by and --oncall-load', () => {
     expect(bad.stderr).toContain('--by');
   });
 });
+
+describe('GET /v1/services/{service}/health', () => {
+  it("scores the service's open incidents against the default SLAs, with an hourly trend", async () => {
+    stack = await startApiStack();
+    const raise = (key: string, severity: string, service: string) =>
+      stack!.call('POST', '/v1/incidents', { body: { summary: key, severity, service, key } });
+    await raise('health-a', 'critical', 'ledger');
+    await raise('health-b', 'error', 'ledger');
+    await raise('health-other', 'critical', 'elsewhere');
+    await stack.waitForState('health-a', 'ACTIVE');
+    await stack.call('POST', '/v1/incidents/health-b/resolve', { body: { by: 'dana' } });
+
+    const health = await stack.eventually(
+      () => stack!.call('GET', '/v1/services/ledger/health?window=6h', { token: TOKENS.read }).then((r) => r.body),
+      (body) => body.source?.read === 2 && body.inputs?.openBySeverity?.critical === 1 && body.inputs?.openBySeverity?.error === undefined,
+    );
+    // One critical open (20); b was resolved within its SLA; nobody waited past 15 minutes.
+    expect(health).toMatchObject({
+      service: 'ledger',
+      window: '6h',
+      score: 80,
+      band: 'good',
+      penalties: { open: 20, respond: 0, resolve: 0, breaches: 0 },
+      slas: { from: 'defaults', targets: { critical: { respondWithinSeconds: 900, resolveWithinSeconds: 14_400 } } },
+    });
+    expect(health.trend).toHaveLength(6);
+    expect(health.trend.at(-1)).toMatchObject({ score: 80, band: 'good' });
+    expect(health.trend[0]).toMatchObject({ score: 100, band: 'excellent' });
+  });
+
+  it('answers 400 for a service name visibility cannot be asked about', async () => {
+    stack = await startApiStack();
+    const answer = await stack.call('GET', '/v1/services/a%22%20OR%20true/health');
+    expect(answer.status).toBe(400);
+    expect(answer.body.details[0].path).toBe('param.service');
+  });
+});

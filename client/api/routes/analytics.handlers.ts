@@ -2,6 +2,7 @@ import type { RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import { analyticsCsv } from '../../../domain/analytics.js';
 import { oncallLoadCsv } from '../../../domain/oncall-load.js';
 import { analytics as readAnalytics, oncallLoadReport } from '../../analytics.js';
+import { serviceHealthReport } from '../../health.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiEnv } from '../env.js';
 import type * as routes from './analytics.routes.js';
@@ -24,5 +25,17 @@ export function analyticsHandlers(deps: ApiDeps) {
     return c.json(answer, 200);
   };
 
-  return { analytics, oncallLoad };
+  const serviceHealth: Handler<typeof routes.serviceHealth> = async (c) => {
+    const answer = await serviceHealthReport(
+      deps.scope,
+      deps.incidents,
+      deps.config,
+      c.req.valid('param').service,
+      c.req.valid('query'),
+      deps.now(),
+    );
+    return c.json(answer, 200);
+  };
+
+  return { analytics, oncallLoad, serviceHealth };
 }
