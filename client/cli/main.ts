@@ -65,6 +65,7 @@ function program(): Command {
         target: targetOf(globals),
         taskQueue: globals.taskQueue ?? env.ESCALATION_TASK_QUEUE,
         configFile: globals.config ?? DEFAULT_CONFIG,
+        ...(env.METRICS_PORT !== undefined && { metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST } }),
       });
     });
 

@@ -7,6 +7,7 @@ import { holderOf } from '../../runtime/config-holder.js';
 import { reloadOnSighup } from '../../runtime/config-reload.js';
 import { createLogger, installRuntimeLogger } from '../../runtime/logger.js';
 import { runEscalationWorker, type RunningWorker } from '../../worker/worker.js';
+import { createWorkerMetrics, startMetricsServer } from '../../worker/metrics.js';
 
 /** Waits between tries grow to this: short enough that a returning server is used within seconds. */
 const MAX_BACKOFF_MS = 10_000;
@@ -25,9 +26,20 @@ export class WorkerCannotConnectError extends Error {
  * the server later, and exits non-zero only for what waiting cannot fix: a bad config file, bad
  * credentials or certificates. SIGINT/SIGTERM stop it gracefully; SIGHUP re-reads its config file.
  */
-export async function runWorkerCommand(options: { target: TemporalTarget; taskQueue: string; configFile: string }): Promise<void> {
+export async function runWorkerCommand(options: {
+  target: TemporalTarget;
+  taskQueue: string;
+  configFile: string;
+  /** METRICS_PORT and METRICS_HOST: serve Prometheus metrics on GET /metrics. */
+  metrics?: { port: number; host: string };
+}): Promise<void> {
   const logger = createLogger();
   installRuntimeLogger(logger);
+  // One registry and server for the process: counters survive the worker being rebuilt after a lost server.
+  const metrics = options.metrics ? createWorkerMetrics() : undefined;
+  const metricsServer =
+    metrics && options.metrics ? await startMetricsServer(metrics.registry, options.metrics.port, options.metrics.host) : undefined;
+  if (metricsServer) logger.info({ url: metricsServer.url }, `worker metrics on ${metricsServer.url}`);
   const holder = holderOf(loadConfigFile(options.configFile));
   logger.info({ config: options.configFile, policies: holder.current.policies.map((p) => p.name) }, 'config loaded');
   const stopReloading = reloadOnSighup(holder, options.configFile, logger);
@@ -56,6 +68,7 @@ export async function runWorkerCommand(options: { target: TemporalTarget; taskQu
           taskQueue: options.taskQueue,
           config: holder,
           logger,
+          ...(metrics && { metrics }),
         });
         if (round === 1) {
           // performance.now() counts from the process's start: this is the restart cost of a worker.
@@ -80,6 +93,7 @@ export async function runWorkerCommand(options: { target: TemporalTarget; taskQu
     }
   } finally {
     stopReloading();
+    await metricsServer?.close();
   }
   logger.info('escalation worker stopped');
 }

@@ -8,7 +8,10 @@ import { errorResponse } from '../schemas.js';
 const bearer = [{ bearer: [] }];
 const auth = { 401: errorResponse('no or invalid bearer token'), 403: errorResponse('the token lacks the scope') };
 const ServiceParam = z.object({
-  service: IncidentFilter.shape.service.unwrap().clone().openapi({ param: { name: 'service', in: 'path' }, example: 'checkout' }),
+  service: IncidentFilter.shape.service
+    .unwrap()
+    .clone()
+    .openapi({ param: { name: 'service', in: 'path' }, example: 'checkout' }),
 });
 const jsonOrCsv = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema }, 'text/csv': { schema: z.string() } },
