@@ -1,8 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { runEscalate } from '../helpers/cli.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { escalateOn } from '../helpers/cli.js';
 import { incidentAnalytics } from '../../domain/analytics.js';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
@@ -144,22 +141,8 @@ describe('escalate stats --by and --oncall-load', () => {
     const peer = await startWebhookPeer();
     closePeer = () => peer.close();
     stack = await startApiStack(danaConfig(peer.url));
-    const dir = mkdtempSync(join(tmpdir(), 'escalate-analytics-'));
-    const configFile = join(dir, 'escalation.json');
-    writeFileSync(configFile, JSON.stringify(danaConfig(peer.url)));
-    const escalate = (args: string[]) =>
-      runEscalate([
-        '--address',
-        inject('temporalAddress'),
-        '--namespace',
-        inject('temporalNamespace'),
-        '--task-queue',
-        stack!.taskQueue,
-        '--config',
-        configFile,
-        'stats',
-        ...args,
-      ]);
+    const cli = escalateOn(stack.taskQueue, danaConfig(peer.url));
+    const escalate = (args: string[]) => cli(['stats', ...args]);
     await stack.incidents.startIncident({ summary: 'cli analytics', severity: 'critical', service: 'cli', key: 'cli-analytics' });
     await stack.waitForRecord('cli-analytics', (r) => r.notifications.some((n) => n.status === 'delivered'));
     await stack.incidents.acknowledge('cli-analytics', 'dana');

@@ -1,10 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { startApiStack, TOKENS, type ApiStack } from '../helpers/api.js';
-import { runEscalate } from '../helpers/cli.js';
+import { escalateOn } from '../helpers/cli.js';
 
 let stack: ApiStack | undefined;
 afterEach(async () => {
@@ -81,24 +78,9 @@ describe('POST /v1/incidents/{id}/status', () => {
 describe('escalate status', () => {
   it('sets the working status from the command line and exits 4 when refused', async () => {
     stack = await startApiStack();
-    const dir = mkdtempSync(join(tmpdir(), 'escalate-status-'));
-    const configFile = join(dir, 'escalation.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({ policies: [{ name: 'default', levels: [{ targets: [{ type: 'webhook', url: stack.peer.url }] }] }] }),
-    );
-    const escalate = (args: string[]) =>
-      runEscalate([
-        '--address',
-        inject('temporalAddress'),
-        '--namespace',
-        inject('temporalNamespace'),
-        '--task-queue',
-        stack!.taskQueue,
-        '--config',
-        configFile,
-        ...args,
-      ]);
+    const escalate = escalateOn(stack.taskQueue, {
+      policies: [{ name: 'default', levels: [{ targets: [{ type: 'webhook', url: stack.peer.url }] }] }],
+    });
     await stack.incidents.startIncident({ summary: 'status cli', severity: 'critical', key: 'status-cli' });
     await stack.waitForState('status-cli', 'ACTIVE');
 
