@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SLA_TARGETS, healthBand, healthScore, serviceHealth, type HealthInputs } from '../../domain/service-health.js';
+import { slaTargets } from '../../client/health.js';
 import { record } from '../fixtures/analytics/records.js';
 
 // The worked examples of README "Service health": score = 100 − open − respond − resolve − breaches.
@@ -165,5 +166,22 @@ describe('service health over a day of incidents', () => {
       '2026-11-30',
       '2026-12-01',
     ]);
+  });
+});
+
+describe('SLA targets from the config', () => {
+  it('takes what the config sets and keeps the defaults for the rest', () => {
+    const { targets, fromConfig } = slaTargets({
+      slas: { critical: { respondWithin: '5m', resolveWithin: '1h' }, warning: { respondWithin: '2h' } },
+    });
+    expect(fromConfig).toBe(true);
+    expect(targets.critical).toEqual({ respondWithinMs: 300_000, resolveWithinMs: 3_600_000 });
+    expect(targets.warning).toEqual({ respondWithinMs: 7_200_000, resolveWithinMs: DEFAULT_SLA_TARGETS.warning.resolveWithinMs });
+    expect(targets.error).toEqual(DEFAULT_SLA_TARGETS.error);
+  });
+
+  it('uses the defaults without an slas section, and for a target that is not a duration', () => {
+    expect(slaTargets({ policies: [] })).toEqual({ targets: DEFAULT_SLA_TARGETS, fromConfig: false });
+    expect(slaTargets({ slas: { critical: { respondWithin: 'soon' } } }).targets.critical).toEqual(DEFAULT_SLA_TARGETS.critical);
   });
 });
