@@ -149,6 +149,14 @@ describe('POST /v1/chat/slack/commands', () => {
     const ack = await post('/v1/chat/slack/commands', command('ack slack-cmd looking now'));
     expect(ack.body).toMatchObject({ response_type: 'in_channel' });
     expect(ack.body.text).toContain('acknowledged');
+    const status = await post('/v1/chat/slack/commands', command('status slack-cmd identified the replica is behind'));
+    expect(status.body).toMatchObject({ response_type: 'in_channel', text: expect.stringContaining('is identified') });
+    expect((await stack.incidents.getIncident('slack-cmd')).workingStatus).toMatchObject({
+      status: 'identified',
+      by: 'dana',
+      note: 'the replica is behind',
+    });
+    expect((await post('/v1/chat/slack/commands', command('status slack-cmd napping'))).body.text).toContain('usage');
     const show = await post('/v1/chat/slack/commands', command('show slack-cmd'));
     expect(show.body.text).toContain('ACKNOWLEDGED');
     expect(show.body.text).toContain('acknowledged by dana');

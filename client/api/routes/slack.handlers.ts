@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { slackActionOperation, slackActionWorkingStatus } from '../../../domain/chat-actions.js';
-import { isWorkingStatus, type WorkingStatus } from '../../../domain/working-status.js';
+import { isWorkingStatus, WORKING_STATUSES, type WorkingStatus } from '../../../domain/working-status.js';
 import type { IncidentRecord } from '../../../domain/incident.js';
 import { IncidentMoveRefusedError, IncidentNotFoundError } from '../../incidents.js';
 import { listIncidents } from '../../visibility.js';
@@ -117,6 +117,13 @@ export function slackHandlers(deps: ApiDeps) {
       const result = await answer(operation, id, form.user_id, note);
       return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
     }
+    if (verb.toLowerCase() === 'status') {
+      const [status, ...words] = rest;
+      if (!id || !isWorkingStatus(status))
+        return ephemeral(`usage: ${form.command} status <incident id> ${WORKING_STATUSES.join('|')} [note]`);
+      const result = await answer(status, id, form.user_id, words.join(' ') || undefined);
+      return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
+    }
     if (verb === 'show' && id) {
       try {
         return ephemeral(describe(await deps.incidents.getIncident(id)));
@@ -134,7 +141,9 @@ export function slackHandlers(deps: ApiDeps) {
           .join('\n'),
       );
     }
-    return ephemeral(`usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} list`);
+    return ephemeral(
+      `usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} status <incident id> <status> [note]  ·  ${form.command} list`,
+    );
   };
 
   return { interactions, commands };
