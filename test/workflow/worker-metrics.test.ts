@@ -1,3 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { pino } from 'pino';
@@ -6,6 +12,7 @@ import { IncidentClient } from '../../client/incidents.js';
 import { Config } from '../../domain/config.js';
 import { createWorkerMetrics, startMetricsServer, type MetricsServer } from '../../worker/metrics.js';
 import { runEscalationWorker, type RunningWorker } from '../../worker/worker.js';
+import { closedPort } from '../helpers/ports.js';
 import { FAST_DELIVERY } from '../helpers/stack.js';
 import { uniqueTaskQueue } from '../helpers/temporal.js';
 import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
@@ -119,6 +126,62 @@ describe('worker metrics on /metrics', () => {
     }
     expect(sample(text, 'escalation_incidents', { state: 'RESOLVED' })).toBe(1);
     expect(sample(text, 'escalation_incidents', { state: 'ACTIVE' })).toBe(1);
+  });
+
+  it('is served by `escalate worker` on METRICS_PORT', async () => {
+    const peer = await startWebhookPeer();
+    cleanup.push(() => peer.close());
+    const dir = mkdtempSync(join(tmpdir(), 'escalate-metrics-'));
+    const configFile = join(dir, 'escalation.json');
+    const rawConfig = { policies: [{ name: 'default', levels: [{ targets: [{ type: 'webhook', url: peer.url }] }] }] };
+    writeFileSync(configFile, JSON.stringify(rawConfig));
+    const taskQueue = uniqueTaskQueue('metrics-cli');
+    const port = await closedPort();
+    const bin = fileURLToPath(new URL('../../bin/escalate.mjs', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        '--address',
+        inject('temporalAddress'),
+        '--namespace',
+        inject('temporalNamespace'),
+        '--task-queue',
+        taskQueue,
+        '--config',
+        configFile,
+        'worker',
+      ],
+      {
+        env: { ...process.env, METRICS_PORT: String(port), LOG_LEVEL: 'silent', ESCALATION_WORKFLOW_BUNDLE: inject('workflowBundlePath') },
+        stdio: 'ignore',
+      },
+    );
+    const exited = once(child, 'exit');
+    cleanup.push(async () => {
+      child.kill('SIGTERM');
+      await exited;
+    });
+    const clientConnection = await Connection.connect({ address: inject('temporalAddress') });
+    cleanup.push(() => clientConnection.close());
+    const config = Config.parse(rawConfig);
+    const incidents = new IncidentClient({
+      client: new Client({ connection: clientConnection, namespace: inject('temporalNamespace') }),
+      config,
+      taskQueue,
+    });
+    await incidents.startIncident({ summary: 'metrics cli', severity: 'critical', key: 'metrics-cli' });
+    await peer.waitFor((received) => received.length === 1, 30_000);
+
+    let text = '';
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      text = await fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
+      if (sample(text, 'escalation_deliveries_total', { channel: 'webhook', outcome: 'delivered' }) === 1) break;
+    }
+    expect(sample(text, 'escalation_deliveries_total', { channel: 'webhook', outcome: 'delivered' })).toBe(1);
+    expect(text).toContain('escalation_worker_process_cpu_seconds_total');
   });
 
   it('answers 404 for anything but GET /metrics', async () => {
