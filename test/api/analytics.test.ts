@@ -137,7 +137,8 @@ describe('GET /v1/stats after continue-as-new', () => {
 });
 
 describe('escalate stats --by and --oncall-load', () => {
-  it('prints the analytics and the on-call load from the command line, as a table, JSON or CSV', async () => {
+  // Several CLI processes (tsx start-up each): slow on a loaded machine, hence the longer bound.
+  it('prints the analytics and the on-call load from the command line, as a table, JSON or CSV', { timeout: 150_000 }, async () => {
     const peer = await startWebhookPeer();
     closePeer = () => peer.close();
     stack = await startApiStack(danaConfig(peer.url));
@@ -147,10 +148,13 @@ describe('escalate stats --by and --oncall-load', () => {
     await stack.waitForRecord('cli-analytics', (r) => r.notifications.some((n) => n.status === 'delivered'));
     await stack.incidents.acknowledge('cli-analytics', 'dana');
 
-    const json = await stack.eventually(
-      () => escalate(['--by', 'responder', '--window', '1h', '--json']),
-      (r) => r.code === 0 && JSON.parse(r.stdout).total.acknowledged === 1,
+    // Visibility catches up first (polled through the API: a CLI process per poll is slow), then the CLI.
+    await stack.eventually(
+      () => stack!.call('GET', '/v1/analytics?window=1h&by=responder', { token: TOKENS.read }).then((r) => r.body),
+      (body) => body.total?.acknowledged === 1 && body.groups?.[0]?.group === 'dana',
     );
+    const json = await escalate(['--by', 'responder', '--window', '1h', '--json']);
+    expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout).groups).toMatchObject([{ group: 'dana', incidents: 1, mtta: { count: 1 } }]);
 
     const table = await escalate(['--by', 'service', '--window', '1h']);

@@ -76,7 +76,8 @@ describe('POST /v1/incidents/{id}/status', () => {
 });
 
 describe('escalate status', () => {
-  it('sets the working status from the command line and exits 4 when refused', async () => {
+  // Several CLI processes (tsx start-up each): slow on a loaded machine, hence the longer bound.
+  it('sets the working status from the command line and exits 4 when refused', { timeout: 150_000 }, async () => {
     stack = await startApiStack();
     const escalate = escalateOn(stack.taskQueue, {
       policies: [{ name: 'default', levels: [{ targets: [{ type: 'webhook', url: stack.peer.url }] }] }],
