@@ -93,7 +93,8 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
       const { config, registry } = current();
       const provider = registry.get(request.delivery.channel);
       if (!provider) throw providerNotConfigured(request, config.providers, attempt);
-      const answered = request.kind === 'update' || request.whenAnswered === 'send' ? undefined : await answeredSince(request, deps.incidentState);
+      const answered =
+        request.kind === 'update' || request.whenAnswered === 'send' ? undefined : await answeredSince(request, deps.incidentState);
       if (answered) {
         log().info('page not sent: the incident was answered while it was on its way', {
           incidentWorkflowId: request.incident.workflowId,

@@ -24,7 +24,9 @@ import {
   MOVE_REFUSED,
   resolveUpdate,
   stateQuery,
+  workingStatusUpdate,
 } from '../workflows/messages.js';
+import type { WorkingStatus } from '../domain/working-status.js';
 import { acceptAlert } from './ingest.js';
 import { ROUTE_LABELS_MEMO, startSearchAttributes } from './visibility.js';
 
@@ -282,6 +284,13 @@ export class IncidentClient {
 
   annotate(id: string, by: string, note: string): Promise<IncidentRecord> {
     return this.update(id, 'annotate', (handle) => handle.executeUpdate(annotateUpdate, { args: [{ by, note }] }));
+  }
+
+  /** Sets the responders' working status; refused (IncidentMoveRefusedError) unless the incident is acknowledged. */
+  setWorkingStatus(id: string, by: string, status: WorkingStatus, note?: string): Promise<IncidentRecord> {
+    return this.update(id, 'annotate', (handle) =>
+      handle.executeUpdate(workingStatusUpdate, { args: [{ by, status, ...(note !== undefined && { note }) }] }),
+    );
   }
 
   /**

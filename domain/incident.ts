@@ -4,6 +4,7 @@ import { Channel } from './policy.js';
 import { INCIDENT_STATES } from './incident-state.js';
 
 export * from './incident-state.js';
+import type { WorkingStatusEntry } from './working-status.js';
 
 export const IncidentState = z.enum(INCIDENT_STATES);
 export type IncidentState = z.infer<typeof IncidentState>;
@@ -133,6 +134,8 @@ export interface IncidentRecord {
   unreachedLevels?: number;
   /** Response-time SLAs this incident broke (config `slas`), each recorded once. */
   slaBreaches?: ('respond' | 'resolve')[];
+  /** The responders' latest working status while acknowledged (domain/working-status.ts). */
+  workingStatus?: WorkingStatusEntry;
   timeline: TimelineEntry[];
   notifications: NotificationRecord[];
 }

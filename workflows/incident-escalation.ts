@@ -21,6 +21,7 @@ import {
   resolveUpdate,
   stateQuery,
   symptomSignal,
+  workingStatusUpdate,
   type ActorInput,
   type ReasonInput,
 } from './messages.js';
@@ -99,6 +100,7 @@ function handle(rules: IncidentRules): void {
   );
   setHandler(annotateSignal, (input) => void rules.annotate(input.by, input.note));
   setHandler(annotateUpdate, (input) => rules.annotate(input.by, input.note), { validator: (input) => rules.validateAnnotation(input) });
+  setHandler(workingStatusUpdate, (input) => rules.setWorkingStatus(input), { validator: (input) => rules.validateWorkingStatus(input) });
   setHandler(occurrenceSignal, (occurrence) => void rules.occurrence(occurrence));
   setHandler(occurrenceUpdate, (occurrence) => ({ created: !rules.occurrence(occurrence), record: rules.record }), {
     validator: (_occurrence: Occurrence) => rules.validateOccurrence(),

@@ -16,6 +16,8 @@ import type { ApiEnv } from './env.js';
 import { errorAnswer, errorBody, sendError, validationAnswer } from './errors.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
 import * as adminRoutes from './routes/admin.routes.js';
+import * as analyticsRoutes from './routes/analytics.routes.js';
+import { analyticsHandlers } from './routes/analytics.handlers.js';
 import * as incidentRoutes from './routes/incidents.routes.js';
 import { incidentHandlers } from './routes/incidents.handlers.js';
 import * as integrationRoutes from './routes/integrations.routes.js';
@@ -155,6 +157,12 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...incidentRoutes.cancel, middleware: [write] }, incidents.cancel);
   app.openapi({ ...incidentRoutes.escalate, middleware: [write] }, incidents.escalate);
   app.openapi({ ...incidentRoutes.annotate, middleware: [write] }, incidents.annotate);
+  app.openapi({ ...incidentRoutes.workingStatus, middleware: [write] }, incidents.workingStatus);
+
+  const figures = analyticsHandlers(deps);
+  app.openapi({ ...analyticsRoutes.analytics, middleware: [read] }, figures.analytics);
+  app.openapi({ ...analyticsRoutes.oncallLoad, middleware: [read] }, figures.oncallLoad);
+  app.openapi({ ...analyticsRoutes.serviceHealth, middleware: [read] }, figures.serviceHealth);
 
   const integrations = integrationHandlers(deps);
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);

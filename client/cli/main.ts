@@ -1,8 +1,10 @@
 import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { Client } from '@temporalio/client';
-import { formatFieldErrors } from '../../domain/errors.js';
+import { fieldErrors, formatFieldErrors } from '../../domain/errors.js';
 import { loadConfigFile, readConfigFile, ConfigFileError } from '../../runtime/config-file.js';
+import { WORKING_STATUSES } from '../../domain/working-status.js';
+import { WorkingStatusBody } from '../../domain/working-status-schema.js';
 import { readEnv } from '../../runtime/env.js';
 import { connectTemporal, temporalTarget, TemporalSettingsError } from '../../runtime/temporal.js';
 import { IncidentClient, IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../incidents.js';
@@ -68,6 +70,7 @@ function program(): Command {
         taskQueue: globals.taskQueue ?? env.ESCALATION_TASK_QUEUE,
         configFile: globals.config ?? DEFAULT_CONFIG,
         env,
+        ...(env.METRICS_PORT !== undefined && { metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST } }),
       });
     });
 
@@ -148,6 +151,20 @@ function program(): Command {
     .action(async (id: string, options: { note: string; by: string; json?: boolean }) => {
       const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
       const record = await incidents.annotate(id, options.by, options.note);
+      print(options.json, record, formatRecord(record, { timeline: true }));
+    });
+
+  cli
+    .command('status <incident> <status>')
+    .description(`set the working status of an acknowledged incident: ${WORKING_STATUSES.join(', ')}`)
+    .option('-m, --note <text>', 'what the responders know or do now')
+    .option('--by <who>', 'who says so', defaultActor())
+    .option('--json', 'print the incident record as JSON')
+    .action(async (id: string, status: string, options: { note?: string; by: string; json?: boolean }) => {
+      const body = WorkingStatusBody.safeParse({ status, by: options.by, ...(options.note !== undefined && { note: options.note }) });
+      if (!body.success) throw new CliUsageError(fieldErrors(body.error));
+      const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
+      const record = await incidents.setWorkingStatus(id, options.by, body.data.status, body.data.note);
       print(options.json, record, formatRecord(record, { timeline: true }));
     });
 

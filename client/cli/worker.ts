@@ -8,6 +8,7 @@ import { reloadOnSighup } from '../../runtime/config-reload.js';
 import { responderRuntime, type ResponderEnv } from '../../runtime/responder.js';
 import { createLogger, installRuntimeLogger } from '../../runtime/logger.js';
 import { runEscalationWorker, type RunningWorker } from '../../worker/worker.js';
+import { createWorkerMetrics, startMetricsServer } from '../../worker/metrics.js';
 
 /** Waits between tries grow to this: short enough that a returning server is used within seconds. */
 const MAX_BACKOFF_MS = 10_000;
@@ -32,9 +33,16 @@ export async function runWorkerCommand(options: {
   configFile: string;
   /** The environment's responder settings and the API's address (the default public URL). */
   env?: ResponderEnv & { API_HOST?: string; PORT?: number };
+  /** METRICS_PORT and METRICS_HOST: serve Prometheus metrics on GET /metrics. */
+  metrics?: { port: number; host: string };
 }): Promise<void> {
   const logger = createLogger();
   installRuntimeLogger(logger);
+  // One registry and server for the process: counters survive the worker being rebuilt after a lost server.
+  const metrics = options.metrics ? createWorkerMetrics() : undefined;
+  const metricsServer =
+    metrics && options.metrics ? await startMetricsServer(metrics.registry, options.metrics.port, options.metrics.host) : undefined;
+  if (metricsServer) logger.info({ url: metricsServer.url }, `worker metrics on ${metricsServer.url}`);
   const holder = holderOf(loadConfigFile(options.configFile));
   // Read once at start: links on without a secret stops the worker here, saying what to set.
   const env = options.env ?? {};
@@ -67,6 +75,7 @@ export async function runWorkerCommand(options: {
           config: holder,
           logger,
           responder,
+          ...(metrics && { metrics }),
         });
         if (round === 1) {
           // performance.now() counts from the process's start: this is the restart cost of a worker.
@@ -91,6 +100,7 @@ export async function runWorkerCommand(options: {
     }
   } finally {
     stopReloading();
+    await metricsServer?.close();
   }
   logger.info('escalation worker stopped');
 }
