@@ -166,20 +166,22 @@ export function providerProblems(config: Config): ConfigProblem[] {
 
 /** Every target a policy can page: its levels' and its fallback's, with where each stands and how to name it. */
 function policyTargets(config: Config): { target: Target; where: (string | number)[]; used: string }[] {
-  return config.policies.flatMap((policy, p) => [
-    ...policy.levels.flatMap((level, l) =>
-      level.targets.map((target, t) => ({
+  return config.policies
+    .flatMap((policy, p) => [
+      ...policy.levels.flatMap((level, l) =>
+        level.targets.map((target, t) => ({
+          target,
+          where: ['policies', p, 'levels', l, 'targets', t],
+          used: `policy ${policy.name} level ${l + 1}'s ${target.type} target`,
+        })),
+      ),
+      ...(policy.fallback ?? []).map((target, t) => ({
         target,
-        where: ['policies', p, 'levels', l, 'targets', t],
-        used: `policy ${policy.name} level ${l + 1}'s ${target.type} target`,
+        where: ['policies', p, 'fallback', t],
+        used: `policy ${policy.name}'s fallback ${target.type} target`,
       })),
-    ),
-    ...(policy.fallback ?? []).map((target, t) => ({
-      target,
-      where: ['policies', p, 'fallback', t],
-      used: `policy ${policy.name}'s fallback ${target.type} target`,
-    })),
-  ]);
+    ])
+    .concat((config.onBreach ?? []).map((target, t) => ({ target, where: ['onBreach', t], used: `onBreach's ${target.type} target` })));
 }
 
 /**
@@ -209,6 +211,15 @@ export function fallbackProblems(config: Config): ConfigProblem[] {
         });
       }
     });
+  });
+  // The SLA breach page (onBreach) reaches people through the same directory.
+  (config.onBreach ?? []).forEach((target, t) => {
+    if ((target.type === 'user' || target.type === 'team' || target.type === 'schedule') && !known[target.type].has(target.id)) {
+      problems.push({
+        path: ['onBreach', t, 'id'],
+        message: `onBreach names ${target.type} "${target.id}", which is not in directory.${target.type}s; define it there or fix the id`,
+      });
+    }
   });
   return problems;
 }

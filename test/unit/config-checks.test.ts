@@ -143,6 +143,20 @@ const refusals: Refusal[] = [
     message: /policy p's fallback names user "night-manager", which is not in directory\.users; define it there or fix the id/,
   },
   {
+    name: 'an SLA breach page naming an unknown team',
+    text: config({ top: ['slas: { critical: { respondWithin: 15m } }', 'onBreach: [{ type: team, id: incident-managers }]'] }),
+    path: 'onBreach[0].id',
+    lineHolding: 'incident-managers',
+    message: /onBreach names team "incident-managers", which is not in directory\.teams; define it there or fix the id/,
+  },
+  {
+    name: 'an SLA breach page on Slack without providers.slack',
+    text: config({ top: ['onBreach: [{ type: channel, id: "#managers", provider: slack }]'] }),
+    path: 'onBreach[0].provider',
+    lineHolding: '#managers',
+    message: /onBreach's channel target uses the slack channel, but providers\.slack is not set/,
+  },
+  {
     name: 'onUnreached: fallback with no fallback targets',
     text: config({ policyExtra: ['    onUnreached: fallback'] }),
     path: 'policies[0].onUnreached',
