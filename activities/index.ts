@@ -10,6 +10,8 @@ import { createProviderRegistry, providerNotConfigured } from './providers/regis
 import type { NotificationProvider } from './providers/types.js';
 import { resolveLevel } from './resolve-targets.js';
 import { userAgent } from './version.js';
+import { runAction } from './actions.js';
+import type { ActionRequest, ActionResult } from '../domain/actions.js';
 
 /**
  * The notification activities, built once by the worker from the config it owns (the
@@ -68,6 +70,17 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
   const log = (): Logger => deps.logger ?? Context.current().log;
 
   return {
+    async runAction(request: ActionRequest): Promise<ActionResult> {
+      const result = await runAction(request, userAgent(deps.version));
+      log().info('action done', {
+        incidentWorkflowId: request.incident.workflowId,
+        action: request.action.name,
+        httpStatus: result.httpStatus,
+        durationMs: result.durationMs,
+      });
+      return result;
+    },
+
     async resolveTargets(request: ResolveTargetsRequest): Promise<ResolvedLevel> {
       const resolved = resolveLevel(current().config.directory, request);
       log().debug('targets resolved', {

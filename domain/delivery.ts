@@ -1,3 +1,4 @@
+import type { ActionRequest, ActionResult } from './actions.js';
 import type { Channel, Target } from './policy.js';
 import type { IncidentRecord } from './incident.js';
 import type { Severity } from './severity.js';
@@ -112,4 +113,6 @@ export const DELIVERY_FAILURE = {
 export interface NotificationActivities {
   resolveTargets(request: ResolveTargetsRequest): Promise<ResolvedLevel>;
   deliver(request: DeliveryRequest): Promise<DeliveryResult>;
+  /** An automated response of a level (domain/actions.ts): never pages anyone. */
+  runAction(request: ActionRequest): Promise<ActionResult>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ActionRecord } from './actions.js';
 import { SeverityName, type Severity } from './severity.js';
 import { Channel } from './policy.js';
 import { INCIDENT_STATES } from './incident-state.js';
@@ -132,6 +133,8 @@ export interface IncidentRecord {
   symptoms?: number;
   /** Levels (and fallbacks) that reached nobody: every delivery failed, or no target resolved to anyone. */
   unreachedLevels?: number;
+  /** Automated responses its levels ran (policies[].levels[].actions), with their outcomes. */
+  actions?: ActionRecord[];
   /** Response-time SLAs this incident broke (config `slas`), each recorded once. */
   slaBreaches?: ('respond' | 'resolve')[];
   /** The responders' latest working status while acknowledged (domain/working-status.ts). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Action } from './actions.js';
 import { Duration } from './duration.js';
 import { SeverityName } from './severity.js';
 import { isValidTimeZone } from './zoned-time.js';
@@ -41,11 +42,18 @@ export const Repeat = z.strictObject({
 });
 export type Repeat = z.infer<typeof Repeat>;
 
-export const Level = z.strictObject({
-  delay: Duration.default(0),
-  targets: z.array(Target).min(1, 'a level needs at least one target'),
-  repeat: Repeat.optional(),
-});
+export const Level = z
+  .strictObject({
+    delay: Duration.default(0),
+    targets: z.array(Target).default([]),
+    repeat: Repeat.optional(),
+    /** Automated responses run when the level comes due, beside its pages (domain/actions.ts). */
+    actions: z.array(Action).min(1, 'list at least one action, or leave actions out').optional(),
+  })
+  .refine((level) => level.targets.length > 0 || (level.actions?.length ?? 0) > 0, {
+    message: 'a level needs at least one target (or an action)',
+    path: ['targets'],
+  });
 export type Level = z.infer<typeof Level>;
 
 const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);

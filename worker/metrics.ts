@@ -19,7 +19,7 @@ export interface WorkerMetrics {
   deliverySeconds: Histogram<'channel' | 'outcome'>;
   stepLatenessSeconds: Histogram<'kind'>;
   incidents: Gauge<'state'>;
-  /** Automated responses (issue 14, item 1): zero until actions exist; their activity increments it. */
+  /** Automated responses (levels' `actions`), by attempt outcome. */
   actions: Counter<'outcome'>;
   /** How often the incident-state gauge is refreshed from visibility. */
   incidentRefreshMs: number;
@@ -106,6 +106,17 @@ export function instrumentActivities(activities: NotificationActivities, metrics
         const labels = { channel: request.delivery.channel, outcome };
         metrics.deliveries.inc(labels);
         metrics.deliverySeconds.observe(labels, (performance.now() - started) / 1000);
+      }
+    },
+    async runAction(request) {
+      try {
+        const result = await activities.runAction(request);
+        metrics.actions.inc({ outcome: 'succeeded' });
+        return result;
+      } catch (error) {
+        // Each failed attempt counts: a retried action that then succeeds shows both.
+        metrics.actions.inc({ outcome: 'failed' });
+        throw error;
       }
     },
   };

@@ -162,7 +162,7 @@ export abstract class IncidentCourse {
     });
     if (this.epoch > 0) this.record.epoch = this.epoch;
 
-    await this.notifier.notifyLevel(level.targets, {
+    const round: NotifyRound = {
       level: step.level,
       repeat: step.kind === 'repeat' ? step.repeat : 0,
       cycle: step.cycle,
@@ -170,7 +170,12 @@ export abstract class IncidentCourse {
       kind: step.kind === 'repeat' ? 'repeat' : 'page',
       at,
       dueAt: step.dueAt,
-    });
+    };
+    // A level's automated responses run once when it comes due (not on its repeats), beside its pages.
+    if (step.kind === 'level' && level.actions && level.actions.length > 0 && patched('level-actions')) {
+      this.notifier.runActions(level.actions, round);
+    }
+    if (level.targets.length > 0) await this.notifier.notifyLevel(level.targets, round);
     // An answer may have arrived while targets were resolved; the state machine decides what stands.
     const done = { at: nowIso(), by: actor.by, level: step.level + 1 };
     if (this.record.state === 'PENDING') this.apply('activate', { ...done, reason: 'level 1 notified' });

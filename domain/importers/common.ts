@@ -14,7 +14,7 @@ export type ScheduleDraft = NonNullable<NonNullable<ConfigDraft['directory']>['s
 export type TeamDraft = NonNullable<NonNullable<ConfigDraft['directory']>['teams']>[number];
 export type PolicyDraft = ConfigDraft['policies'][number];
 export type LevelDraft = PolicyDraft['levels'][number];
-export type TargetDraft = LevelDraft['targets'][number];
+export type TargetDraft = NonNullable<LevelDraft['targets']>[number];
 export type RouteDraft = NonNullable<ConfigDraft['routes']>[number];
 
 /** How the vendor's setup came over: each line names the vendor's object and ours. */

@@ -68,6 +68,19 @@ function policies(peerUrl: string): Record<string, unknown>[] {
       fallback: [{ type: 'webhook', url: `${peerUrl}?level=fallback` }],
       finalWait: '30s',
     },
+    // Level 1 runs a runbook action (retried once after a 503) beside its page; level 2 pages later.
+    {
+      name: 'self-healing',
+      levels: [
+        {
+          ...log('team-lead'),
+          actions: [
+            { name: 'restart', http: { url: `${peerUrl}?level=action`, body: { service: '{{ incident.service }}' } }, maxAttempts: 3 },
+          ],
+        },
+        webhook(peerUrl, '2', { delay: '30s' }),
+      ],
+    },
     { name: 'office', levels: [log('team-lead'), { ...log('primary'), delay: '30s' }], businessHours: tomorrowOnly() },
     { name: 'grouped', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })] },
     { name: 'cooling', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })], cooldown: '1h' },
@@ -309,6 +322,23 @@ const scenarios: Scenario[] = [
         (r) => r.notifications.filter((n) => n.kind === 'breach' && n.status === 'delivered').length === 2,
       );
       await incidents.resolve(this.name, 'dana', 'backlog cleared');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'level-actions',
+    what: 'level 1 runs an HTTP action (503 once, then 200) beside its page; the action is recorded; resolved by update',
+    async run(incidents, peer) {
+      peer.respondWith(({ path, attempt }) => ({ status: path.includes('level=action') && attempt === 1 ? 503 : 200 }));
+      await incidents.startIncident({
+        summary: 'checkout 5xx',
+        severity: 'critical',
+        service: 'checkout',
+        key: this.name,
+        policy: 'self-healing',
+      });
+      await waitFor(incidents, this.name, (r) => r.actions?.[0]?.status === 'succeeded');
+      await incidents.resolve(this.name, 'runbook', 'checkout restarted');
       return closedState(incidents, this.name);
     },
   },
