@@ -30,7 +30,17 @@ export interface ActionRequest {
   /** The same on every attempt: a runbook endpoint drops repeats by it (`Idempotency-Key`). */
   idempotencyKey: string;
   action: Action;
-  incident: { workflowId: string; key: string; summary: string; severity: string; service?: string; source?: string; state: string; level: number; labels: Record<string, string> };
+  incident: {
+    workflowId: string;
+    key: string;
+    summary: string;
+    severity: string;
+    service?: string;
+    source?: string;
+    state: string;
+    level: number;
+    labels: Record<string, string>;
+  };
 }
 
 /** An action in the incident's record: what ran, when, and how it ended. */

@@ -57,7 +57,9 @@ export function finalWait(policy: Policy): number {
 export function nextStep(policy: Policy, cursor: EscalationCursor): EscalationStep {
   const level = levelAt(policy, cursor.level);
   const isLastLevel = cursor.level === policy.levels.length - 1;
-  const nextLevelDue = isLastLevel ? undefined : cursor.levelAt + levelAt(policy, cursor.level + 1).delay;
+  // A level's actions may ask for time to clear the alert (waitFor.resolved) before the next pages a human.
+  const gap = isLastLevel ? 0 : Math.max(levelAt(policy, cursor.level + 1).delay, level.waitFor?.resolved ?? 0);
+  const nextLevelDue = isLastLevel ? undefined : cursor.levelAt + gap;
 
   if (level.repeat && cursor.repeat < level.repeat.count) {
     const repeatDue = cursor.levelAt + (cursor.repeat + 1) * level.repeat.interval;

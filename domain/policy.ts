@@ -49,6 +49,8 @@ export const Level = z
     repeat: Repeat.optional(),
     /** Automated responses run when the level comes due, beside its pages (domain/actions.ts). */
     actions: z.array(Action).min(1, 'list at least one action, or leave actions out').optional(),
+    /** Give the actions this long to clear the alert: the next level pages no sooner (`waitFor: { resolved: 2m }`). */
+    waitFor: z.strictObject({ resolved: Duration }).optional(),
   })
   .refine((level) => level.targets.length > 0 || (level.actions?.length ?? 0) > 0, {
     message: 'a level needs at least one target (or an action)',

@@ -13,7 +13,7 @@ import {
 } from '../../domain/escalation.js';
 import { Policy } from '../../domain/policy.js';
 
-type LevelInput = { delay?: number; repeat?: { count: number; interval: number } };
+type LevelInput = { delay?: number; repeat?: { count: number; interval: number }; waitFor?: { resolved: number } };
 
 /** A millisecond policy through the real schema (so defaults apply); every level pages the log. */
 function policy(levels: LevelInput[], options: Record<string, unknown> = {}): Policy {
@@ -76,6 +76,14 @@ describe('due times of levels', () => {
   it('counts every level after the first as an escalation', () => {
     const p = policy([{ delay: 0 }, { delay: 100 }, { delay: 200 }]);
     expect(walk(p, 0).flatMap((step) => (step.kind === 'level' ? [step.isEscalation] : []))).toEqual([false, true, true]);
+  });
+
+  it.each([
+    ['longer than the next delay: the next level waits for it', 300, ['L1@0', 'L2@300']],
+    ['shorter than the next delay: the delay stands', 50, ['L1@0', 'L2@100']],
+  ] as const)("holds the next level for a level's waitFor.resolved when it is %s", (_what, resolved, expected) => {
+    const p = policy([{ delay: 0, waitFor: { resolved } }, { delay: 100 }]);
+    expect(walkLabels(p).slice(0, 2)).toEqual(expected);
   });
 
   it('notifies a level with no delay at the same moment as the level before it', () => {
