@@ -11,7 +11,23 @@ export type ConfigParse = { ok: true; config: Config } | { ok: false; errors: Fi
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
+/** A config is a few hundred lines; a file past this is a mistake (or an attack), refused before parsing. */
+export const MAX_CONFIG_CHARACTERS = 1024 * 1024;
+/** Aliases (`*name`) a config may resolve; each expands its anchor, so a few nested ones make an alias bomb. */
+export const MAX_CONFIG_ALIASES = 100;
+
 export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>>): ConfigParse {
+  if (text.length > MAX_CONFIG_CHARACTERS) {
+    return {
+      ok: false,
+      errors: [
+        {
+          path: '',
+          message: `the file is ${text.length} characters; a config may have at most ${MAX_CONFIG_CHARACTERS} (1 MiB): is this the right file?`,
+        },
+      ],
+    };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -23,7 +39,22 @@ export function parseConfigText(text: string, env: Readonly<Record<string, strin
       }),
     };
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_CONFIG_ALIASES });
+  } catch (error) {
+    // yaml throws a ReferenceError when aliases expand past maxAliasCount (or name no anchor).
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      errors: [
+        {
+          path: '',
+          message: `the YAML aliases (*name) expand too far or name no anchor (${reason}); write the values out, or use fewer aliases (at most ${MAX_CONFIG_ALIASES})`,
+        },
+      ],
+    };
+  }
   const errors: FieldError[] = [];
   const substituted = substitute(raw, [], env, errors);
   for (const error of errors) locate(error, doc, lineCounter);
