@@ -21,7 +21,7 @@ import {
   resolveUpdate,
   stateQuery,
 } from '../workflows/messages.js';
-import { acceptAlert } from './ingest.js';
+import { acceptAlert, AlertTooLargeError } from './ingest.js';
 import { ROUTE_LABELS_MEMO, startSearchAttributes } from './visibility.js';
 
 /** The request itself is wrong: each field and why. Nothing was started or changed. */
@@ -131,9 +131,10 @@ export class IncidentClient {
 
   /**
    * Opens an incident, or counts an occurrence on the open one with the same key. Atomic on the
-   * server (update-with-start), so two racing alerts never open two incidents.
+   * server (update-with-start), so two racing alerts never open two incidents. `occurrenceId`:
+   * the same id sent again is the same alert (counted once).
    */
-  async startIncident(body: IncidentInputBody): Promise<StartIncidentResult> {
+  async startIncident(body: IncidentInputBody, options: { occurrenceId?: string } = {}): Promise<StartIncidentResult> {
     const parsed = IncidentInput.safeParse(body);
     if (!parsed.success) throw new InvalidIncidentRequestError(fieldErrors(parsed.error));
     const input = parsed.data;
@@ -157,7 +158,8 @@ export class IncidentClient {
       ...(input.source !== undefined && { source: input.source }),
     });
     if (inhibition) return { escalated: false, reason: inhibition.reason, inhibitedBy: inhibition.source.workflowId };
-    const occurrenceId = randomUUID();
+    // A caller-given id (a webhook alert's own) makes a retry of this call the same alert, not two.
+    const occurrenceId = options.occurrenceId ?? randomUUID();
     const carry = await this.cooldownCarry(workflowId, choice.policy.cooldown);
     const workflowInput: IncidentWorkflowInput = {
       incident: {
@@ -206,6 +208,9 @@ export class IncidentClient {
       staticDetails: `Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
       searchAttributes: startSearchAttributes(choice.severity, choice.policy.name, input.service),
       memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
+    }).catch((error: unknown) => {
+      if (error instanceof AlertTooLargeError) throw new InvalidIncidentRequestError([{ path: 'details', message: error.message }]);
+      throw error;
     });
     return {
       escalated: true,

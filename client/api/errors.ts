@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -47,15 +48,22 @@ export function errorAnswer(error: unknown, logger: Logger): ErrorAnswer {
     // Hono's validators throw these for a body that is not JSON at all.
     return {
       status: error.status as ContentfulStatusCode,
-      body: errorBody(error.message || 'bad request', [{ path: '', message: error.message }]),
+      body: errorBody(error.message || 'bad request', [{ path: 'body', message: error.message || 'not a body this route takes' }]),
     };
   }
   if (isUnavailable(error)) {
     logger.warn({ err: error }, 'Temporal is unreachable');
     return { status: 503, body: errorBody('Temporal is unreachable; nothing was changed, retry shortly'), headers: { 'Retry-After': '5' } };
   }
-  logger.error({ err: error }, 'API request failed');
-  return { status: 500, body: errorBody(`internal error: ${error instanceof Error ? error.message : String(error)}`) };
+  // The caller gets a reference, not internal text; the log has the error under the same id.
+  const errorId = randomUUID();
+  logger.error({ err: error, errorId }, 'API request failed');
+  return {
+    status: 500,
+    body: errorBody(
+      `internal error ${errorId}; the API log has it under errorId ${errorId}. The change may or may not have happened: look before retrying`,
+    ),
+  };
 }
 
 export function isUnavailable(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { slackActionOperation } from '../../../domain/chat-actions.js';
 import type { IncidentRecord } from '../../../domain/incident.js';
@@ -7,26 +7,53 @@ import { IncidentMoveRefusedError, IncidentNotFoundError } from '../../incidents
 import { listIncidents } from '../../visibility.js';
 import { runMove, type ApiDeps, type MoveOperation } from '../deps.js';
 import type { ApiEnv } from '../env.js';
+import { BODY_LIMITS, limitBody } from '../body-limits.js';
 import { errorBody } from '../errors.js';
-import { verifySlackSignature } from '../slack-signature.js';
+import { checkSlackHeaders, SlackReplayGuard, verifySlackSignature } from '../slack-signature.js';
 import type * as routes from './slack.routes.js';
 
-/** Refuses before the body is parsed: no secret (503), or a missing, wrong or stale signature (401). */
-export function verifySlack(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
+/**
+ * Refuses before the body is read: no secret (503), missing, malformed, stale or future-dated
+ * signature headers (401). Then the body (bounded by the API's body limit) must match the
+ * signature, and a signed request already acted on is answered without acting again.
+ */
+export function verifySlack(deps: ApiDeps, guard = new SlackReplayGuard()): MiddlewareHandler<ApiEnv> {
+  const refuse = (c: Context<ApiEnv>, reason: string) =>
+    c.json(errorBody('the request is not signed by Slack', [{ path: 'X-Slack-Signature', message: reason }]), 401);
+  const limit = limitBody(BODY_LIMITS.chat);
   return async (c, next) => {
     const secret = deps.slack.signingSecret;
     if (!secret)
-      return c.json(errorBody('Slack is not configured on this API: set SLACK_SIGNING_SECRET or providers.slack.signingSecret'), 503);
-    const check = verifySlackSignature({
-      secret,
-      timestamp: c.req.header('x-slack-request-timestamp'),
-      signature: c.req.header('x-slack-signature'),
-      rawBody: await c.req.text(), // cached: the form validator reads the same bytes afterwards
-      nowMs: deps.now(),
+      return c.json(
+        errorBody('Slack is not configured on this API: set SLACK_SIGNING_SECRET or providers.slack.signingSecret', [
+          { path: 'X-Slack-Signature', message: 'no signing secret to check it with' },
+        ]),
+        503,
+      );
+    const timestamp = c.req.header('x-slack-request-timestamp');
+    const signature = c.req.header('x-slack-signature');
+    const nowMs = deps.now();
+    const headers = checkSlackHeaders({ timestamp, signature, nowMs });
+    if (!headers.ok) return refuse(c, headers.reason);
+    const checked = await limit(c, async () => {
+      const rawBody = await c.req.text(); // cached: the form validator reads the same bytes afterwards
+      const check = verifySlackSignature({ secret, timestamp, signature, rawBody, nowMs });
+      if (!check.ok) {
+        c.res = refuse(c, check.reason);
+        return;
+      }
+      if (!signature || !guard.firstTime(signature, nowMs)) {
+        deps.logger.warn({ path: c.req.path }, 'a signed Slack request came again (replay or retry); not acting on it twice');
+        c.res = c.json(
+          { response_type: 'ephemeral' as const, text: 'This request was already handled (a retry or a replay); nothing was done again.' },
+          200,
+        );
+        return;
+      }
+      await next();
+      if (c.res.status >= 500) guard.forget(signature);
     });
-    if (!check.ok)
-      return c.json(errorBody('the request is not signed by Slack', [{ path: 'X-Slack-Signature', message: check.reason }]), 401);
-    return next();
+    return checked ?? c.res;
   };
 }
 
