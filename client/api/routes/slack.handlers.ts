@@ -86,11 +86,11 @@ export function slackHandlers(deps: ApiDeps) {
       const record = await runMove(deps, operation, id, actorFor(userId), text);
       return {
         ok: true,
-        text: `${record.workflowId} ${PAST[operation]} by <@${userId}>: now ${record.state}${operation === 'escalate' ? `, level ${record.level}` : ''}`,
+        text: `${slackText(record.workflowId)} ${PAST[operation]} by <@${slackText(userId)}>: now ${record.state}${operation === 'escalate' ? `, level ${record.level}` : ''}`,
       };
     } catch (error) {
       if (error instanceof IncidentMoveRefusedError || error instanceof IncidentNotFoundError)
-        return { ok: false, text: `:warning: ${error.message}` };
+        return { ok: false, text: `:warning: ${slackText(error.message)}` };
       throw error;
     }
   };
@@ -127,7 +127,7 @@ export function slackHandlers(deps: ApiDeps) {
     };
     const operation = operations[verb.toLowerCase()];
     if (operation) {
-      if (!id) return ephemeral(`usage: ${form.command} ${verb} <incident id> [note]`);
+      if (!id) return ephemeral(slackText(`usage: ${form.command} ${verb} <incident id> [note]`));
       const result = await answer(operation, id, form.user_id, note);
       return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
     }
@@ -135,7 +135,7 @@ export function slackHandlers(deps: ApiDeps) {
       try {
         return ephemeral(describe(await deps.incidents.getIncident(id)));
       } catch (error) {
-        if (error instanceof IncidentNotFoundError) return ephemeral(`:warning: ${error.message}`);
+        if (error instanceof IncidentNotFoundError) return ephemeral(`:warning: ${slackText(error.message)}`);
         throw error;
       }
     }
@@ -144,11 +144,11 @@ export function slackHandlers(deps: ApiDeps) {
       if (page.incidents.length === 0) return ephemeral('No open incidents.');
       return ephemeral(
         page.incidents
-          .map((i) => `• \`${i.key}\` ${i.state ?? '?'} ${i.severity ?? ''} ${i.service ?? ''} level ${i.level ?? 0}`)
+          .map((i) => slackText(`• \`${i.key}\` ${i.state ?? '?'} ${i.severity ?? ''} ${i.service ?? ''} level ${i.level ?? 0}`))
           .join('\n'),
       );
     }
-    return ephemeral(`usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} list`);
+    return ephemeral(slackText(`usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} list`));
   };
 
   return { interactions, commands };
@@ -156,10 +156,10 @@ export function slackHandlers(deps: ApiDeps) {
 
 function describe(record: IncidentRecord): string {
   const lines = [
-    `*${record.summary}* (\`${record.key}\`)`,
-    `${record.state} · ${record.severity} · policy ${record.policy} · level ${record.level}`,
+    `*${slackText(record.summary)}* (\`${slackText(record.key)}\`)`,
+    `${record.state} · ${record.severity} · policy ${slackText(record.policy)} · level ${record.level}`,
   ];
-  if (record.acknowledgedBy) lines.push(`acknowledged by ${record.acknowledgedBy}`);
+  if (record.acknowledgedBy) lines.push(`acknowledged by ${slackText(record.acknowledgedBy)}`);
   if (record.nextEscalationAt) lines.push(`next escalation ${record.nextEscalationAt}`);
   return lines.join('\n');
 }
@@ -180,4 +180,9 @@ function postToResponseUrl(deps: ApiDeps, url: string, message: object): void {
       if (!response.ok) deps.logger.warn({ status: response.status }, 'Slack refused the response_url message');
     })
     .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not post to the Slack response_url'));
+}
+
+/** Slack mrkdwn escaping (&, <, >): text from incidents or users never becomes a mention, a link or <!channel>. */
+function slackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
