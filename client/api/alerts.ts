@@ -129,7 +129,18 @@ const AT_ONCE = 32;
  */
 export function alertOccurrenceId(source: Source, alert: WebhookAlert, payload: { groupKey?: string | undefined }): string {
   const hex = createHash('sha256')
-    .update(`${source}\u0000${payload.groupKey ?? ''}\u0000${JSON.stringify(alert)}`)
+    // The alert's own fields only: extra fields a sender adds (any shape, any depth) do not count.
+    .update(
+      JSON.stringify([
+        source,
+        payload.groupKey ?? '',
+        alert.status,
+        alert.fingerprint ?? '',
+        alert.startsAt ?? '',
+        Object.entries(alert.labels).sort(),
+        Object.entries(alert.annotations).sort(),
+      ]),
+    )
     .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
