@@ -8,6 +8,7 @@ const answers = {
   401: errorResponse('no or invalid bearer token'),
   403: errorResponse('the token lacks incidents:write'),
   413: errorResponse('the body is larger than 8 MiB; nothing was changed'),
+  429: errorResponse('this token is over api.rateLimit; retry after Retry-After'),
   503: {
     content: { 'application/json': { schema: AlertsFailed } },
     description:
