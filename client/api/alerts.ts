@@ -121,6 +121,8 @@ export function incidentFromAlert(
  * a 1,000-alert batch in seconds without flooding the server.
  */
 const AT_ONCE = 32;
+/** A delivery answers within about this long (plus one answer's wait): senders time out, and retry. */
+const BATCH_BUDGET_MS = 15_000;
 
 /**
  * An alert's occurrence id, from the alert itself: a retried delivery (same alert, same startsAt)
@@ -157,11 +159,21 @@ export interface AlertsOutcome {
  */
 export async function processAlerts(deps: ApiDeps, source: Source, payload: z.infer<typeof AlertmanagerPayload>): Promise<AlertsOutcome> {
   const results = new Array<AlertResult>(payload.alerts.length);
+  const deadline = Date.now() + BATCH_BUDGET_MS;
   let next = 0;
   const lane = async () => {
     while (next < payload.alerts.length) {
       const index = next++;
-      results[index] = await processAlert(deps, source, payload.alerts[index]!, payload);
+      const alert = payload.alerts[index]!;
+      // Past the budget (answers waiting on a missing worker), the rest are left for the retry.
+      results[index] =
+        Date.now() > deadline
+          ? {
+              ...(alert.fingerprint !== undefined && { fingerprint: alert.fingerprint }),
+              action: 'failed',
+              reason: `not handled within the delivery's ${BATCH_BUDGET_MS / 1000} s budget; send the delivery again (nothing counts twice)`,
+            }
+          : await processAlert(deps, source, alert, payload);
     }
   };
   await Promise.all(Array.from({ length: Math.min(AT_ONCE, payload.alerts.length) }, lane));

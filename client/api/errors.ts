@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { fieldErrors, type FieldError } from '../../domain/errors.js';
+import { formatPath, type FieldError } from '../../domain/errors.js';
 import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError, WorkerUnavailableError } from '../incidents.js';
 import { InvalidCursorError } from '../visibility.js';
 
@@ -22,7 +22,15 @@ export function errorBody(error: string, details: FieldError[] = []): ErrorAnswe
 /** zod's issues of one request part (`json`, `query`, `param`, `form`) as a 400. */
 export function validationAnswer(target: string, error: z.ZodError): ErrorAnswer {
   const where = target === 'json' || target === 'form' ? '' : `${target}.`;
-  const details = fieldErrors(error).map((e) => ({ ...e, path: `${where}${e.path}`.replace(/\.$/, '') }));
+  // Every detail names a field: an unknown key names itself, the body as a whole is `body`.
+  const details = error.issues.flatMap((issue) => {
+    const base = formatPath(issue.path);
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    return keys.map((key) => {
+      const path = `${where}${key === undefined ? base : base ? `${base}.${key}` : key}`.replace(/\.$/, '');
+      return { path: path || (target === 'json' || target === 'form' ? 'body' : target), message: issue.message };
+    });
+  });
   return { status: 400, body: errorBody('invalid request; nothing was changed', details) };
 }
 
