@@ -103,6 +103,8 @@ const MAX_ANSWERS_IN_FLIGHT = 4;
 /** An answer no worker has taken after this long stops counting here (the server has dropped it by then). */
 const MAX_ANSWER_HOLD_MS = 10 * 60_000;
 const DEFAULT_ANSWER_TIMEOUT_MS = 5_000;
+/** Past this many characters of record (JSON), notes are refused: well under Temporal's 2 MB payload limit. */
+const MAX_RECORD_CHARACTERS = 512 * 1024;
 
 /**
  * The typed client library: every way in (HTTP API, CLI, webhooks) starts and answers incidents
@@ -269,7 +271,19 @@ export class IncidentClient {
     );
   }
 
-  annotate(id: string, by: string, note: string): Promise<IncidentRecord> {
+  /**
+   * Notes are the one thing a caller can add without end (the timeline keeps 1,000 entries), and
+   * the record travels in every delivery: a record near Temporal's 2 MB payload limit would wedge
+   * the incident. So a note is refused (409) once the record is past MAX_RECORD_CHARACTERS.
+   */
+  async annotate(id: string, by: string, note: string): Promise<IncidentRecord> {
+    const size = JSON.stringify(await this.getIncident(id)).length;
+    if (size + note.length > MAX_RECORD_CHARACTERS) {
+      throw new IncidentMoveRefusedError(
+        workflowIdForKey(id),
+        `${workflowIdForKey(id)} has ${size} characters of record, near the most an incident can carry; no more notes (put long text behind a link)`,
+      );
+    }
     return this.update(id, 'annotate', (handle) => handle.executeUpdate(annotateUpdate, { args: [{ by, note }] }));
   }
 

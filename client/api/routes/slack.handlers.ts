@@ -117,7 +117,7 @@ export function slackHandlers(deps: ApiDeps) {
   const commands: RouteHandler<typeof routes.commands, ApiEnv> = async (c) => {
     const form = c.req.valid('form');
     const [verb = 'help', id, ...rest] = form.text.trim().split(/\s+/).filter(Boolean);
-    const note = rest.join(' ') || undefined;
+    const note = rest.join(' ').slice(0, 2000) || undefined; // as the API's notes: at most 2,000 characters
     const ephemeral = (text: string) => c.json({ response_type: 'ephemeral' as const, text }, 200);
     const operations: Record<string, MoveOperation> = {
       ack: 'acknowledge',
