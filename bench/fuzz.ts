@@ -42,14 +42,16 @@ const config = {
 
 const harness = await startHarness((line) => out(`# ${line}`));
 const stack = await harness.stack(config);
+// Warnings and errors of the API go to a file: a 5xx names an error id to look up there.
+const logFile = join(await mkdtemp(join(tmpdir(), 'escalation-fuzz-log-')), 'api.log');
 const api = await startApi({
   incidents: stack.incidents,
   config: stack.config,
-  logger: pino({ level: 'silent' }),
+  logger: pino({ level: 'warn' }, pino.destination({ dest: logFile, sync: true })),
   port: 0,
   apiToken: TOKEN,
 });
-out(`# API ${api.url}, task queue ${stack.taskQueue}`);
+out(`# API ${api.url}, task queue ${stack.taskQueue}, API log ${logFile}`);
 
 try {
   const dir = await mkdtemp(join(tmpdir(), 'escalation-fuzz-'));
@@ -78,6 +80,7 @@ try {
     'har',
     '--report-har-path',
     har,
+    ...(process.env.FUZZ_INCLUDE ? ['--include-path-regex', process.env.FUZZ_INCLUDE] : []),
   ];
   out(`# ${SCHEMATHESIS} ${args.join(' ').replace(TOKEN, '<token>')}`);
   const code = await new Promise<number>((resolve) => {

@@ -122,7 +122,7 @@ export function incidentFromAlert(
  */
 const AT_ONCE = 32;
 /** A delivery answers within about this long (plus one answer's wait): senders time out, and retry. */
-const BATCH_BUDGET_MS = 15_000;
+const BATCH_BUDGET_MS = 20_000;
 
 /**
  * An alert's occurrence id, from the alert itself: a retried delivery (same alert, same startsAt)
@@ -160,20 +160,37 @@ export interface AlertsOutcome {
 export async function processAlerts(deps: ApiDeps, source: Source, payload: z.infer<typeof AlertmanagerPayload>): Promise<AlertsOutcome> {
   const results = new Array<AlertResult>(payload.alerts.length);
   const deadline = Date.now() + BATCH_BUDGET_MS;
+  const common = { externalURL: payload.externalURL, receiver: payload.receiver };
+  // Alerts of one incident go one after another (a batch may resolve one incident many times; the
+  // server takes few answers in flight per incident), different incidents side by side.
+  const chains = new Map<string, Promise<void>>();
   let next = 0;
   const lane = async () => {
     while (next < payload.alerts.length) {
       const index = next++;
       const alert = payload.alerts[index]!;
-      // Past the budget (answers waiting on a missing worker), the rest are left for the retry.
-      results[index] =
-        Date.now() > deadline
-          ? {
-              ...(alert.fingerprint !== undefined && { fingerprint: alert.fingerprint }),
-              action: 'failed',
-              reason: `not handled within the delivery's ${BATCH_BUDGET_MS / 1000} s budget; send the delivery again (nothing counts twice)`,
-            }
-          : await processAlert(deps, source, alert, payload);
+      const key = incidentFromAlert(source, alert, common).key ?? `#${index}`;
+      const previous = chains.get(key);
+      const run = (async (): Promise<AlertResult> => {
+        if (previous) await previous;
+        // Past the budget (answers waiting on a missing worker), the rest are left for the retry.
+        if (Date.now() > deadline) {
+          return {
+            ...(alert.fingerprint !== undefined && { fingerprint: alert.fingerprint }),
+            action: 'failed',
+            reason: `not handled within the delivery's ${BATCH_BUDGET_MS / 1000} s budget; send the delivery again (nothing counts twice)`,
+          };
+        }
+        return processAlert(deps, source, alert, payload);
+      })();
+      chains.set(
+        key,
+        run.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
+      results[index] = await run;
     }
   };
   await Promise.all(Array.from({ length: Math.min(AT_ONCE, payload.alerts.length) }, lane));
