@@ -442,7 +442,8 @@ function isWorkflowTaskStuck(error: unknown): boolean {
   let current: unknown = error;
   while (current instanceof Error) {
     const code = (current as { code?: unknown }).code;
-    if (code === 9 && /workflow task in failed state/i.test(current.message)) return true;
+    // Also when the task that was to carry the update failed or timed out (an overloaded worker).
+    if (code === 9 && /workflow task in failed state|unexpected workflow task failure/i.test(current.message)) return true;
     current = current.cause;
   }
   return false;
