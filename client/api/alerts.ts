@@ -121,7 +121,7 @@ export function incidentFromAlert(
  * a 1,000-alert batch in seconds without flooding the server.
  */
 const AT_ONCE = 32;
-/** A delivery answers within about this long (plus one answer's wait): senders time out, and retry. */
+/** Resolves (which wait on a worker) stop being tried after this long in a delivery: senders time out, and retry. */
 const BATCH_BUDGET_MS = 20_000;
 
 /**
@@ -173,8 +173,9 @@ export async function processAlerts(deps: ApiDeps, source: Source, payload: z.in
       const previous = chains.get(key);
       const run = (async (): Promise<AlertResult> => {
         if (previous) await previous;
-        // Past the budget (answers waiting on a missing worker), the rest are left for the retry.
-        if (Date.now() > deadline) {
+        // A resolve waits for a worker's answer (up to 5 s each): past the budget, the remaining
+        // resolves are left for the retry. A firing alert only needs the server, and always goes on.
+        if (alert.status === 'resolved' && Date.now() > deadline) {
           return {
             ...(alert.fingerprint !== undefined && { fingerprint: alert.fingerprint }),
             action: 'failed',
