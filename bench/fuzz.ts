@@ -84,7 +84,8 @@ try {
   ];
   out(`# ${SCHEMATHESIS} ${args.join(' ').replace(TOKEN, '<token>')}`);
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(SCHEMATHESIS, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    // In the temp dir: schemathesis keeps its example database (.schemathesis/) in its working directory.
+    const child = spawn(SCHEMATHESIS, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('exit', (status) => resolve(status ?? 1));
   });
 
