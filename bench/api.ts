@@ -21,8 +21,10 @@ const TOKEN = 'bench-token-0123456789abcdef';
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 // Level 1 waits ten minutes: the run measures the API and the start, not notifications.
+// No per-token rate limit: the bench is one token measuring how much the API can take.
 const config = {
   gates: { enabled: true, minSeverity: 'info' },
+  api: { rateLimit: { requestsPerSecond: 0, burst: 1 } },
   policies: [{ name: 'quiet', levels: [{ delay: '10m', targets: [{ type: 'webhook', url: 'http://127.0.0.1:9/unused' }] }] }],
 };
 

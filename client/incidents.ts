@@ -27,7 +27,7 @@ import {
   workingStatusUpdate,
 } from '../workflows/messages.js';
 import type { WorkingStatus } from '../domain/working-status.js';
-import { acceptAlert } from './ingest.js';
+import { acceptAlert, AlertTooLargeError } from './ingest.js';
 import { ROUTE_LABELS_MEMO, startSearchAttributes } from './visibility.js';
 
 /** The request itself is wrong: each field and why. Nothing was started or changed. */
@@ -109,6 +109,8 @@ const MAX_ANSWERS_IN_FLIGHT = 4;
 /** An answer no worker has taken after this long stops counting here (the server has dropped it by then). */
 const MAX_ANSWER_HOLD_MS = 10 * 60_000;
 const DEFAULT_ANSWER_TIMEOUT_MS = 5_000;
+/** Past this many characters of record (JSON), notes are refused: well under Temporal's 2 MB payload limit. */
+const MAX_RECORD_CHARACTERS = 512 * 1024;
 
 /**
  * The typed client library: every way in (HTTP API, CLI, webhooks) starts and answers incidents
@@ -137,9 +139,10 @@ export class IncidentClient {
 
   /**
    * Opens an incident, or counts an occurrence on the open one with the same key. Atomic on the
-   * server (update-with-start), so two racing alerts never open two incidents.
+   * server (update-with-start), so two racing alerts never open two incidents. `occurrenceId`:
+   * the same id sent again is the same alert (counted once).
    */
-  async startIncident(body: IncidentInputBody): Promise<StartIncidentResult> {
+  async startIncident(body: IncidentInputBody, options: { occurrenceId?: string } = {}): Promise<StartIncidentResult> {
     const parsed = IncidentInput.safeParse(body);
     if (!parsed.success) throw new InvalidIncidentRequestError(fieldErrors(parsed.error));
     const input = parsed.data;
@@ -163,7 +166,8 @@ export class IncidentClient {
       ...(input.source !== undefined && { source: input.source }),
     });
     if (inhibition) return { escalated: false, reason: inhibition.reason, inhibitedBy: inhibition.source.workflowId };
-    const occurrenceId = randomUUID();
+    // A caller-given id (a webhook alert's own) makes a retry of this call the same alert, not two.
+    const occurrenceId = options.occurrenceId ?? randomUUID();
     const carry = await this.cooldownCarry(workflowId, choice.policy.cooldown);
     const sla = slaFor(config.slas, choice.severity, config.onBreach);
     const workflowInput: IncidentWorkflowInput = {
@@ -219,6 +223,9 @@ export class IncidentClient {
         config.providers.twilio ? replyCode(workflowId) : undefined,
       ),
       memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
+    }).catch((error: unknown) => {
+      if (error instanceof AlertTooLargeError) throw new InvalidIncidentRequestError([{ path: 'details', message: error.message }]);
+      throw error;
     });
     return {
       escalated: true,
@@ -282,7 +289,19 @@ export class IncidentClient {
     return this.update(id, 'annotate', (handle) => handle.executeUpdate(deliveryReceiptUpdate, { args: [receipt] }));
   }
 
-  annotate(id: string, by: string, note: string): Promise<IncidentRecord> {
+  /**
+   * Notes are the one thing a caller can add without end (the timeline keeps 1,000 entries), and
+   * the record travels in every delivery: a record near Temporal's 2 MB payload limit would wedge
+   * the incident. So a note is refused (409) once the record is past MAX_RECORD_CHARACTERS.
+   */
+  async annotate(id: string, by: string, note: string): Promise<IncidentRecord> {
+    const size = JSON.stringify(await this.getIncident(id)).length;
+    if (size + note.length > MAX_RECORD_CHARACTERS) {
+      throw new IncidentMoveRefusedError(
+        workflowIdForKey(id),
+        `${workflowIdForKey(id)} has ${size} characters of record, near the most an incident can carry; no more notes (put long text behind a link)`,
+      );
+    }
     return this.update(id, 'annotate', (handle) => handle.executeUpdate(annotateUpdate, { args: [{ by, note }] }));
   }
 
@@ -448,7 +467,8 @@ function isWorkflowTaskStuck(error: unknown): boolean {
   let current: unknown = error;
   while (current instanceof Error) {
     const code = (current as { code?: unknown }).code;
-    if (code === 9 && /workflow task in failed state/i.test(current.message)) return true;
+    // Also when the task that was to carry the update failed or timed out (an overloaded worker).
+    if (code === 9 && /workflow task in failed state|unexpected workflow task failure/i.test(current.message)) return true;
     current = current.cause;
   }
   return false;

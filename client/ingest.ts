@@ -44,6 +44,10 @@ export interface Accepted {
  */
 export async function acceptAlert(client: Client, alert: AcceptAlert): Promise<Accepted> {
   const converter = client.workflow.options.loadedDataConverter;
+  const input = await encodeToPayloads(converter, alert.input);
+  const signal = await encodeToPayloads(converter, alert.occurrence);
+  checkSize('the incident', input, MAX_INPUT_BYTES);
+  checkSize('the alert', signal, MAX_SIGNAL_BYTES);
   const response = await client.workflowService.signalWithStartWorkflowExecution({
     namespace: client.options.namespace,
     identity: client.options.identity,
@@ -51,9 +55,9 @@ export async function acceptAlert(client: Client, alert: AcceptAlert): Promise<A
     workflowId: alert.workflowId,
     workflowType: { name: WORKFLOW_TYPE },
     taskQueue: { kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL, name: alert.taskQueue },
-    input: { payloads: await encodeToPayloads(converter, alert.input) },
+    input: { payloads: input },
     signalName: occurrenceSignal.name,
-    signalInput: { payloads: await encodeToPayloads(converter, alert.occurrence) },
+    signalInput: { payloads: signal },
     // Open: join it. Closed: a new alert with this key opens a new incident.
     workflowIdConflictPolicy: temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
     workflowIdReusePolicy: temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
@@ -63,4 +67,38 @@ export async function acceptAlert(client: Client, alert: AcceptAlert): Promise<A
     header: { fields: {} },
   });
   return { started: response.started === true, runId: response.runId ?? '' };
+}
+
+/**
+ * Temporal refuses payloads over 2 MB, and an incident's record (its input plus what happens to it)
+ * travels in every workflow task and delivery: an incident accepted near that size would wedge its
+ * workflow later (PayloadsTooLarge). The edge bounds each field (domain/incident.ts); this bounds
+ * what is actually sent, whatever got through, well below the server's limit.
+ */
+export const MAX_INPUT_BYTES = 256 * 1024;
+export const MAX_SIGNAL_BYTES = 64 * 1024;
+
+/** The alert is too large to accept safely; nothing was sent to the server. */
+export class AlertTooLargeError extends Error {
+  constructor(
+    readonly what: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`${what} is ${bytes} bytes encoded, more than the ${limit} an incident may carry; shorten details and labels`);
+    this.name = 'AlertTooLargeError';
+  }
+}
+
+function checkSize(
+  what: string,
+  payloads: undefined | readonly { data?: Uint8Array | null; metadata?: Record<string, Uint8Array> | null }[],
+  limit: number,
+): void {
+  let bytes = 0;
+  for (const payload of payloads ?? []) {
+    bytes += payload.data?.length ?? 0;
+    for (const value of Object.values(payload.metadata ?? {})) bytes += value.length;
+  }
+  if (bytes > limit) throw new AlertTooLargeError(what, bytes, limit);
 }

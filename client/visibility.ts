@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Client, RawWorkflowExecutionInfo } from '@temporalio/client';
 import { defaultPayloadConverter, TypedSearchAttributes, type Payload } from '@temporalio/common';
@@ -132,20 +133,52 @@ export async function listIncidents(scope: VisibilityScope, options: ListOptions
     namespace: scope.client.options.namespace,
     pageSize: options.limit,
     query: incidentQuery(scope, options, extra),
-    ...(options.cursor !== undefined && { nextPageToken: Buffer.from(options.cursor, 'base64url') }),
+    ...(options.cursor !== undefined && { nextPageToken: openCursor(scope, options.cursor) }),
   };
   let response: Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>;
   try {
-    response = await scope.client.workflowService.listWorkflowExecutions(request);
+    // Bounded: a list that takes longer answers 503 rather than holding the caller.
+    response = await scope.client.connection.withDeadline(Date.now() + LIST_DEADLINE_MS, () =>
+      scope.client.workflowService.listWorkflowExecutions(request),
+    );
   } catch (error) {
-    // INVALID_ARGUMENT (3) with a cursor: the token does not decode on the server.
-    if (options.cursor !== undefined && (error as { code?: number }).code === 3)
-      throw new InvalidCursorError('the server does not accept it');
+    // INVALID_ARGUMENT (3) or INTERNAL (13) with a cursor: the token does not decode on the server.
+    const code = (error as { code?: number }).code;
+    if (options.cursor !== undefined && (code === 3 || code === 13)) throw new InvalidCursorError('the server does not accept it');
     throw error;
   }
   const incidents = response.executions.map(summaryFromRaw);
   const token = response.nextPageToken;
-  return { incidents, ...(token && token.length > 0 && { nextCursor: Buffer.from(token).toString('base64url') }) };
+  return { incidents, ...(token && token.length > 0 && { nextCursor: sealCursor(scope, token) }) };
+}
+
+const LIST_DEADLINE_MS = 10_000;
+const CURSOR_CHECK_BYTES = 8;
+
+/** The server's page token, with a check of this deployment's scope in front of it. */
+function sealCursor(scope: VisibilityScope, token: Uint8Array): string {
+  return Buffer.concat([cursorCheck(scope, token), token]).toString('base64url');
+}
+
+/**
+ * The server's page token out of a cursor this API handed out; anything else (made up, truncated,
+ * from another deployment) is refused here with a 400 instead of being sent to the server.
+ */
+function openCursor(scope: VisibilityScope, cursor: string): Buffer {
+  const bytes = Buffer.from(cursor, 'base64url');
+  const token = bytes.subarray(CURSOR_CHECK_BYTES);
+  if (bytes.length <= CURSOR_CHECK_BYTES || !cursorCheck(scope, token).equals(bytes.subarray(0, CURSOR_CHECK_BYTES))) {
+    throw new InvalidCursorError('is not a cursor this API handed out (pass the nextCursor of the previous page as it is)');
+  }
+  return token;
+}
+
+function cursorCheck(scope: VisibilityScope, token: Uint8Array): Buffer {
+  return createHash('sha256')
+    .update(`${scope.client.options.namespace}\u0000${scope.taskQueue}\u0000`)
+    .update(token)
+    .digest()
+    .subarray(0, CURSOR_CHECK_BYTES);
 }
 
 /** Every incident matching the query, newest first, at most `max` (stats read bounded samples). */

@@ -37,6 +37,11 @@ export function configFormatOf(file: string): ConfigFormat {
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
+/** A config is a few hundred lines; a file past this is a mistake (or an attack), refused before parsing. */
+export const MAX_CONFIG_CHARACTERS = 1024 * 1024;
+/** Aliases (`*name`) a config may resolve; each expands its anchor, so a few nested ones make an alias bomb. */
+export const MAX_CONFIG_ALIASES = 100;
+
 type Position = { line: number; column: number };
 type Locator = (segments: readonly PropertyKey[]) => Position | undefined;
 
@@ -46,6 +51,17 @@ export function parseConfigText(
   format: ConfigFormat = 'yaml',
   options: ParseOptions = {},
 ): ConfigParse {
+  if (text.length > MAX_CONFIG_CHARACTERS) {
+    return {
+      ok: false,
+      errors: [
+        {
+          path: '',
+          message: `the file is ${text.length} characters; a config may have at most ${MAX_CONFIG_CHARACTERS} (1 MiB): is this the right file?`,
+        },
+      ],
+    };
+  }
   if (format === 'toml') {
     const parsed = parseTomlText(text);
     if (!parsed.ok) return parsed;
@@ -62,7 +78,23 @@ export function parseConfigText(
       }),
     };
   }
-  return validate(doc.toJS(), env, options, (segments) => locateYaml(segments, doc, lineCounter));
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_CONFIG_ALIASES });
+  } catch (error) {
+    // yaml throws a ReferenceError when aliases expand past maxAliasCount (or name no anchor).
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      errors: [
+        {
+          path: '',
+          message: `the YAML aliases (*name) expand too far or name no anchor (${reason}); write the values out, or use fewer aliases (at most ${MAX_CONFIG_ALIASES})`,
+        },
+      ],
+    };
+  }
+  return validate(raw, env, options, (segments) => locateYaml(segments, doc, lineCounter));
 }
 
 /** `${ENV}` substitution, the schema, then the load-time checks; each error placed by the format's locator. */

@@ -137,6 +137,13 @@ export const ApiToken = z.strictObject({
   scopes: z.array(z.enum(['incidents:read', 'incidents:write', 'admin'])).min(1),
 });
 
+/** Per API token (anonymous reads share one budget): a steady rate and a burst above it. 0 turns it off. */
+export const ApiRateLimit = z.strictObject({
+  requestsPerSecond: z.number().min(0).max(100_000).default(50),
+  burst: z.number().int().min(1).max(1_000_000).default(200),
+});
+export const DEFAULT_API_RATE_LIMIT = { requestsPerSecond: 50, burst: 200 };
+
 /** How notification activities retry (defaults from the source documents: 5s, backoff 2, 4 attempts). */
 export const DeliverySettings = z.strictObject({
   initialInterval: Duration.default(5_000),
@@ -163,7 +170,9 @@ export const Config = z
       maximumAttempts: 4,
       attemptTimeout: 30_000,
     }),
-    api: z.strictObject({ tokens: z.array(ApiToken).default([]) }).default({ tokens: [] }),
+    api: z
+      .strictObject({ tokens: z.array(ApiToken).default([]), rateLimit: ApiRateLimit.default(DEFAULT_API_RATE_LIMIT) })
+      .default({ tokens: [], rateLimit: DEFAULT_API_RATE_LIMIT }),
     /** One-click links, SMS replies and voice keypads (domain/responder.ts). */
     responders: Responders.default({ links: false, linkTtl: 86_400_000 }),
     policies: z.array(Policy).min(1, 'the config needs at least one policy'),

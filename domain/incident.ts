@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ActionRecord } from './actions.js';
-import { SeverityName, type Severity } from './severity.js';
+import { SEVERITIES, SEVERITY_ALIASES, SeverityName, type Severity } from './severity.js';
 import { Channel } from './policy.js';
 import { INCIDENT_STATES } from './incident-state.js';
 
@@ -10,13 +10,69 @@ import type { WorkingStatusEntry } from './working-status.js';
 export const IncidentState = z.enum(INCIDENT_STATES);
 export type IncidentState = z.infer<typeof IncidentState>;
 
-const Labels = z.record(
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'label names hold letters, digits, _ . - and start with a letter or _'),
-  z.string().max(1024),
-);
-
 export const Link = z.strictObject({ href: z.url(), text: z.string().max(200).optional() });
 export type Link = z.infer<typeof Link>;
+
+/**
+ * Bounds on what one incident may carry. Everything an incident holds travels in its workflow's
+ * history and in each delivery, where Temporal refuses payloads of 2 MB: an unbounded input would
+ * be accepted and then wedge its workflow (PayloadsTooLarge). Stated in the OpenAPI document.
+ */
+export const INCIDENT_LIMITS = { labels: 64, labelName: 128, labelValue: 1024, labelsTotal: 16 * 1024, details: 16 * 1024, href: 2048 };
+
+const jsonLength = (value: unknown): number => {
+  try {
+    return JSON.stringify(value).length;
+  } catch {
+    return Number.POSITIVE_INFINITY; // cyclic or too deep to write out: refused as too large
+  }
+};
+
+const Labels = z
+  .record(
+    z
+      .string()
+      .max(INCIDENT_LIMITS.labelName, `label names may have at most ${INCIDENT_LIMITS.labelName} characters`)
+      .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'label names hold letters, digits, _ . - and start with a letter or _'),
+    z.string().max(INCIDENT_LIMITS.labelValue, `a label value may have at most ${INCIDENT_LIMITS.labelValue} characters`),
+  )
+  .refine((labels) => Object.keys(labels).length <= INCIDENT_LIMITS.labels, {
+    message: `at most ${INCIDENT_LIMITS.labels} labels; put the rest in details`,
+  })
+  .refine((labels) => jsonLength(labels) <= INCIDENT_LIMITS.labelsTotal, {
+    message: `labels may total at most ${INCIDENT_LIMITS.labelsTotal} characters as JSON; put long values in details or behind a link`,
+  })
+  .meta({
+    maxProperties: INCIDENT_LIMITS.labels,
+    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', maxLength: INCIDENT_LIMITS.labelName },
+    description: `At most ${INCIDENT_LIMITS.labels} labels, names up to ${INCIDENT_LIMITS.labelName} and values up to ${INCIDENT_LIMITS.labelValue} characters, ${INCIDENT_LIMITS.labelsTotal} characters in all as JSON.`,
+  });
+
+const Details = z
+  .record(z.string(), z.unknown())
+  .refine((details) => jsonLength(details) <= INCIDENT_LIMITS.details, {
+    message: `details may be at most ${INCIDENT_LIMITS.details} characters as JSON; link to large payloads (logs, dumps) instead`,
+  })
+  .meta({ description: `Free-form context, at most ${INCIDENT_LIMITS.details} characters as JSON.` });
+
+/** How the OpenAPI document says what trimming does: blank text is refused. */
+const NOT_BLANK = { pattern: '\\S', description: 'surrounding whitespace is trimmed; must not be blank' };
+
+/** The severity field as the OpenAPI document shows it: a level or an alias (case-insensitive too). */
+const SeverityField = SeverityName.meta({
+  type: 'string',
+  enum: [...SEVERITIES, ...Object.keys(SEVERITY_ALIASES)],
+  description: `${SEVERITIES.join(', ')} or an alias (${Object.keys(SEVERITY_ALIASES).join(', ')}); case-insensitive`,
+});
+
+/** Links a caller sends: http(s) only, since they become Slack buttons and email links. */
+const HttpLink = z.strictObject({
+  href: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .max(INCIDENT_LIMITS.href)
+    .meta({ pattern: '^https?://[^\\s/?#]+', description: 'an http:// or https:// URL (no javascript:, data: ...)' }),
+  text: z.string().max(200).optional(),
+});
 
 /** Keys become workflow ids (`incident-<key>`): keep them short and free of whitespace. */
 export const IncidentKey = z
@@ -27,22 +83,22 @@ export const IncidentKey = z
 
 /** What a service sends to open an incident: the API body, the client library's and the CLI's input. */
 export const IncidentInput = z.strictObject({
-  summary: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
-  severity: SeverityName,
-  source: z.string().trim().min(1).max(200).optional(),
-  service: z.string().trim().min(1).max(200).optional(),
+  summary: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters').meta(NOT_BLANK),
+  severity: SeverityField,
+  source: z.string().trim().min(1).max(200).meta(NOT_BLANK).optional(),
+  service: z.string().trim().min(1).max(200).meta(NOT_BLANK).optional(),
   key: IncidentKey.optional(),
   labels: Labels.optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-  links: z.array(Link).max(20).optional(),
-  policy: z.string().min(1).optional(),
+  details: Details.optional(),
+  links: z.array(HttpLink).max(20).optional(),
+  policy: z.string().min(1).max(200).optional(),
 });
 /** What callers write (severity aliases, optional key). */
 export type IncidentInputBody = z.input<typeof IncidentInput>;
 /** After validation (canonical severity). */
 export type IncidentInput = z.output<typeof IncidentInput>;
 
-export const Actor = z.string().trim().min(1, 'must name who did it').max(200);
+export const Actor = z.string().trim().min(1, 'must name who did it').max(200).meta(NOT_BLANK);
 
 export const TimelineEntry = z.object({
   at: z.string(),

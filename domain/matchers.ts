@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 
 /**
@@ -5,6 +6,10 @@ import { z } from 'zod';
  * Regexes are anchored at both ends, as Alertmanager reads them (`team=~db|storage` matches `db`,
  * not `dbx`). A label the alert does not carry reads as the empty string, so `severity!=info`
  * matches an alert without a severity label. Pure: parsed on use, validated at config load.
+ *
+ * Regexes are RE2, as Alertmanager's Go regexps are: matching takes time linear in the label's
+ * length whatever the pattern (`(a+)+` cannot freeze the API), and what RE2 lacks (backreferences,
+ * lookaround) is refused when the config loads.
  */
 export type MatchOperator = '=' | '!=' | '=~' | '!~';
 
@@ -28,12 +33,20 @@ export function parseMatcher(text: string): MatcherParse {
   const [, name = '', op = '=', raw = ''] = found;
   const value = unquote(raw);
   if (op === '=~' || op === '!~') {
+    if (value.length > MAX_PATTERN_LENGTH) {
+      return {
+        ok: false,
+        reason: `"${text.slice(0, 40)}…": the regular expression is ${value.length} characters; at most ${MAX_PATTERN_LENGTH}`,
+      };
+    }
     try {
-      new RegExp(anchored(value));
+      compiled(value);
     } catch (error) {
       return {
         ok: false,
-        reason: `"${text}": ${value} is not a valid regular expression (${error instanceof Error ? error.message : String(error)})`,
+        reason:
+          `"${text}": ${value} is not a valid regular expression in RE2 syntax, as Alertmanager reads it ` +
+          `(${error instanceof Error ? error.message : String(error)}); RE2 has no backreferences or lookaround`,
       };
     }
   }
@@ -54,9 +67,9 @@ export function matchesLabels(matcher: LabelMatcher, labels: Readonly<Record<str
     case '!=':
       return actual !== matcher.value;
     case '=~':
-      return new RegExp(anchored(matcher.value)).test(actual);
+      return compiled(matcher.value).matches(actual);
     case '!~':
-      return !new RegExp(anchored(matcher.value)).test(actual);
+      return !compiled(matcher.value).matches(actual);
     default: {
       const unknownOp: never = matcher.op;
       throw new Error(`unknown matcher operator ${String(unknownOp)}`);
@@ -80,8 +93,22 @@ export function evaluateMatchers(texts: readonly string[], labels: Readonly<Reco
   });
 }
 
-function anchored(pattern: string): string {
-  return `^(?:${pattern})$`;
+/** Longer patterns are refused at load: a route matcher is a few alternatives, not a program. */
+export const MAX_PATTERN_LENGTH = 1000;
+
+/** Compiled patterns, by source; bounded, since a config holds a fixed, small set of them. */
+const cache = new Map<string, RE2JS>();
+const CACHE_SIZE = 500;
+
+/** RE2 `matches` is anchored at both ends, as Alertmanager anchors its regexps. */
+function compiled(pattern: string): RE2JS {
+  let found = cache.get(pattern);
+  if (!found) {
+    found = RE2JS.compile(pattern);
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    cache.set(pattern, found);
+  }
+  return found;
 }
 
 function unquote(raw: string): string {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Config } from '../domain/config.js';
-import { configFormatOf, parseConfigText, type ParseOptions } from '../domain/config-text.js';
+import { configFormatOf, MAX_CONFIG_CHARACTERS, parseConfigText, type ParseOptions } from '../domain/config-text.js';
 import { formatFieldErrors, type FieldError } from '../domain/errors.js';
 
 /** The config file could not be used; the message has one line per problem, with file and line. */
@@ -29,8 +29,19 @@ export function readConfigFile(
 ): { config: Config; warnings: FieldError[] } {
   let text: string;
   try {
+    // Checked before reading: a multi-gigabyte file is refused, not loaded into memory.
+    const stat = statSync(file);
+    if (stat.isFile() && stat.size > MAX_CONFIG_CHARACTERS) {
+      throw new ConfigFileError(file, [
+        {
+          path: '',
+          message: `the file is ${stat.size} bytes; a config may have at most ${MAX_CONFIG_CHARACTERS} (1 MiB): is this the right file?`,
+        },
+      ]);
+    }
     text = readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigFileError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConfigFileError(file, [
       { path: '', message: `cannot read the file (${reason}); set ESCALATION_CONFIG to the config's path` },

@@ -3,7 +3,7 @@ import nodemailer from 'nodemailer';
 import type { Providers } from '../../domain/config.js';
 import type { DeliveryRequest, IncidentSnapshot } from '../../domain/delivery.js';
 import { errorCode, providerRejected, providerUnavailable, transportFailure, type FailureSubject } from '../errors.js';
-import { eventSentence, levelText, pagedText, runbookUrl, SEVERITY_COLOR, subjectLine } from './render.js';
+import { eventSentence, isHttpUrl, levelText, pagedText, runbookUrl, SEVERITY_COLOR, subjectLine } from './render.js';
 import type { NotificationProvider, SendContext, SendResult } from './types.js';
 
 /**
@@ -173,7 +173,7 @@ export function emailContent(request: DeliveryRequest): EmailContent {
     ...(request.actUrl ? ([['Acknowledge, escalate or resolve', request.actUrl]] as [string, string][]) : []),
     ...(request.uiUrl ? ([['Temporal Web UI', request.uiUrl]] as [string, string][]) : []),
     ...(runbook ? ([['Runbook', runbook]] as [string, string][]) : []),
-    ...incident.links.filter((l) => l.href !== runbook).map((l): [string, string] => [l.text ?? l.href, l.href]),
+    ...incident.links.filter((l) => l.href !== runbook && isHttpUrl(l.href)).map((l): [string, string] => [l.text ?? l.href, l.href]),
   ];
   const timeline = timelineLines(incident);
 

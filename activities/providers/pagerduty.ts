@@ -4,7 +4,7 @@ import { DELIVERY_FAILURE, type AnnouncedEvent, type DeliveryRequest } from '../
 import type { Severity } from '../../domain/severity.js';
 import { failureDetails, httpFailure, type FailureSubject } from '../errors.js';
 import { callProvider, isSuccess, joinUrl, replyJson } from './http.js';
-import { levelText, pagedText, runbookUrl, truncate } from './render.js';
+import { isHttpUrl, levelText, pagedText, runbookUrl, truncate } from './render.js';
 import type { NotificationProvider, SendContext, SendResult } from './types.js';
 
 /**
@@ -145,7 +145,7 @@ export function pagerDutyEvent(request: DeliveryRequest, routingKey: string, sen
   const links = [
     ...(request.uiUrl ? [{ href: request.uiUrl, text: 'Incident in Temporal Web UI' }] : []),
     ...(runbook ? [{ href: runbook, text: 'Runbook' }] : []),
-    ...incident.links.filter((l) => l.href !== runbook).map((l) => ({ href: l.href, text: l.text ?? l.href })),
+    ...incident.links.filter((l) => l.href !== runbook && isHttpUrl(l.href)).map((l) => ({ href: l.href, text: l.text ?? l.href })),
   ];
   return {
     ...event,

@@ -42,10 +42,16 @@ export function pagedText(request: DeliveryRequest): string {
  * `runbook_url` / `runbook` label (Prometheus and Grafana conventions).
  */
 export function runbookUrl(incident: IncidentSnapshot): string | undefined {
-  const link = incident.links.find((l) => /runbook|playbook/i.test(l.text ?? '') || /runbook/i.test(l.href));
+  // http(s) only: a link becomes a button or an anchor (records from before the API refused others).
+  const link = incident.links.find((l) => isHttpUrl(l.href) && (/runbook|playbook/i.test(l.text ?? '') || /runbook/i.test(l.href)));
   if (link) return link.href;
   const label = incident.labels['runbook_url'] ?? incident.labels['runbook'];
-  return label && /^https?:\/\//.test(label) ? label : undefined;
+  return label && isHttpUrl(label) ? label : undefined;
+}
+
+/** Only http:// and https:// links reach a message: no javascript:, data: or other schemes. */
+export function isHttpUrl(href: string): boolean {
+  return /^https?:\/\/[^\s]/i.test(href);
 }
 
 /** One sentence for a follow-up: `acknowledged by dana at 2026-01-05T15:02:00Z`. */

@@ -202,11 +202,11 @@ export function slackMessage(request: DeliveryRequest): { text: string; attachme
   const color = event && isClosedEvent(event) ? '#2EB67D' : SEVERITY_COLOR[incident.severity];
   return {
     // The notification text (push, lock screen) and what clients without blocks show.
-    text: truncate(
-      `${status ? `${status} · ` : ''}[${incident.severity.toUpperCase()}] ${incident.summary} (${incident.workflowId})`,
-      3000,
+    // Escaped like every mrkdwn text: a summary or a `by` holding <!channel> or <url|text> stays text.
+    text: escape(
+      truncate(`${status ? `${status} · ` : ''}[${incident.severity.toUpperCase()}] ${incident.summary} (${incident.workflowId})`, 2900),
     ),
-    attachments: [{ color, fallback: truncate(headline, 300), blocks }],
+    attachments: [{ color, fallback: escape(truncate(headline, 300)), blocks }],
   };
 }
 
@@ -249,7 +249,7 @@ function field(name: string, value: string): object {
   return { type: 'mrkdwn', text: `*${name}*\n${escape(truncate(value, 200))}` };
 }
 
-/** Slack's mrkdwn escaping: &, < and > only. */
-function escape(text: string): string {
+/** Slack's mrkdwn escaping: &, < and > only (no mentions, no links, no <!channel>). */
+export function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

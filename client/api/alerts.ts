@@ -1,9 +1,10 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import type { IncidentInputBody, Link } from '../../domain/incident.js';
 import { IncidentInput } from '../../domain/incident.js';
 import { fieldErrors, type FieldError } from '../../domain/errors.js';
 import { defaultIncidentKey } from '../../domain/routing.js';
-import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../incidents.js';
+import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError, WorkerUnavailableError } from '../incidents.js';
 import { runMove, type ApiDeps } from './deps.js';
 import { isUnavailable } from './errors.js';
 
@@ -55,12 +56,22 @@ export const GrafanaPayload = AlertmanagerPayload.extend({
 export const AlertResult = z.object({
   fingerprint: z.string().optional(),
   incidentId: z.string().optional(),
-  action: z.enum(['created', 'occurrence', 'not_escalated', 'resolved', 'already_closed', 'not_found', 'invalid']),
+  action: z
+    .enum(['created', 'occurrence', 'not_escalated', 'resolved', 'already_closed', 'not_found', 'invalid', 'failed'])
+    .openapi({ description: 'failed: not handled now (Temporal or the worker unavailable); the answer is 503 and a retry is safe' }),
   reason: z.string().optional(),
   details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 export type AlertResult = z.infer<typeof AlertResult>;
 export const AlertResults = z.object({ results: z.array(AlertResult) }).openapi('AlertResults');
+/** 503: some alerts failed for now; the others were handled, and a retry of the whole delivery counts nothing twice. */
+export const AlertsFailed = z
+  .object({
+    error: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })),
+    results: z.array(AlertResult),
+  })
+  .openapi('AlertsFailed');
 
 type Source = 'alertmanager' | 'grafana';
 
@@ -105,16 +116,86 @@ export function incidentFromAlert(
   };
 }
 
-const AT_ONCE = 8;
+/**
+ * Alerts of one delivery handled at once. Each alert is a few Temporal calls; 32 at a time handles
+ * a 1,000-alert batch in seconds without flooding the server.
+ */
+const AT_ONCE = 32;
+/** Resolves (which wait on a worker) stop being tried after this long in a delivery: senders time out, and retry. */
+const BATCH_BUDGET_MS = 20_000;
 
-/** Handles every alert of one delivery; a Temporal outage fails the delivery (the sender retries). */
-export async function processAlerts(deps: ApiDeps, source: Source, payload: z.infer<typeof AlertmanagerPayload>): Promise<AlertResult[]> {
-  const results: AlertResult[] = [];
-  for (let i = 0; i < payload.alerts.length; i += AT_ONCE) {
-    const batch = payload.alerts.slice(i, i + AT_ONCE);
-    results.push(...(await Promise.all(batch.map((alert) => processAlert(deps, source, alert, payload)))));
-  }
-  return results;
+/**
+ * An alert's occurrence id, from the alert itself: a retried delivery (same alert, same startsAt)
+ * gives the same id, and the Temporal server takes a repeated id as the same request, so a retried
+ * batch counts nothing twice. A later firing of the alert has a new startsAt, so a new id.
+ */
+export function alertOccurrenceId(source: Source, alert: WebhookAlert, payload: { groupKey?: string | undefined }): string {
+  const hex = createHash('sha256')
+    // The alert's own fields only: extra fields a sender adds (any shape, any depth) do not count.
+    .update(
+      JSON.stringify([
+        source,
+        payload.groupKey ?? '',
+        alert.status,
+        alert.fingerprint ?? '',
+        alert.startsAt ?? '',
+        Object.entries(alert.labels).sort(),
+        Object.entries(alert.annotations).sort(),
+      ]),
+    )
+    .digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** What a delivery came to: one result per alert; `failed` ones should be sent again (retry is safe). */
+export interface AlertsOutcome {
+  results: AlertResult[];
+  failed: number;
+}
+
+/**
+ * Handles every alert of one delivery, each on its own: a bad alert is `invalid`, one that could
+ * not be handled now (Temporal unreachable, no worker) is `failed`, and the others go through.
+ */
+export async function processAlerts(deps: ApiDeps, source: Source, payload: z.infer<typeof AlertmanagerPayload>): Promise<AlertsOutcome> {
+  const results = new Array<AlertResult>(payload.alerts.length);
+  const deadline = Date.now() + BATCH_BUDGET_MS;
+  const common = { externalURL: payload.externalURL, receiver: payload.receiver };
+  // Alerts of one incident go one after another (a batch may resolve one incident many times; the
+  // server takes few answers in flight per incident), different incidents side by side.
+  const chains = new Map<string, Promise<void>>();
+  let next = 0;
+  const lane = async () => {
+    while (next < payload.alerts.length) {
+      const index = next++;
+      const alert = payload.alerts[index]!;
+      const key = incidentFromAlert(source, alert, common).key ?? `#${index}`;
+      const previous = chains.get(key);
+      const run = (async (): Promise<AlertResult> => {
+        if (previous) await previous;
+        // A resolve waits for a worker's answer (up to 5 s each): past the budget, the remaining
+        // resolves are left for the retry. A firing alert only needs the server, and always goes on.
+        if (alert.status === 'resolved' && Date.now() > deadline) {
+          return {
+            ...(alert.fingerprint !== undefined && { fingerprint: alert.fingerprint }),
+            action: 'failed',
+            reason: `not handled within the delivery's ${BATCH_BUDGET_MS / 1000} s budget; send the delivery again (nothing counts twice)`,
+          };
+        }
+        return processAlert(deps, source, alert, payload);
+      })();
+      chains.set(
+        key,
+        run.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
+      results[index] = await run;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(AT_ONCE, payload.alerts.length) }, lane));
+  return { results, failed: results.filter((r) => r.action === 'failed').length };
 }
 
 async function processAlert(
@@ -132,7 +213,7 @@ async function processAlert(
       await runMove(deps, 'resolve', input.key!, source, `resolved in ${source}${alert.endsAt ? ` at ${alert.endsAt}` : ''}`);
       return { ...base, action: 'resolved' };
     }
-    const result = await deps.incidents.startIncident(parsed.data);
+    const result = await deps.incidents.startIncident(parsed.data, { occurrenceId: alertOccurrenceId(source, alert, payload) });
     if (!result.escalated) {
       deps.metrics.incidentsStarted.inc({ source, outcome: 'gated' });
       return { ...base, action: 'not_escalated', reason: result.reason };
@@ -142,9 +223,13 @@ async function processAlert(
   } catch (error) {
     if (error instanceof IncidentNotFoundError) return { ...base, action: 'not_found', reason: 'no incident was open for this alert' };
     if (error instanceof IncidentMoveRefusedError) return { ...base, action: 'already_closed', reason: error.message };
-    if (isUnavailable(error)) throw error;
     if (error instanceof InvalidIncidentRequestError) return { ...base, action: 'invalid', details: plain(error.errors) };
-    throw error;
+    if (error instanceof WorkerUnavailableError) return { ...base, action: 'failed', reason: error.message };
+    if (isUnavailable(error))
+      return { ...base, action: 'failed', reason: 'Temporal is unreachable; send the alert again (a retry counts nothing twice)' };
+    const errorId = randomUUID();
+    deps.logger.error({ err: error, errorId, incident: base.incidentId }, `${source} alert failed`);
+    return { ...base, action: 'failed', reason: `internal error ${errorId} (in the API log); send the alert again` };
   }
 }
 

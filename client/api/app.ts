@@ -10,7 +10,8 @@ import { ConfigHolder, holderOf, type ConfigSource } from '../../runtime/config-
 import { reloadConfig } from '../../runtime/config-reload.js';
 import { responderRuntime, type ResponderEnv, type ResponderRuntime } from '../../runtime/responder.js';
 import type { IncidentClient } from '../incidents.js';
-import { apiTokens, requireScope, type ApiToken } from './auth.js';
+import { bodyLimits } from './body-limits.js';
+import { apiTokens, RateLimiter, requireScope, type ApiToken } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import type { ApiEnv } from './env.js';
 import { errorAnswer, errorBody, sendError, validationAnswer } from './errors.js';
@@ -128,7 +129,24 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     },
   });
   app.onError((error, c) => sendError(c, errorAnswer(error, deps.logger)));
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /openapi.json`, details: [] }, 404));
+  app.notFound((c) => {
+    // A known path asked with another method (TRACE, PUT, ...) is 405 with the methods it takes.
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      return c.json(
+        errorBody(`${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(' or ')}`, [
+          { path: 'method', message: `allowed: ${allowed.join(', ')}` },
+        ]),
+        405,
+        { Allow: allowed.join(', ') },
+      );
+    }
+    return c.json(
+      errorBody(`no route ${c.req.method} ${c.req.path}; see /openapi.json`, [{ path: 'path', message: 'no such route' }]),
+      404,
+    );
+  });
+  app.use('*', bodyLimits());
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -145,8 +163,9 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     );
   });
 
-  const read = requireScope(currentTokens, 'incidents:read');
-  const write = requireScope(currentTokens, 'incidents:write');
+  const limiter = new RateLimiter(() => holder.current.api.rateLimit, deps.now);
+  const read = requireScope(currentTokens, 'incidents:read', limiter);
+  const write = requireScope(currentTokens, 'incidents:write', limiter);
   const incidents = incidentHandlers(deps);
   app.openapi({ ...incidentRoutes.startIncident, middleware: [write] }, incidents.startIncident);
   app.openapi({ ...incidentRoutes.listIncidents, middleware: [read] }, incidents.listIncidents);
@@ -182,7 +201,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...responderRoutes.voiceAnswer, ...signedByTwilio }, twilio.voiceAnswer);
   app.openapi({ ...responderRoutes.status, ...signedByTwilio }, twilio.status);
 
-  app.openapi({ ...adminRoutes.reload, middleware: [requireScope(currentTokens, 'admin')] }, (c) => {
+  app.openapi({ ...adminRoutes.reload, middleware: [requireScope(currentTokens, 'admin', limiter)] }, (c) => {
     if (!options.configFile) {
       return c.json(
         errorBody('this API was not started from a config file; nothing to reload', [
@@ -227,6 +246,18 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     },
   });
   return app;
+}
+
+/** The methods the API's routes take on this path (HEAD beside GET). */
+function allowedMethods(app: OpenAPIHono<ApiEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL' || route.path === '*' || route.path.endsWith('/*')) continue;
+    const pattern = new RegExp(`^${route.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods];
 }
 
 function apiConfigHolder(options: ApiOptions): ConfigHolder {

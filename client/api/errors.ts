@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { fieldErrors, type FieldError } from '../../domain/errors.js';
+import { formatPath, type FieldError } from '../../domain/errors.js';
 import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError, WorkerUnavailableError } from '../incidents.js';
 import { InvalidCursorError } from '../visibility.js';
 
@@ -21,7 +22,15 @@ export function errorBody(error: string, details: FieldError[] = []): ErrorAnswe
 /** zod's issues of one request part (`json`, `query`, `param`, `form`) as a 400. */
 export function validationAnswer(target: string, error: z.ZodError): ErrorAnswer {
   const where = target === 'json' || target === 'form' ? '' : `${target}.`;
-  const details = fieldErrors(error).map((e) => ({ ...e, path: `${where}${e.path}`.replace(/\.$/, '') }));
+  // Every detail names a field: an unknown key names itself, the body as a whole is `body`.
+  const details = error.issues.flatMap((issue) => {
+    const base = formatPath(issue.path);
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    return keys.map((key) => {
+      const path = `${where}${key === undefined ? base : base ? `${base}.${key}` : key}`.replace(/\.$/, '');
+      return { path: path || (target === 'json' || target === 'form' ? 'body' : target), message: issue.message };
+    });
+  });
   return { status: 400, body: errorBody('invalid request; nothing was changed', details) };
 }
 
@@ -47,15 +56,22 @@ export function errorAnswer(error: unknown, logger: Logger): ErrorAnswer {
     // Hono's validators throw these for a body that is not JSON at all.
     return {
       status: error.status as ContentfulStatusCode,
-      body: errorBody(error.message || 'bad request', [{ path: '', message: error.message }]),
+      body: errorBody(error.message || 'bad request', [{ path: 'body', message: error.message || 'not a body this route takes' }]),
     };
   }
   if (isUnavailable(error)) {
     logger.warn({ err: error }, 'Temporal is unreachable');
     return { status: 503, body: errorBody('Temporal is unreachable; nothing was changed, retry shortly'), headers: { 'Retry-After': '5' } };
   }
-  logger.error({ err: error }, 'API request failed');
-  return { status: 500, body: errorBody(`internal error: ${error instanceof Error ? error.message : String(error)}`) };
+  // The caller gets a reference, not internal text; the log has the error under the same id.
+  const errorId = randomUUID();
+  logger.error({ err: error, errorId }, 'API request failed');
+  return {
+    status: 500,
+    body: errorBody(
+      `internal error ${errorId}; the API log has it under errorId ${errorId}. The change may or may not have happened: look before retrying`,
+    ),
+  };
 }
 
 export function isUnavailable(error: unknown): boolean {

@@ -81,7 +81,12 @@ export const StartAnswer = z
   .openapi('StartAnswer');
 
 const by = Actor.optional().openapi({ description: 'who does it; default: api:<token name>', example: 'dana' });
-const text = z.string().trim().min(1).max(2000);
+const text = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2000)
+  .openapi({ pattern: '\\S', description: 'surrounding whitespace is trimmed; must not be blank' });
 export const NoteBody = z.strictObject({ by, note: text.optional() }).openapi('NoteBody');
 export const ReasonBody = z.strictObject({ by, reason: text.optional() }).openapi('ReasonBody');
 export const AnnotateBody = z.strictObject({ by, note: text }).openapi('AnnotateBody');

@@ -36,7 +36,13 @@ describe('POST /v1/integrations/alertmanager', () => {
     // No service label: the job names the service.
     expect((await stack.incidents.getIncident('7be2c1f0a9d3e410')).service).toBe('http_checks');
 
-    const again = await stack.call('POST', '/v1/integrations/alertmanager', { body: fixture('alertmanager-firing.json') });
+    // The same delivery again (a retry) counts nothing twice; the alert firing anew (a new startsAt) counts.
+    const retried = await stack.call('POST', '/v1/integrations/alertmanager', { body: fixture('alertmanager-firing.json') });
+    expect(retried.status).toBe(200);
+    expect((await stack.incidents.getIncident('1a30ba71cca2921f')).occurrences).toBe(1);
+    const refired = fixture('alertmanager-firing.json');
+    for (const alert of refired.alerts as { startsAt: string }[]) alert.startsAt = '2026-01-05T16:00:00Z';
+    const again = await stack.call('POST', '/v1/integrations/alertmanager', { body: refired });
     expect(again.body.results.map((r: { action: string }) => r.action)).toEqual(['occurrence', 'occurrence']);
     expect((await stack.incidents.getIncident('1a30ba71cca2921f')).occurrences).toBe(2);
 

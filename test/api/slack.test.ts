@@ -82,7 +82,9 @@ describe('POST /v1/chat/slack/interactions', () => {
     );
     expect(peer.received[0]).toMatchObject({ response_type: 'ephemeral', replace_original: false });
 
-    const refused = await post('/v1/chat/slack/interactions', signed(buttonPress('incident-slack-ack', peer.url)));
+    // A second press is another request (its own action_ts); the same signed request again would be a replay.
+    const secondPress = { payload: buttonPress('incident-slack-ack', peer.url).payload.replace('1700000000.000100', '1700000000.000200') };
+    const refused = await post('/v1/chat/slack/interactions', signed(secondPress));
     expect(refused.status).toBe(200);
     expect(refused.body.text).toContain('already ACKNOWLEDGED');
   });

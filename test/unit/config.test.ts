@@ -414,6 +414,24 @@ describe('YAML syntax errors', () => {
   });
 });
 
+describe('hostile config text', () => {
+  it('refuses a YAML alias bomb with a clear error instead of expanding it', () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const errors = invalid(withPolicyA(`${levels.join('\n')}\n`));
+    expect(errors).toEqual([{ path: '', message: expect.stringContaining('aliases (*name) expand too far') }]);
+  });
+
+  it('refuses a config of more than 1 MiB before parsing it', () => {
+    const errors = invalid(withPolicyA(`# ${'x'.repeat(1024 * 1024)}\n`));
+    expect(errors).toEqual([{ path: '', message: expect.stringContaining('at most 1048576 (1 MiB)') }]);
+  });
+});
+
 describe('formatFieldErrors', () => {
   it('reads file.yaml:LINE:COL path: message for a config file’s error', () => {
     const text = fixture('bad-delay.yaml');

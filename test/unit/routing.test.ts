@@ -64,6 +64,18 @@ describe('label matchers', () => {
     expect(parseMatcher('team=~db(')).toMatchObject({ ok: false, reason: expect.stringContaining('not a valid regular expression') });
   });
 
+  it('matches a backtracking-prone pattern as RE2 does (linear time): team=~(a+)+ against 30 characters', () => {
+    expect(matchesLabels(matcher('team=~(a+)+'), { team: `${'a'.repeat(30)}b` })).toBe(false);
+    expect(matchesLabels(matcher('team=~(a+)+'), { team: 'a'.repeat(30) })).toBe(true);
+    expect(matchesLabels(matcher('team=~(a|aa)*c'), { team: 'a'.repeat(40) })).toBe(false);
+  });
+
+  it('refuses what RE2 (Alertmanager) lacks, backreferences and lookaround, and overlong patterns', () => {
+    expect(parseMatcher('team=~(a)\\1')).toMatchObject({ ok: false, reason: expect.stringContaining('RE2') });
+    expect(parseMatcher('team=~(?=a)a')).toMatchObject({ ok: false, reason: expect.stringContaining('lookaround') });
+    expect(parseMatcher(`team=~${'a'.repeat(1001)}`)).toMatchObject({ ok: false, reason: expect.stringContaining('at most 1000') });
+  });
+
   it('reports each matcher with the value it saw', () => {
     expect(evaluateMatchers(['team=~db|storage', 'env!=prod'], { team: 'web' })).toEqual([
       { matcher: 'team=~db|storage', matched: false, actual: 'web' },

@@ -23,6 +23,7 @@ export const reload = createRoute({
     200: { content: { 'application/json': { schema: ReloadAnswer } }, description: 'the new config is in force' },
     401: errorResponse('no or invalid bearer token'),
     403: errorResponse('the token lacks the admin scope'),
+    429: errorResponse('this token is over api.rateLimit; retry after Retry-After'),
     409: errorResponse('this API was not started from a config file, so there is nothing to re-read'),
     422: errorResponse('the file is not a valid config; the previous config stays in force'),
   },

@@ -2,7 +2,8 @@ import type { RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type { IncidentRecord } from '../../../domain/incident.js';
 import { incidentStats } from '../../stats.js';
 import { listIncidents as listFromVisibility } from '../../visibility.js';
-import { runMove, runWorkingStatus, type ApiDeps } from '../deps.js';
+import type { Context } from 'hono';
+import { runMove, runWorkingStatus, type ApiDeps, type MoveOperation } from '../deps.js';
 import type { ApiEnv } from '../env.js';
 import type * as routes from './incidents.routes.js';
 
@@ -12,6 +13,22 @@ type Handler<R extends RouteConfig> = RouteHandler<R, ApiEnv>;
 const asWire = (record: IncidentRecord) => record as IncidentRecord & Record<string, unknown>;
 
 export function incidentHandlers(deps: ApiDeps) {
+  /**
+   * `by` is whoever the caller names; the token that sent it is recorded beside it in the API log
+   * (an audit line per answer), so a claim can be traced to the credential that made it.
+   */
+  const move = (
+    c: Context<ApiEnv>,
+    operation: Exclude<MoveOperation, 'status'>,
+    id: string,
+    by: string | undefined,
+    text: string | undefined,
+  ) => {
+    const actor = c.get('actor');
+    deps.logger.info({ incident: id, operation, by: by ?? actor, token: actor }, `${operation} on ${id} by ${by ?? actor} (${actor})`);
+    return runMove(deps, operation, id, by ?? actor, text);
+  };
+
   const startIncident: Handler<typeof routes.startIncident> = async (c) => {
     const result = await deps.incidents.startIncident(c.req.valid('json'));
     const outcome = !result.escalated ? 'gated' : result.created ? 'created' : 'occurrence';
@@ -37,19 +54,19 @@ export function incidentHandlers(deps: ApiDeps) {
     (operation: 'acknowledge' | 'resolve'): Handler<typeof routes.acknowledge> =>
     async (c) => {
       const body = c.req.valid('json');
-      const record = await runMove(deps, operation, c.req.valid('param').id, body.by ?? c.get('actor'), body.note);
+      const record = await move(c, operation, c.req.valid('param').id, body.by, body.note);
       return c.json(asWire(record), 200);
     };
   const reasoned =
     (operation: 'cancel' | 'escalate'): Handler<typeof routes.cancel> =>
     async (c) => {
       const body = c.req.valid('json');
-      const record = await runMove(deps, operation, c.req.valid('param').id, body.by ?? c.get('actor'), body.reason);
+      const record = await move(c, operation, c.req.valid('param').id, body.by, body.reason);
       return c.json(asWire(record), 200);
     };
   const annotate: Handler<typeof routes.annotate> = async (c) => {
     const body = c.req.valid('json');
-    const record = await runMove(deps, 'annotate', c.req.valid('param').id, body.by ?? c.get('actor'), body.note);
+    const record = await move(c, 'annotate', c.req.valid('param').id, body.by, body.note);
     return c.json(asWire(record), 200);
   };
 

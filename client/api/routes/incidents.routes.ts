@@ -17,7 +17,12 @@ import {
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const bearer = [{ bearer: [] }];
-const auth = { 401: errorResponse('no or invalid bearer token'), 403: errorResponse('the token lacks the scope') };
+const auth = {
+  401: errorResponse('no or invalid bearer token'),
+  403: errorResponse('the token lacks the scope'),
+  429: errorResponse('this token is over api.rateLimit; retry after Retry-After'),
+};
+const tooLarge = { 413: errorResponse('the body is larger than 256 KiB; nothing was changed') };
 
 export const startIncident = createRoute({
   method: 'post',
@@ -32,6 +37,7 @@ export const startIncident = createRoute({
     202: json(StartAnswer, 'accepted: a new incident (created true) or an occurrence of the open one with this key (created false)'),
     200: json(StartAnswer, 'not escalated: gated off or inhibited (escalated false with the reason)'),
     400: errorResponse('the body is not valid; nothing was started'),
+    ...tooLarge,
     503: errorResponse('the Temporal server is unreachable; nothing was accepted, retry after Retry-After'),
     ...auth,
   },
@@ -84,6 +90,7 @@ function moveRoute<T extends z.ZodType>(operation: string, body: T, summary: str
     responses: {
       200: json(IncidentRecordSchema, 'the incident after the change'),
       400: errorResponse('the body is not valid; nothing changed'),
+      ...tooLarge,
       404: errorResponse('no such incident'),
       409: errorResponse('the state machine refused the move (for example acknowledging a resolved incident)'),
       503: errorResponse(

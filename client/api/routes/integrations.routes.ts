@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { AlertmanagerPayload, AlertResults, GrafanaPayload } from '../alerts.js';
+import { AlertmanagerPayload, AlertResults, AlertsFailed, GrafanaPayload } from '../alerts.js';
 import { errorResponse } from '../schemas.js';
 
 const answers = {
@@ -7,7 +7,13 @@ const answers = {
   400: errorResponse('not a webhook payload of this tool; nothing was changed'),
   401: errorResponse('no or invalid bearer token'),
   403: errorResponse('the token lacks incidents:write'),
-  503: errorResponse('Temporal is unreachable; the sender should retry'),
+  413: errorResponse('the body is larger than 8 MiB; nothing was changed'),
+  429: errorResponse('this token is over api.rateLimit; retry after Retry-After'),
+  503: {
+    content: { 'application/json': { schema: AlertsFailed } },
+    description:
+      'some alerts could not be handled now (Temporal or the worker unavailable); the others were: retry the delivery, nothing counts twice',
+  },
 };
 
 export const alertmanager = createRoute({

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { slackActionOperation, slackActionWorkingStatus } from '../../../domain/chat-actions.js';
 import { isWorkingStatus, WORKING_STATUSES, type WorkingStatus } from '../../../domain/working-status.js';
@@ -8,26 +8,53 @@ import { IncidentMoveRefusedError, IncidentNotFoundError } from '../../incidents
 import { listIncidents } from '../../visibility.js';
 import { runMove, runWorkingStatus, type ApiDeps, type MoveOperation } from '../deps.js';
 import type { ApiEnv } from '../env.js';
+import { BODY_LIMITS, limitBody } from '../body-limits.js';
 import { errorBody } from '../errors.js';
-import { verifySlackSignature } from '../slack-signature.js';
+import { checkSlackHeaders, SlackReplayGuard, verifySlackSignature } from '../slack-signature.js';
 import type * as routes from './slack.routes.js';
 
-/** Refuses before the body is parsed: no secret (503), or a missing, wrong or stale signature (401). */
-export function verifySlack(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
+/**
+ * Refuses before the body is read: no secret (503), missing, malformed, stale or future-dated
+ * signature headers (401). Then the body (bounded by the API's body limit) must match the
+ * signature, and a signed request already acted on is answered without acting again.
+ */
+export function verifySlack(deps: ApiDeps, guard = new SlackReplayGuard()): MiddlewareHandler<ApiEnv> {
+  const refuse = (c: Context<ApiEnv>, reason: string) =>
+    c.json(errorBody('the request is not signed by Slack', [{ path: 'X-Slack-Signature', message: reason }]), 401);
+  const limit = limitBody(BODY_LIMITS.chat);
   return async (c, next) => {
     const secret = deps.slack.signingSecret;
     if (!secret)
-      return c.json(errorBody('Slack is not configured on this API: set SLACK_SIGNING_SECRET or providers.slack.signingSecret'), 503);
-    const check = verifySlackSignature({
-      secret,
-      timestamp: c.req.header('x-slack-request-timestamp'),
-      signature: c.req.header('x-slack-signature'),
-      rawBody: await c.req.text(), // cached: the form validator reads the same bytes afterwards
-      nowMs: deps.now(),
+      return c.json(
+        errorBody('Slack is not configured on this API: set SLACK_SIGNING_SECRET or providers.slack.signingSecret', [
+          { path: 'X-Slack-Signature', message: 'no signing secret to check it with' },
+        ]),
+        503,
+      );
+    const timestamp = c.req.header('x-slack-request-timestamp');
+    const signature = c.req.header('x-slack-signature');
+    const nowMs = deps.now();
+    const headers = checkSlackHeaders({ timestamp, signature, nowMs });
+    if (!headers.ok) return refuse(c, headers.reason);
+    const checked = await limit(c, async () => {
+      const rawBody = await c.req.text(); // cached: the form validator reads the same bytes afterwards
+      const check = verifySlackSignature({ secret, timestamp, signature, rawBody, nowMs });
+      if (!check.ok) {
+        c.res = refuse(c, check.reason);
+        return;
+      }
+      if (!signature || !guard.firstTime(signature, nowMs)) {
+        deps.logger.warn({ path: c.req.path }, 'a signed Slack request came again (replay or retry); not acting on it twice');
+        c.res = c.json(
+          { response_type: 'ephemeral' as const, text: 'This request was already handled (a retry or a replay); nothing was done again.' },
+          200,
+        );
+        return;
+      }
+      await next();
+      if (c.res.status >= 500) guard.forget(signature);
     });
-    if (!check.ok)
-      return c.json(errorBody('the request is not signed by Slack', [{ path: 'X-Slack-Signature', message: check.reason }]), 401);
-    return next();
+    return checked ?? c.res;
   };
 }
 
@@ -70,11 +97,11 @@ export function slackHandlers(deps: ApiDeps) {
       const record = await runMove(deps, operation, id, actorFor(userId), text);
       return {
         ok: true,
-        text: `${record.workflowId} ${PAST[operation]} by <@${userId}>: now ${record.state}${operation === 'escalate' ? `, level ${record.level}` : ''}`,
+        text: `${slackText(record.workflowId)} ${PAST[operation]} by <@${slackText(userId)}>: now ${record.state}${operation === 'escalate' ? `, level ${record.level}` : ''}`,
       };
     } catch (error) {
       if (error instanceof IncidentMoveRefusedError || error instanceof IncidentNotFoundError)
-        return { ok: false, text: `:warning: ${error.message}` };
+        return { ok: false, text: `:warning: ${slackText(error.message)}` };
       throw error;
     }
   };
@@ -103,7 +130,7 @@ export function slackHandlers(deps: ApiDeps) {
   const commands: RouteHandler<typeof routes.commands, ApiEnv> = async (c) => {
     const form = c.req.valid('form');
     const [verb = 'help', id, ...rest] = form.text.trim().split(/\s+/).filter(Boolean);
-    const note = rest.join(' ') || undefined;
+    const note = rest.join(' ').slice(0, 2000) || undefined; // as the API's notes: at most 2,000 characters
     const ephemeral = (text: string) => c.json({ response_type: 'ephemeral' as const, text }, 200);
     const operations: Record<string, ChatMove> = {
       ack: 'acknowledge',
@@ -113,7 +140,7 @@ export function slackHandlers(deps: ApiDeps) {
     };
     const operation = operations[verb.toLowerCase()];
     if (operation) {
-      if (!id) return ephemeral(`usage: ${form.command} ${verb} <incident id> [note]`);
+      if (!id) return ephemeral(slackText(`usage: ${form.command} ${verb} <incident id> [note]`));
       const result = await answer(operation, id, form.user_id, note);
       return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
     }
@@ -128,7 +155,7 @@ export function slackHandlers(deps: ApiDeps) {
       try {
         return ephemeral(describe(await deps.incidents.getIncident(id)));
       } catch (error) {
-        if (error instanceof IncidentNotFoundError) return ephemeral(`:warning: ${error.message}`);
+        if (error instanceof IncidentNotFoundError) return ephemeral(`:warning: ${slackText(error.message)}`);
         throw error;
       }
     }
@@ -137,12 +164,14 @@ export function slackHandlers(deps: ApiDeps) {
       if (page.incidents.length === 0) return ephemeral('No open incidents.');
       return ephemeral(
         page.incidents
-          .map((i) => `• \`${i.key}\` ${i.state ?? '?'} ${i.severity ?? ''} ${i.service ?? ''} level ${i.level ?? 0}`)
+          .map((i) => slackText(`• \`${i.key}\` ${i.state ?? '?'} ${i.severity ?? ''} ${i.service ?? ''} level ${i.level ?? 0}`))
           .join('\n'),
       );
     }
     return ephemeral(
-      `usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} status <incident id> <status> [note]  ·  ${form.command} list`,
+      slackText(
+        `usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} status <incident id> <status> [note]  ·  ${form.command} list`,
+      ),
     );
   };
 
@@ -151,10 +180,10 @@ export function slackHandlers(deps: ApiDeps) {
 
 function describe(record: IncidentRecord): string {
   const lines = [
-    `*${record.summary}* (\`${record.key}\`)`,
-    `${record.state} · ${record.severity} · policy ${record.policy} · level ${record.level}`,
+    `*${slackText(record.summary)}* (\`${slackText(record.key)}\`)`,
+    `${record.state} · ${record.severity} · policy ${slackText(record.policy)} · level ${record.level}`,
   ];
-  if (record.acknowledgedBy) lines.push(`acknowledged by ${record.acknowledgedBy}`);
+  if (record.acknowledgedBy) lines.push(`acknowledged by ${slackText(record.acknowledgedBy)}`);
   if (record.nextEscalationAt) lines.push(`next escalation ${record.nextEscalationAt}`);
   return lines.join('\n');
 }
@@ -175,4 +204,9 @@ function postToResponseUrl(deps: ApiDeps, url: string, message: object): void {
       if (!response.ok) deps.logger.warn({ status: response.status }, 'Slack refused the response_url message');
     })
     .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not post to the Slack response_url'));
+}
+
+/** Slack mrkdwn escaping (&, <, >): text from incidents or users never becomes a mention, a link or <!channel>. */
+function slackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -14,12 +14,14 @@ const answers = {
     description: 'a message for Slack to show (errors too: Slack shows them to the user)',
   },
   400: errorResponse('not a Slack request body'),
-  401: errorResponse('missing, wrong or stale Slack signature; the body was not read'),
+  401: errorResponse('missing, wrong, stale or future-dated Slack signature (headers are checked before the body is read)'),
+  413: errorResponse('the body is larger than 128 KiB'),
   503: errorResponse('no Slack signing secret is configured'),
 };
 const signed = {
   description:
-    'Signed by Slack: X-Slack-Signature v0 (HMAC-SHA256 with the signing secret) and X-Slack-Request-Timestamp within five minutes.',
+    'Signed by Slack: X-Slack-Signature v0 (HMAC-SHA256 with the signing secret) and X-Slack-Request-Timestamp within five minutes ' +
+    '(at most 60 s ahead). The same signed request again is answered "already handled" and not acted on twice.',
 };
 
 export const interactions = createRoute({
