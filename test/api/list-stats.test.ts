@@ -91,8 +91,8 @@ describe('GET /v1/stats', () => {
     const [a, b] = await Promise.all([stack.incidents.getIncident('stats-a'), stack.incidents.getIncident('stats-b')]);
     const span = (from: string, to?: string) => (Date.parse(to!) - Date.parse(from)) / 1000;
     expect(stats.mttr.count).toBe(2);
-    expect(stats.mttr.meanSeconds).toBeCloseTo((span(a.createdAt, a.resolvedAt) + span(b.createdAt, b.resolvedAt)) / 2, 3);
-    expect(stats.mtta.meanSeconds).toBeCloseTo(span(a.createdAt, a.acknowledgedAt), 3);
+    expect(stats.mttr.meanSeconds).toBeCloseTo((span(a.createdAt, a.resolvedAt) + span(b.createdAt, b.resolvedAt)) / 2, 2);
+    expect(stats.mtta.meanSeconds).toBeCloseTo(span(a.createdAt, a.acknowledgedAt), 2);
   });
 
   it('answers 400 for a window that is not a duration', async () => {

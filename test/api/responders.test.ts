@@ -101,6 +101,8 @@ describe('SMS replies', () => {
     const { stack: s, twilio: peer, publicUrl } = await start(['sms'], slack);
     const sms = await openAndPage(s, peer, 'sms-slack', 'messages');
     await slack.waitFor(() => slack.calls('chat.postMessage').length === 1, 15_000);
+    // The Slack page must be on the record as delivered before the answer, or there is nothing to update yet.
+    await s.waitForRecord('sms-slack', (r) => r.notifications.some((n) => n.channel === 'slack' && n.status === 'delivered'));
     const code = /#([a-z2-9]{3})$/m.exec(sms['Body'] ?? '')?.[1] ?? '';
 
     await s.eventually(
