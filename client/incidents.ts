@@ -5,7 +5,7 @@ import type { Config } from '../domain/config.js';
 import { fieldErrors, type FieldError } from '../domain/errors.js';
 import { IncidentInput, isTerminal, workflowIdForKey, type IncidentInputBody, type IncidentRecord } from '../domain/incident.js';
 import { groupKey } from '../domain/grouping.js';
-import { defaultIncidentKey, evaluateGates, routeLabels, selectPolicy } from '../domain/routing.js';
+import { defaultIncidentKey, evaluateGates, pagingMode, routeLabels, selectPolicy } from '../domain/routing.js';
 import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/config-holder.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { checkInhibition } from './inhibition.js';
@@ -158,7 +158,8 @@ export class IncidentClient {
     });
     if (inhibition) return { escalated: false, reason: inhibition.reason, inhibitedBy: inhibition.source.workflowId };
     const occurrenceId = randomUUID();
-    const carry = await this.cooldownCarry(workflowId, choice.policy.cooldown);
+    const shadow = pagingMode(config.gates, choice) === 'shadow';
+    const carry = withMode(await this.cooldownCarry(workflowId, choice.policy.cooldown), shadow);
     const workflowInput: IncidentWorkflowInput = {
       incident: {
         key,
@@ -170,6 +171,7 @@ export class IncidentClient {
         labels: input.labels ?? {},
         ...(input.details !== undefined && { details: input.details }),
         links: input.links ?? [],
+        ...(shadow && { shadow: true }),
       },
       policy: choice.policy,
       occurrenceId,
@@ -203,8 +205,8 @@ export class IncidentClient {
       input: workflowInput,
       occurrence,
       staticSummary: `[${choice.severity}] ${input.summary}`,
-      staticDetails: `Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
-      searchAttributes: startSearchAttributes(choice.severity, choice.policy.name, input.service),
+      staticDetails: `${shadow ? '**Shadow mode**: pages are recorded, not sent · ' : ''}Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
+      searchAttributes: startSearchAttributes(choice.severity, choice.policy.name, input.service, shadow),
       memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
     });
     return {
@@ -407,6 +409,16 @@ export class IncidentClient {
       return undefined;
     }
   }
+}
+
+/**
+ * A re-opened incident carries its previous record, which carries the mode the incident had then;
+ * the routes decide the mode now (a team that cut over pages on the re-open).
+ */
+function withMode(carry: IncidentCarry | undefined, shadow: boolean): IncidentCarry | undefined {
+  if (!carry) return undefined;
+  const { shadow: _previous, ...record } = carry.record;
+  return { ...carry, record: shadow ? { ...record, shadow: true } : record };
 }
 
 function failureType(error: unknown): string | undefined {

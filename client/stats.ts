@@ -3,7 +3,7 @@ import { INCIDENT_STATES, isTerminal, type IncidentRecord } from '../domain/inci
 import { parseDuration } from '../domain/duration.js';
 import { SEVERITIES } from '../domain/severity.js';
 import type { IncidentClient } from './incidents.js';
-import { countIncidents, listAll, type VisibilityScope } from './visibility.js';
+import { countIncidents, listAll, SHADOW_CLAUSE, type VisibilityScope } from './visibility.js';
 
 /** `window`: how far back to look (`24h`, `7d`, `PT1H`); at most 90 days. */
 export const StatsQuery = z.strictObject({
@@ -41,6 +41,8 @@ export interface IncidentStats {
   open: number;
   /** Incidents within the window where a level (or its fallback) reached nobody (IncidentUnreached). */
   unreached: number;
+  /** Incidents within the window run in shadow mode: their pages were recorded, not sent (IncidentShadow). */
+  shadow: number;
   /** Mean time to acknowledge: created → first acknowledgement. */
   mtta: Timing;
   /** Mean time to resolve: started → closed as RESOLVED (counted once the execution has closed). */
@@ -67,11 +69,12 @@ export async function incidentStats(
 ): Promise<IncidentStats> {
   const since = new Date(now - query.window.ms).toISOString();
   const inWindow = [`StartTime >= "${since}"`];
-  const [byStateCounts, bySeverityCounts, open, unreached] = await Promise.all([
+  const [byStateCounts, bySeverityCounts, open, unreached, shadow] = await Promise.all([
     Promise.all(INCIDENT_STATES.map((state) => countIncidents(scope, { state }, inWindow))),
     Promise.all(SEVERITIES.map((severity) => countIncidents(scope, { severity }, inWindow))),
     countIncidents(scope, {}, [`IncidentState IN (${OPEN_STATES.map((state) => `"${state}"`).join(', ')})`]),
     countIncidents(scope, {}, [...inWindow, 'IncidentUnreached = true']),
+    countIncidents(scope, {}, [...inWindow, SHADOW_CLAUSE]),
   ]);
   const byState = Object.fromEntries(INCIDENT_STATES.map((state, i) => [state, byStateCounts[i] ?? 0]));
   const bySeverity = Object.fromEntries(SEVERITIES.map((severity, i) => [severity, bySeverityCounts[i] ?? 0]));
@@ -100,6 +103,7 @@ export async function incidentStats(
     bySeverity,
     open,
     unreached,
+    shadow,
     mtta: timing(ackTimes, acknowledged.length >= MTTA_SAMPLE),
     mttr: timing(resolveTimes, resolved.length >= MTTR_SAMPLE),
   };

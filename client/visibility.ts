@@ -10,6 +10,7 @@ import {
   EscalationPolicyKey,
   IncidentServiceKey,
   IncidentSeverityKey,
+  IncidentShadowKey,
   IncidentStateKey,
 } from '../workflows/search-attributes.js';
 
@@ -26,8 +27,14 @@ export const ROUTE_LABELS_MEMO = 'routeLabels';
  * The search attributes an incident starts with, set by the server at signal-with-start: an alert
  * accepted while no worker runs is listed (PENDING, its severity, service and policy) at once.
  */
-export function startSearchAttributes(severity: string, policy: string, service: string | undefined): TypedSearchAttributes {
+export function startSearchAttributes(
+  severity: string,
+  policy: string,
+  service: string | undefined,
+  shadow = false,
+): TypedSearchAttributes {
   return new TypedSearchAttributes([
+    ...(shadow ? [{ key: IncidentShadowKey, value: true }] : []),
     { key: IncidentStateKey, value: 'PENDING' },
     { key: IncidentSeverityKey, value: severity },
     { key: EscalationPolicyKey, value: policy },
@@ -75,6 +82,8 @@ export interface IncidentSummary {
   policy?: string;
   level?: number;
   acknowledgedBy?: string;
+  /** Shadow mode: pages recorded, not sent. */
+  shadow?: boolean;
   /** Temporal's execution status: Running, Completed, ... */
   status: string;
   startedAt?: string;
@@ -100,6 +109,9 @@ export interface VisibilityScope {
   /** Only incidents of this task queue: one API serves one deployment's incidents. */
   taskQueue: string;
 }
+
+/** The visibility clause for incidents in shadow mode (IncidentShadow is set at start only). */
+export const SHADOW_CLAUSE = `${IncidentShadowKey.name} = true`;
 
 /** Quotes a value already restricted by QueryValue or an enum. */
 const quoted = (value: string) => `"${value}"`;
@@ -199,6 +211,7 @@ function summaryFromRaw(raw: RawWorkflowExecutionInfo): IncidentSummary {
   if (policy !== undefined) summary.policy = policy;
   if (typeof level === 'number') summary.level = level;
   if (acknowledgedBy !== undefined) summary.acknowledgedBy = acknowledgedBy;
+  if (read(IncidentShadowKey.name) === true) summary.shadow = true;
   if (started) summary.startedAt = started;
   if (closed) summary.closedAt = closed;
   return summary;

@@ -13,6 +13,12 @@ export const AcknowledgedByKey = defineSearchAttributeKey('AcknowledgedBy', Sear
 /** Set once a level (or its fallback) reached nobody: `IncidentUnreached = true` lists the incidents to look at. */
 export const IncidentUnreachedKey = defineSearchAttributeKey('IncidentUnreached', SearchAttributeType.BOOL);
 
+/**
+ * Set once, at start, by the client (client/visibility.ts) for an incident in shadow mode; the
+ * workflow never upserts it (Visibility syncs only the keys it lists), so it stays as started.
+ */
+export const IncidentShadowKey = defineSearchAttributeKey('IncidentShadow', SearchAttributeType.BOOL);
+
 export const INCIDENT_SEARCH_ATTRIBUTES = [
   IncidentStateKey,
   IncidentSeverityKey,
@@ -21,6 +27,7 @@ export const INCIDENT_SEARCH_ATTRIBUTES = [
   EscalationLevelKey,
   AcknowledgedByKey,
   IncidentUnreachedKey,
+  IncidentShadowKey,
 ] as const;
 
 /** The operator API's IndexedValueType numbers, by the SDK's type names (registration and checks). */

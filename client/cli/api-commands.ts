@@ -10,6 +10,7 @@ import { startApi } from '../api/app.js';
 import { IncidentClient } from '../incidents.js';
 import { incidentStats, StatsQuery } from '../stats.js';
 import { listIncidents, ListOptions } from '../visibility.js';
+import { formatShadowReport, shadowReport, ShadowReportQuery } from '../shadow.js';
 import { setupSearchAttributes } from './setup.js';
 import { connectTemporal, temporalTarget } from '../../runtime/temporal.js';
 
@@ -144,10 +145,29 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
             `incidents since ${stats.since} (${stats.window}): ${stats.total}; open now: ${stats.open}`,
             `by state: ${counts(stats.byState)}`,
             `by severity: ${counts(stats.bySeverity)}`,
+            ...(stats.shadow > 0 ? [`shadow mode: ${stats.shadow} incident(s), their pages recorded and not sent`] : []),
             `MTTA: ${timing(stats.mtta)}`,
             `MTTR: ${timing(stats.mttr)}`,
           ].join('\n'),
         );
+      } finally {
+        await connection.close();
+      }
+    });
+
+  cli
+    .command('shadow')
+    .description('shadow mode (gates.mode or routes[].mode: shadow): incidents escalate, nothing is sent')
+    .command('report')
+    .description('per shadow-mode incident, who would have been paged and when (read from the incident records)')
+    .option('--since <duration>', 'how far back: 24h, 7d, PT1H (at most 90d)', '7d')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { since: string; json?: boolean }) => {
+      const query = parse(ShadowReportQuery, { since: options.since });
+      const { connection, incidents } = await open();
+      try {
+        const report = await shadowReport({ client: incidents.temporal, taskQueue: incidents.taskQueue }, incidents, query);
+        ctx.print(options.json, report, formatShadowReport(report));
       } finally {
         await connection.close();
       }
