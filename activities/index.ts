@@ -84,7 +84,10 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
       const attempt = context.info.attempt;
       const { config, registry } = current();
       const provider = registry.get(request.delivery.channel);
-      if (request.incident.shadow === true) return shadowed(request, provider, attempt, now(), log());
+      // Shadow mode: its time is when the page was due to go out (on the time-skipping server of
+      // `escalate policy replay` too, whose clock the worker's does not follow).
+      if (request.incident.shadow === true)
+        return shadowed(request, provider, attempt, context.info.currentAttemptScheduledTimestampMs || now(), log());
       if (!provider) throw providerNotConfigured(request, config.providers, attempt);
       const answered = request.kind === 'update' ? undefined : await answeredSince(request, deps.incidentState);
       if (answered) {

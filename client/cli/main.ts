@@ -13,6 +13,7 @@ import { runDev } from './dev.js';
 import { runWorkerCommand, WorkerCannotConnectError } from './worker.js';
 import { registerPolicyCommands, registerReloadCommand } from './policy-commands.js';
 import { registerImportCommand } from './import-command.js';
+import { registerReplayCommand } from './replay.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -164,6 +165,7 @@ function program(): Command {
   const policy = cli.command('policy').description('work with escalation config files');
   registerPolicyCommands(policy);
   registerReloadCommand(policy);
+  registerReplayCommand(policy);
   policy
     .command('validate <file>')
     .description('check a config file without starting anything; lists every problem with its line')
