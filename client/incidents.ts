@@ -91,6 +91,8 @@ export interface IncidentClientOptions {
   uiUrl?: string;
   /** How long an answer or a read waits for a worker before 503 (default 5 s). */
   answerTimeoutMs?: number;
+  /** Only for the time-skipping test server (see AcceptAlert.timeoutMs); real servers need none. */
+  incidentTimeoutMs?: number;
 }
 
 /**
@@ -208,6 +210,7 @@ export class IncidentClient {
       staticDetails: `${shadow ? '**Shadow mode**: pages are recorded, not sent · ' : ''}Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
       searchAttributes: startSearchAttributes(choice.severity, choice.policy.name, input.service, shadow),
       memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
+      ...(this.options.incidentTimeoutMs !== undefined && { timeoutMs: this.options.incidentTimeoutMs }),
     });
     return {
       escalated: true,

@@ -69,7 +69,8 @@ export function parseReplayAlerts(text: string, file: string, defaultAckAfterMs?
     const fire = (input: IncidentInputBody): ReplayEvent => ({ kind: 'fire', at, line, input, ...(ackAt !== undefined && { ackAt }) });
     if (alert !== undefined) {
       const body = IncidentInput.safeParse(alert);
-      if (!body.success) problems.push(...body.error.issues.map((issue) => `line ${line}: alert.${issue.path.join('.')}: ${issue.message}`));
+      if (!body.success)
+        problems.push(...body.error.issues.map((issue) => `line ${line}: alert.${issue.path.join('.')}: ${issue.message}`));
       else events.push(fire(alert as IncidentInputBody));
       return;
     }

@@ -6,8 +6,13 @@ import type { IncidentRecord, NotificationRecord } from './incident.js';
  * `would page <target> via <channel> (shadow mode)`, so no workflow change was needed to keep them.
  */
 export interface WouldPage {
-  /** When the page would have gone out: when the activity ran (after any rule delay), else when it was due. */
+  /** When the page was due (the level or repeat's time, in the workflow's clock). */
   at: string;
+  /**
+   * When the deliver activity recorded it: the due time plus any per-user rule delay, plus however
+   * long the worker took to get to it.
+   */
+  recordedAt?: string;
   kind: NotificationRecord['kind'];
   /** 1-based level and repeat number. */
   level: number;
@@ -37,7 +42,8 @@ export function wouldPages(record: Pick<IncidentRecord, 'notifications'>): Would
   return record.notifications
     .filter((n) => n.kind !== 'update' && isShadowNotification(n) && (n.reason ?? '').startsWith(WOULD_PAGE))
     .map((n) => ({
-      at: n.settledAt ?? n.at,
+      at: n.at,
+      ...(n.settledAt !== undefined && { recordedAt: n.settledAt }),
       kind: n.kind,
       level: n.level,
       repeat: n.repeat,

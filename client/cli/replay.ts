@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError, type Command } from 'commander';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Config } from '../../domain/config.js';
 import { formatDuration, parseDuration } from '../../domain/duration.js';
@@ -10,6 +11,7 @@ import { createEscalationWorker } from '../../worker/worker.js';
 import { acknowledgeSignal, resolveSignal } from '../../workflows/messages.js';
 import { IncidentClient } from '../incidents.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
+import { createLogger, installRuntimeLogger } from '../../runtime/logger.js';
 import { parseReplayAlerts, ReplayInputError, type ReplayEvent } from '../replay-input.js';
 
 /**
@@ -63,6 +65,8 @@ export interface ReplayResult {
 
 const DEFAULT_HORIZON_MS = 24 * 3_600_000;
 const TASK_QUEUE = 'escalation-replay';
+/** Longer than any replay: the test server times out a signal-with-start without one. */
+const INCIDENT_TIMEOUT_MS = 3_650 * 86_400_000;
 
 type Action = ReplayEvent | { kind: 'ack'; at: number; line: number; incidentId: string };
 
@@ -92,8 +96,23 @@ export async function replayAlerts(options: ReplayOptions): Promise<ReplayResult
   }
 }
 
-async function drive(env: TestWorkflowEnvironment, config: Config, events: ReplayEvent[], first: number, horizonMs: number): Promise<ReplayResult> {
-  const incidents = new IncidentClient({ client: env.client, config, taskQueue: TASK_QUEUE, answerTimeoutMs: 30_000 });
+async function drive(
+  env: TestWorkflowEnvironment,
+  config: Config,
+  events: ReplayEvent[],
+  first: number,
+  horizonMs: number,
+): Promise<ReplayResult> {
+  // A plain client, not the environment's: its result() unlocks time skipping while it waits, and
+  // the clock would run on to the next timer (up to an incident's timeout) while reading a record.
+  const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  const incidents = new IncidentClient({
+    client,
+    config,
+    taskQueue: TASK_QUEUE,
+    answerTimeoutMs: 30_000,
+    incidentTimeoutMs: INCIDENT_TIMEOUT_MS,
+  });
   const base = await env.currentTimeMs();
   // Server time ↔ stream time: the first alert arrives when the server starts.
   const toServer = (at: number) => base + (at - first);
@@ -118,13 +137,16 @@ async function drive(env: TestWorkflowEnvironment, config: Config, events: Repla
         notEscalated.push({ line: action.line, reason: result.reason });
         continue;
       }
-      if (result.created && !opened.includes(result.incidentId)) opened.push(result.incidentId);
-      if (result.created && action.ackAt !== undefined) queue.push({ kind: 'ack', at: action.ackAt, line: action.line, incidentId: result.incidentId });
+      // The test server does not say whether a signal-with-start started the run: an id not seen yet opened one.
+      const isNew = result.created || !opened.includes(result.incidentId);
+      if (!opened.includes(result.incidentId)) opened.push(result.incidentId);
+      if (isNew && action.ackAt !== undefined)
+        queue.push({ kind: 'ack', at: action.ackAt, line: action.line, incidentId: result.incidentId });
     } else if (action.kind === 'ack') {
       // Signals, not updates: the test server has no updates. A closed incident ignores it.
-      await signalIfOpen(env, action.incidentId, (handle) => handle.signal(acknowledgeSignal, { by: 'replay' }));
+      await signalIfOpen(client, action.incidentId, (handle) => handle.signal(acknowledgeSignal, { by: 'replay' }));
     } else {
-      await signalIfOpen(env, workflowIdForKey(action.key), (handle) =>
+      await signalIfOpen(client, workflowIdForKey(action.key), (handle) =>
         handle.signal(resolveSignal, { by: 'alertmanager', note: `resolved in alertmanager (line ${action.line})` }),
       );
     }
@@ -134,7 +156,7 @@ async function drive(env: TestWorkflowEnvironment, config: Config, events: Repla
   const records: IncidentRecord[] = [];
   for (const id of opened) {
     records.push(await incidents.getIncident(id));
-    await signalIfOpen(env, id, (handle) => handle.terminate('replay over'));
+    await signalIfOpen(client, id, (handle) => handle.terminate('replay over'));
   }
   const iso = (serverIso: string) => new Date(toStream(Date.parse(serverIso))).toISOString();
   const pages = records
@@ -173,10 +195,10 @@ async function drive(env: TestWorkflowEnvironment, config: Config, events: Repla
   };
 }
 
-type Handle = ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>;
+type Handle = ReturnType<Client['workflow']['getHandle']>;
 
-async function signalIfOpen(env: TestWorkflowEnvironment, workflowId: string, send: (handle: Handle) => Promise<unknown>): Promise<void> {
-  const handle = env.client.workflow.getHandle(workflowId);
+async function signalIfOpen(client: Client, workflowId: string, send: (handle: Handle) => Promise<unknown>): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
   const status = await handle.describe().then(
     (d) => d.status.name,
     () => 'NOT_FOUND',
@@ -203,7 +225,9 @@ export function formatReplay(result: ReplayResult): string {
   }
   for (const incident of result.incidents) {
     const answered = incident.acknowledgedAt ? `, acknowledged ${incident.acknowledgedAt}` : '';
-    lines.push(`  ${incident.incidentId}: ${incident.policy}, ${incident.severity}, opened ${incident.openedAt}${answered}, ended ${incident.state}`);
+    lines.push(
+      `  ${incident.incidentId}: ${incident.policy}, ${incident.severity}, opened ${incident.openedAt}${answered}, ended ${incident.state}`,
+    );
   }
   for (const skipped of result.notEscalated) lines.push(`  line ${skipped.line}: not escalated: ${skipped.reason}`);
   return lines.join('\n');
@@ -221,11 +245,19 @@ export function registerReplayCommand(policy: Command): void {
     .description(
       'replay a recorded alert stream (JSON Lines) through the config on the time-skipping test server and print the pages it would send; sends nothing',
     )
-    .requiredOption('--alerts <file>', 'JSON Lines: {"at": "<time>", "alert": <API body>} or {"at": ..., "alertmanager": <webhook body>} per line')
-    .option('--ack-after <duration>', 'acknowledge each incident this long after the alert that opened it (a line’s ackAfter or ackAt wins)')
+    .requiredOption(
+      '--alerts <file>',
+      'JSON Lines: {"at": "<time>", "alert": <API body>} or {"at": ..., "alertmanager": <webhook body>} per line',
+    )
+    .option(
+      '--ack-after <duration>',
+      'acknowledge each incident this long after the alert that opened it (a line’s ackAfter or ackAt wins)',
+    )
     .option('--for <duration>', 'how long escalation goes on after the last alert or acknowledgement', '24h')
     .option('--json', 'print the pages and incidents as JSON')
     .action(async function (this: Command, options: { alerts: string; ackAfter?: string; for: string; json?: boolean }) {
+      // The worker's own chatter (each incident's moves) would drown the pages: warnings only, unless LOG_LEVEL says otherwise.
+      installRuntimeLogger(createLogger(process.env['LOG_LEVEL'] ?? 'warn'));
       const globals = this.optsWithGlobals<{ config?: string }>();
       const config = loadConfigFile(globals.config ?? process.env['ESCALATION_CONFIG'] ?? DEFAULT_CONFIG);
       const ackAfterMs = options.ackAfter === undefined ? undefined : durationOption('--ack-after', options.ackAfter);

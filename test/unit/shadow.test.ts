@@ -95,9 +95,9 @@ describe('would-be pages of a shadow incident', () => {
         note({ reason: 'not sent: incident-x was ACKNOWLEDGED before this page went out' }),
       ],
     };
-    expect(wouldPages(record).map((p) => [p.at, p.level, p.target, p.recipient])).toEqual([
-      ['2026-01-01T00:00:02.000Z', 1, 'user:alice', undefined],
-      ['2026-01-01T00:05:00.000Z', 2, 'team:sre', 'bob'],
+    expect(wouldPages(record).map((p) => [p.at, p.recordedAt, p.level, p.target, p.recipient])).toEqual([
+      ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:02.000Z', 1, 'user:alice', undefined],
+      ['2026-01-01T00:05:00.000Z', undefined, 2, 'team:sre', 'bob'],
     ]);
   });
 
