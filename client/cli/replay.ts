@@ -124,6 +124,7 @@ async function drive(
 
   const queue: Action[] = [...events];
   const opened: string[] = [];
+  const resolved = new Set<string>();
   const notEscalated: ReplayResult['notEscalated'] = [];
   let last = first;
   while (queue.length > 0) {
@@ -140,12 +141,16 @@ async function drive(
       // The test server does not say whether a signal-with-start started the run: an id not seen yet opened one.
       const isNew = result.created || !opened.includes(result.incidentId);
       if (!opened.includes(result.incidentId)) opened.push(result.incidentId);
+      resolved.delete(result.incidentId);
       if (isNew && action.ackAt !== undefined)
         queue.push({ kind: 'ack', at: action.ackAt, line: action.line, incidentId: result.incidentId });
     } else if (action.kind === 'ack') {
-      // Signals, not updates: the test server has no updates. A closed incident ignores it.
+      // Resolved by its alert before anyone acknowledged it: nothing to acknowledge.
+      if (resolved.has(action.incidentId)) continue;
+      // Signals, not updates: the test server has no updates.
       await signalIfOpen(client, action.incidentId, (handle) => handle.signal(acknowledgeSignal, { by: 'replay' }));
     } else {
+      resolved.add(workflowIdForKey(action.key));
       await signalIfOpen(client, workflowIdForKey(action.key), (handle) =>
         handle.signal(resolveSignal, { by: 'alertmanager', note: `resolved in alertmanager (line ${action.line})` }),
       );
@@ -226,7 +231,7 @@ export function formatReplay(result: ReplayResult): string {
   for (const incident of result.incidents) {
     const answered = incident.acknowledgedAt ? `, acknowledged ${incident.acknowledgedAt}` : '';
     lines.push(
-      `  ${incident.incidentId}: ${incident.policy}, ${incident.severity}, opened ${incident.openedAt}${answered}, ended ${incident.state}`,
+      `  ${incident.incidentId}: ${incident.policy}, ${incident.severity}, opened ${incident.openedAt}${answered}; at the end ${incident.state}`,
     );
   }
   for (const skipped of result.notEscalated) lines.push(`  line ${skipped.line}: not escalated: ${skipped.reason}`);
