@@ -1,24 +1,12 @@
 import { z } from 'zod';
-import { parseDuration } from '../domain/duration.js';
 import type { IncidentRecord } from '../domain/incident.js';
-import { wouldPages, type WouldPage } from '../domain/shadow.js';
+import { describePage, wouldPages, type WouldPage } from '../domain/shadow.js';
 import type { IncidentClient } from './incidents.js';
+import { StatsWindow } from './stats.js';
 import { listAll, SHADOW_CLAUSE, type VisibilityScope } from './visibility.js';
 
 /** `since`: how far back to look (`24h`, `7d`, `PT1H`); at most 90 days. */
-export const ShadowReportQuery = z.strictObject({
-  since: z
-    .string()
-    .default('7d')
-    .transform((value, ctx) => {
-      const parsed = parseDuration(value);
-      if (!parsed.ok || parsed.ms <= 0 || parsed.ms > 90 * 86_400_000) {
-        ctx.addIssue({ code: 'custom', message: `"${value}" is not a window; use a duration between 1s and 90d such as 24h or 7d` });
-        return z.NEVER;
-      }
-      return { text: value, ms: parsed.ms };
-    }),
-});
+export const ShadowReportQuery = z.strictObject({ since: StatsWindow.prefault('7d') });
 export type ShadowReportQuery = z.output<typeof ShadowReportQuery>;
 
 export interface ShadowIncident {
@@ -88,8 +76,7 @@ export function formatShadowReport(report: ShadowReport): string {
     ];
     if (incident.pages.length === 0) lines.push('  would have paged nobody yet');
     for (const page of incident.pages) {
-      const step = page.kind === 'fallback' ? `fallback L${page.level}` : `L${page.level}${page.repeat ? ` R${page.repeat}` : ''}`;
-      const who = `${page.target}${page.recipient && !page.target.endsWith(`:${page.recipient}`) ? ` → ${page.recipient}` : ''}`;
+      const { step, who } = describePage(page);
       lines.push(`  ${page.at}  ${step.padEnd(12)} ${who} via ${page.channel ?? '-'}${page.address ? ` (${page.address})` : ''}`);
     }
     return lines.join('\n');

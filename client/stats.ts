@@ -5,20 +5,18 @@ import { SEVERITIES } from '../domain/severity.js';
 import type { IncidentClient } from './incidents.js';
 import { countIncidents, listAll, SHADOW_CLAUSE, type VisibilityScope } from './visibility.js';
 
-/** `window`: how far back to look (`24h`, `7d`, `PT1H`); at most 90 days. */
-export const StatsQuery = z.strictObject({
-  window: z
-    .string()
-    .default('24h')
-    .transform((value, ctx) => {
-      const parsed = parseDuration(value);
-      if (!parsed.ok || parsed.ms <= 0 || parsed.ms > 90 * 86_400_000) {
-        ctx.addIssue({ code: 'custom', message: `"${value}" is not a window; use a duration between 1s and 90d such as 24h or 7d` });
-        return z.NEVER;
-      }
-      return { text: value, ms: parsed.ms };
-    }),
+/** How far back to look (`24h`, `7d`, `PT1H`): between 1 s and 90 days; `{ text, ms }`. */
+export const StatsWindow = z.string().transform((value, ctx) => {
+  const parsed = parseDuration(value);
+  if (!parsed.ok || parsed.ms <= 0 || parsed.ms > 90 * 86_400_000) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a window; use a duration between 1s and 90d such as 24h or 7d` });
+    return z.NEVER;
+  }
+  return { text: value, ms: parsed.ms };
 });
+
+/** `window`: how far back to look; at most 90 days. */
+export const StatsQuery = z.strictObject({ window: StatsWindow.prefault('24h') });
 export type StatsQuery = z.output<typeof StatsQuery>;
 
 export interface Timing {

@@ -55,3 +55,10 @@ export function wouldPages(record: Pick<IncidentRecord, 'notifications'>): Would
     }))
     .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
+
+/** `L2 R1` or `fallback L3`, and `team:sre → bob`: how a page reads in a report line. */
+export function describePage(page: Pick<WouldPage, 'kind' | 'level' | 'repeat' | 'target' | 'recipient'>): { step: string; who: string } {
+  const step = page.kind === 'fallback' ? `fallback L${page.level}` : `L${page.level}${page.repeat ? ` R${page.repeat}` : ''}`;
+  const who = `${page.target}${page.recipient && !page.target.endsWith(`:${page.recipient}`) ? ` → ${page.recipient}` : ''}`;
+  return { step, who };
+}

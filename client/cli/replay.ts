@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Config } from '../../domain/config.js';
 import { formatDuration, parseDuration } from '../../domain/duration.js';
 import { workflowIdForKey, type IncidentRecord } from '../../domain/incident.js';
-import { wouldPages } from '../../domain/shadow.js';
+import { describePage, wouldPages, type WouldPage } from '../../domain/shadow.js';
 import { startTimeSkippingServer } from '../../local-temporal/time-skipping.js';
 import { createEscalationWorker } from '../../worker/worker.js';
 import { acknowledgeSignal, resolveSignal } from '../../workflows/messages.js';
@@ -30,19 +30,8 @@ export interface ReplayOptions {
   workflowBundlePath?: string;
 }
 
-export interface ReplayPage {
-  incidentId: string;
-  /** When it would have gone out, in the recorded stream's time, and after the first alert. */
-  at: string;
-  offsetMs: number;
-  kind: string;
-  level: number;
-  repeat: number;
-  target: string;
-  recipient?: string;
-  channel?: string;
-  address?: string;
-}
+/** A page the replay would have sent; `at` in the recorded stream's time, `offsetMs` after the first alert. */
+export type ReplayPage = Omit<WouldPage, 'reason' | 'recordedAt'> & { incidentId: string; offsetMs: number };
 
 export interface ReplayIncident {
   incidentId: string;
@@ -168,18 +157,8 @@ async function drive(
     .flatMap((record) =>
       wouldPages(record).map((page) => {
         const at = toStream(Date.parse(page.at));
-        return {
-          incidentId: record.workflowId,
-          at: new Date(at).toISOString(),
-          offsetMs: at - first,
-          kind: page.kind,
-          level: page.level,
-          repeat: page.repeat,
-          target: page.target,
-          ...(page.recipient !== undefined && { recipient: page.recipient }),
-          ...(page.channel !== undefined && { channel: page.channel }),
-          ...(page.address !== undefined && { address: page.address }),
-        };
+        const { reason: _reason, recordedAt: _recordedAt, ...where } = page;
+        return { ...where, incidentId: record.workflowId, at: new Date(at).toISOString(), offsetMs: at - first };
       }),
     )
     .sort((a, b) => a.offsetMs - b.offsetMs);
@@ -222,8 +201,7 @@ export function formatReplay(result: ReplayResult): string {
     `replayed ${result.alerts} alert(s) from ${result.firstAlertAt}: ${result.incidents.length} incident(s), ${result.pages.length} page(s) would have gone out`,
   ];
   for (const page of result.pages) {
-    const step = page.kind === 'fallback' ? `fallback L${page.level}` : `L${page.level}${page.repeat ? ` R${page.repeat}` : ''}`;
-    const who = `${page.target}${page.recipient && !page.target.endsWith(`:${page.recipient}`) ? ` → ${page.recipient}` : ''}`;
+    const { step, who } = describePage(page);
     lines.push(
       `  +${offset(page.offsetMs).padEnd(9)} ${page.at}  ${page.incidentId}  ${step.padEnd(8)} ${who} via ${page.channel ?? '-'}${page.address && !page.target.includes(page.address) ? ` (${page.address})` : ''}`,
     );
