@@ -5,6 +5,7 @@ import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import type { DeliveryRequest, DeliveryResult, NotificationActivities, ResolvedLevel, ResolveTargetsRequest } from '../domain/delivery.js';
 import type { IncidentState } from '../domain/incident.js';
 import { isAtLeast } from '../domain/severity.js';
+import { actUrl, type ResponderRuntime } from '../runtime/responder.js';
 import { createProviderRegistry, providerNotConfigured } from './providers/registry.js';
 import type { NotificationProvider } from './providers/types.js';
 import { resolveLevel } from './resolve-targets.js';
@@ -34,6 +35,11 @@ export interface ActivityDeps {
    * worker wires a query). Undefined, or no answer in time: the page goes out.
    */
   incidentState?: (workflowId: string) => Promise<IncidentState | undefined>;
+  /**
+   * Links and callbacks back to the API (runtime/responder.ts): one-click links in pages to
+   * directory users, Twilio's TwiML and status URLs. Undefined: pages carry neither, no voice.
+   */
+  responder?: ResponderRuntime;
 }
 
 /** States in which nobody needs paging any more: the answer came while this attempt was on its way. */
@@ -51,6 +57,8 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
         userAgent: userAgent(deps.version),
         now,
         ...(deps.logger ? { logger: deps.logger } : {}),
+        // Twilio calls back (call words, receipts) only to a URL set as public, never a guessed loopback one.
+        ...(deps.responder?.isPublic ? { publicUrl: deps.responder.publicUrl } : {}),
       });
       built = { config, registry };
     }
@@ -89,7 +97,8 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
       if (request.incident.shadow === true)
         return shadowed(request, provider, attempt, context.info.currentAttemptScheduledTimestampMs || now(), log());
       if (!provider) throw providerNotConfigured(request, config.providers, attempt);
-      const answered = request.kind === 'update' ? undefined : await answeredSince(request, deps.incidentState);
+      const answered =
+        request.kind === 'update' || request.whenAnswered === 'send' ? undefined : await answeredSince(request, deps.incidentState);
       if (answered) {
         log().info('page not sent: the incident was answered while it was on its way', {
           incidentWorkflowId: request.incident.workflowId,
@@ -115,7 +124,8 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
         return { status: 'skipped', reason: skipped, attempt, at: new Date(now()).toISOString() };
       }
 
-      const sent = await whileHeartbeating(context, () => provider.send(request, { attempt, signal: context.cancellationSignal }));
+      const page = withActLink(request, deps.responder, now());
+      const sent = await whileHeartbeating(context, () => provider.send(page, { attempt, signal: context.cancellationSignal }));
       log().info('notification delivered', {
         incidentWorkflowId: request.incident.workflowId,
         level: request.level + 1,
@@ -178,6 +188,16 @@ async function answeredSince(request: DeliveryRequest, incidentState: ActivityDe
 }
 
 /**
+ * The page with the recipient's one-click link, when links are on and it pages a directory user
+ * (a link acts as that user; a bare webhook or phone target has nobody to act as). Updates carry none.
+ */
+function withActLink(request: DeliveryRequest, responder: ResponderRuntime | undefined, nowMs: number): DeliveryRequest {
+  const user = request.delivery.recipient;
+  if (!responder?.links || user === undefined || request.kind === 'update') return request;
+  return { ...request, actUrl: actUrl(responder, responder.links.token(request.incident.workflowId, user, nowMs)) };
+}
+
+/**
  * Why a page is deliberately not sent, or undefined to send it. A delivery's own floor (the
  * contact's or phone target's `minSeverity`) beats the provider's (`providers.twilio.minSeverity`).
  * Updates always go out: they follow a page that was sent.
@@ -194,7 +214,10 @@ function belowFloor(request: DeliveryRequest, provider: NotificationProvider): s
   return `not sent: ${request.incident.workflowId} is ${request.incident.severity} and ${rule}; set minSeverity on the contact or phone target to change it`;
 }
 
-const PROVIDER_FLOOR_SETTING: Partial<Record<NotificationProvider['channel'], string>> = { sms: 'providers.twilio.minSeverity' };
+const PROVIDER_FLOOR_SETTING: Partial<Record<NotificationProvider['channel'], string>> = {
+  sms: 'providers.twilio.minSeverity',
+  voice: 'providers.twilio.minSeverity',
+};
 
 /**
  * Temporal tells an activity it was cancelled (the incident was answered) only in reply to a

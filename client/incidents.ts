@@ -5,22 +5,28 @@ import type { Config } from '../domain/config.js';
 import { fieldErrors, type FieldError } from '../domain/errors.js';
 import { IncidentInput, isTerminal, workflowIdForKey, type IncidentInputBody, type IncidentRecord } from '../domain/incident.js';
 import { groupKey } from '../domain/grouping.js';
+import type { DeliveryReceiptInput } from '../domain/receipt.js';
+import { replyCode } from '../domain/responder.js';
 import { defaultIncidentKey, evaluateGates, pagingMode, routeLabels, selectPolicy } from '../domain/routing.js';
 import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/config-holder.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
+import { slaFor } from '../domain/sla.js';
 import { reopenFrom, WorkflowSettings, type IncidentCarry, type IncidentWorkflowInput } from '../domain/workflow-input.js';
 import {
   acknowledgeUpdate,
   annotateUpdate,
   cancelUpdate,
   DEFAULT_TASK_QUEUE,
+  deliveryReceiptUpdate,
   escalateUpdate,
   MOVE_REFUSED,
   resolveUpdate,
   stateQuery,
+  workingStatusUpdate,
 } from '../workflows/messages.js';
+import type { WorkingStatus } from '../domain/working-status.js';
 import { acceptAlert } from './ingest.js';
 import { ROUTE_LABELS_MEMO, startSearchAttributes } from './visibility.js';
 
@@ -162,6 +168,7 @@ export class IncidentClient {
     const occurrenceId = randomUUID();
     const shadow = pagingMode(config.gates, choice) === 'shadow';
     const carry = withMode(await this.cooldownCarry(workflowId, choice.policy.cooldown), shadow);
+    const sla = slaFor(config.slas, choice.severity, config.onBreach);
     const workflowInput: IncidentWorkflowInput = {
       incident: {
         key,
@@ -186,6 +193,7 @@ export class IncidentClient {
         groupBy: choice.route?.groupBy ?? [],
         ...(choice.route?.groupWait !== undefined && { groupWait: choice.route.groupWait }),
       }),
+      ...(sla && { sla }),
       ...(carry && { carry }),
     };
     const occurrence = {
@@ -208,7 +216,13 @@ export class IncidentClient {
       occurrence,
       staticSummary: `[${choice.severity}] ${input.summary}`,
       staticDetails: `${shadow ? '**Shadow mode**: pages are recorded, not sent · ' : ''}Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
-      searchAttributes: startSearchAttributes(choice.severity, choice.policy.name, input.service, shadow),
+      searchAttributes: startSearchAttributes(
+        choice.severity,
+        choice.policy.name,
+        input.service,
+        config.providers.twilio ? replyCode(workflowId) : undefined,
+        shadow,
+      ),
       memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
       ...(this.options.incidentTimeoutMs !== undefined && { timeoutMs: this.options.incidentTimeoutMs }),
     });
@@ -269,8 +283,20 @@ export class IncidentClient {
     );
   }
 
+  /** A provider's receipt for a page (Twilio's status callback): on the notification and the timeline. */
+  recordReceipt(id: string, receipt: DeliveryReceiptInput): Promise<IncidentRecord> {
+    return this.update(id, 'annotate', (handle) => handle.executeUpdate(deliveryReceiptUpdate, { args: [receipt] }));
+  }
+
   annotate(id: string, by: string, note: string): Promise<IncidentRecord> {
     return this.update(id, 'annotate', (handle) => handle.executeUpdate(annotateUpdate, { args: [{ by, note }] }));
+  }
+
+  /** Sets the responders' working status; refused (IncidentMoveRefusedError) unless the incident is acknowledged. */
+  setWorkingStatus(id: string, by: string, status: WorkingStatus, note?: string): Promise<IncidentRecord> {
+    return this.update(id, 'annotate', (handle) =>
+      handle.executeUpdate(workingStatusUpdate, { args: [{ by, status, ...(note !== undefined && { note }) }] }),
+    );
   }
 
   /**

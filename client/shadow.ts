@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { IncidentRecord } from '../domain/incident.js';
 import { describePage, wouldPages, type WouldPage } from '../domain/shadow.js';
 import type { IncidentClient } from './incidents.js';
-import { StatsWindow } from './stats.js';
+import { windowParam } from './stats.js';
 import { listAll, SHADOW_CLAUSE, type VisibilityScope } from './visibility.js';
 
 /** `since`: how far back to look (`24h`, `7d`, `PT1H`); at most 90 days. */
-export const ShadowReportQuery = z.strictObject({ since: StatsWindow.prefault('7d') });
+export const ShadowReportQuery = z.strictObject({ since: windowParam('7d') });
 export type ShadowReportQuery = z.output<typeof ShadowReportQuery>;
 
 export interface ShadowIncident {

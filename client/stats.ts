@@ -1,22 +1,29 @@
 import { z } from 'zod';
-import { INCIDENT_STATES, isTerminal, type IncidentRecord } from '../domain/incident.js';
+import { INCIDENT_STATES, isTerminal } from '../domain/incident.js';
+import { secondsToAcknowledge, secondsToResolve } from '../domain/incident-timing.js';
 import { parseDuration } from '../domain/duration.js';
 import { SEVERITIES } from '../domain/severity.js';
 import type { IncidentClient } from './incidents.js';
-import { countIncidents, listAll, SHADOW_CLAUSE, type VisibilityScope } from './visibility.js';
+import { countIncidents, SHADOW_CLAUSE, type VisibilityScope } from './visibility.js';
+import { AcknowledgedByKey, IncidentStateKey } from '../workflows/search-attributes.js';
+import { readRecords } from './records.js';
 
-/** How far back to look (`24h`, `7d`, `PT1H`): between 1 s and 90 days; `{ text, ms }`. */
-export const StatsWindow = z.string().transform((value, ctx) => {
-  const parsed = parseDuration(value);
-  if (!parsed.ok || parsed.ms <= 0 || parsed.ms > 90 * 86_400_000) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a window; use a duration between 1s and 90d such as 24h or 7d` });
-    return z.NEVER;
-  }
-  return { text: value, ms: parsed.ms };
-});
+/** A `window` query parameter: how far back to look (`24h`, `7d`, `PT1H`); at most 90 days. */
+export function windowParam(defaultText: string) {
+  return z
+    .string()
+    .default(defaultText)
+    .transform((value, ctx) => {
+      const parsed = parseDuration(value);
+      if (!parsed.ok || parsed.ms <= 0 || parsed.ms > 90 * 86_400_000) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not a window; use a duration between 1s and 90d such as 24h or 7d` });
+        return z.NEVER;
+      }
+      return { text: value, ms: parsed.ms };
+    });
+}
 
-/** `window`: how far back to look; at most 90 days. */
-export const StatsQuery = z.strictObject({ window: StatsWindow.prefault('24h') });
+export const StatsQuery = z.strictObject({ window: windowParam('24h') });
 export type StatsQuery = z.output<typeof StatsQuery>;
 
 export interface Timing {
@@ -41,23 +48,23 @@ export interface IncidentStats {
   unreached: number;
   /** Incidents within the window run in shadow mode: their pages were recorded, not sent (IncidentShadow). */
   shadow: number;
+  /** Incidents within the window that broke a response-time SLA (SlaBreached). */
+  slaBreached: number;
   /** Mean time to acknowledge: created → first acknowledgement. */
   mtta: Timing;
-  /** Mean time to resolve: started → closed as RESOLVED (counted once the execution has closed). */
+  /** Mean time to resolve: opened (or re-opened) → RESOLVED, from the record (right across continue-as-new). */
   mttr: Timing;
 }
 
 // Bounds keep one stats call cheap however busy the namespace is.
-const MTTR_SAMPLE = 1000;
-const MTTA_SAMPLE = 100;
-const RECORD_READS_AT_ONCE = 8;
+const RECORD_SAMPLE = 200;
 const OPEN_STATES = INCIDENT_STATES.filter((state) => !isTerminal(state));
 
 /**
- * Counts and timings from Temporal visibility. MTTR is the execution's start to close time.
- * MTTA needs when the incident was acknowledged, which no search attribute holds yet: it reads the
- * records of the newest acknowledged incidents (at most MTTA_SAMPLE). An `AcknowledgedAt` Datetime
- * search attribute would let visibility answer it alone.
+ * Counts from Temporal visibility; MTTA and MTTR from the incident records (createdAt,
+ * acknowledgedAt, resolvedAt), which continue-as-new carries: a run's start and close times would
+ * measure only the last run. It reads the records of the newest incidents with something to measure
+ * (acknowledged or resolved), at most RECORD_SAMPLE; `sampled` says when there were more.
  */
 export async function incidentStats(
   scope: VisibilityScope,
@@ -67,31 +74,28 @@ export async function incidentStats(
 ): Promise<IncidentStats> {
   const since = new Date(now - query.window.ms).toISOString();
   const inWindow = [`StartTime >= "${since}"`];
-  const [byStateCounts, bySeverityCounts, open, unreached, shadow] = await Promise.all([
+  const [byStateCounts, bySeverityCounts, open, unreached, slaBreached, shadow] = await Promise.all([
     Promise.all(INCIDENT_STATES.map((state) => countIncidents(scope, { state }, inWindow))),
     Promise.all(SEVERITIES.map((severity) => countIncidents(scope, { severity }, inWindow))),
     countIncidents(scope, {}, [`IncidentState IN (${OPEN_STATES.map((state) => `"${state}"`).join(', ')})`]),
     countIncidents(scope, {}, [...inWindow, 'IncidentUnreached = true']),
+    countIncidents(scope, {}, [...inWindow, 'SlaBreached = true']),
     countIncidents(scope, {}, [...inWindow, SHADOW_CLAUSE]),
   ]);
   const byState = Object.fromEntries(INCIDENT_STATES.map((state, i) => [state, byStateCounts[i] ?? 0]));
   const bySeverity = Object.fromEntries(SEVERITIES.map((severity, i) => [severity, bySeverityCounts[i] ?? 0]));
 
-  const resolved = await listAll(scope, { state: 'RESOLVED' }, inWindow, MTTR_SAMPLE);
-  const resolveTimes = resolved.flatMap((i) =>
-    i.startedAt && i.closedAt ? [(Date.parse(i.closedAt) - Date.parse(i.startedAt)) / 1000] : [],
+  const measurable = await readRecords(
+    scope,
+    incidents,
+    {},
+    [...inWindow, `(${IncidentStateKey.name} = "RESOLVED" OR ${AcknowledgedByKey.name} IS NOT NULL)`],
+    RECORD_SAMPLE,
   );
-
-  const acknowledged = await listAll(scope, {}, [...inWindow, 'AcknowledgedBy IS NOT NULL'], MTTA_SAMPLE);
-  const ackTimes: number[] = [];
-  for (let i = 0; i < acknowledged.length; i += RECORD_READS_AT_ONCE) {
-    const batch = acknowledged.slice(i, i + RECORD_READS_AT_ONCE);
-    const records = await Promise.all(batch.map((summary) => incidents.getIncident(summary.workflowId).catch(() => undefined)));
-    for (const record of records) {
-      const seconds = record && secondsToAcknowledge(record);
-      if (seconds !== undefined) ackTimes.push(seconds);
-    }
-  }
+  // A run that continued as new started within the window; its incident may have opened before it.
+  const opened = measurable.records.filter((record) => Date.parse(record.createdAt) >= now - query.window.ms);
+  const ackTimes = opened.flatMap((record) => secondsToAcknowledge(record) ?? []);
+  const resolveTimes = opened.flatMap((record) => secondsToResolve(record) ?? []);
 
   return {
     window: query.window.text,
@@ -102,16 +106,10 @@ export async function incidentStats(
     open,
     unreached,
     shadow,
-    mtta: timing(ackTimes, acknowledged.length >= MTTA_SAMPLE),
-    mttr: timing(resolveTimes, resolved.length >= MTTR_SAMPLE),
+    slaBreached,
+    mtta: timing(ackTimes, measurable.sampled),
+    mttr: timing(resolveTimes, measurable.sampled),
   };
-}
-
-export function secondsToAcknowledge(record: IncidentRecord): number | undefined {
-  const firstAck = record.timeline.find((entry) => entry.kind === 'move' && entry.to === 'ACKNOWLEDGED');
-  const at = firstAck?.at ?? record.acknowledgedAt;
-  if (!at) return undefined;
-  return Math.max(0, (Date.parse(at) - Date.parse(record.createdAt)) / 1000);
 }
 
 function timing(values: number[], sampled: boolean): Timing {

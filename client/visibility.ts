@@ -8,6 +8,7 @@ import {
   AcknowledgedByKey,
   EscalationLevelKey,
   EscalationPolicyKey,
+  IncidentCodeKey,
   IncidentServiceKey,
   IncidentSeverityKey,
   IncidentShadowKey,
@@ -31,10 +32,14 @@ export function startSearchAttributes(
   severity: string,
   policy: string,
   service: string | undefined,
+  /** The SMS reply code (with providers.twilio set: the attribute must be registered, `escalate setup`). */
+  code?: string,
+  /** Shadow mode (IncidentShadow): set at start only. */
   shadow = false,
 ): TypedSearchAttributes {
   return new TypedSearchAttributes([
     ...(shadow ? [{ key: IncidentShadowKey, value: true }] : []),
+    ...(code !== undefined ? [{ key: IncidentCodeKey, value: code }] : []),
     { key: IncidentStateKey, value: 'PENDING' },
     { key: IncidentSeverityKey, value: severity },
     { key: EscalationPolicyKey, value: policy },
@@ -221,4 +226,15 @@ function timestamp(ts: { seconds?: unknown; nanos?: number | null } | null | und
   if (!ts || ts.seconds === undefined || ts.seconds === null) return undefined;
   const ms = Number(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
   return ms > 0 ? new Date(ms).toISOString() : undefined;
+}
+
+/**
+ * The open incidents an SMS reply code names (normally one): one visibility query on the
+ * IncidentCode search attribute, no scan. Visibility lags a moment behind a start, far less than a
+ * person takes to read a text and reply.
+ */
+export async function openIncidentsByCode(scope: VisibilityScope, code: string): Promise<IncidentSummary[]> {
+  if (!/^[a-z2-9]{1,8}$/.test(code)) return [];
+  const page = await listIncidents(scope, { limit: 5 }, [`${IncidentCodeKey.name} = ${quoted(code)}`, 'ExecutionStatus = "Running"']);
+  return page.incidents;
 }

@@ -1,3 +1,5 @@
+import { WORKING_STATUSES, type WorkingStatus } from './working-status.js';
+
 /**
  * The chat actions a page offers and the HTTP API reads back: the Slack provider renders them as
  * buttons, the API's interaction endpoint maps a pressed button to the operation. Shared here so
@@ -18,4 +20,17 @@ export const SLACK_ACTIONS_BLOCK_ID = 'incident_actions';
 export function slackActionOperation(actionId: string): ChatOperation | undefined {
   const entry = Object.entries(SLACK_ACTION_IDS).find(([, id]) => id === actionId);
   return entry?.[0] as ChatOperation | undefined;
+}
+
+/**
+ * The working-status buttons of an acknowledged incident's message: `incident_status_<status>`,
+ * each with the workflow id as its `value`, like the buttons above.
+ */
+export const SLACK_STATUS_ACTION_IDS: Record<WorkingStatus, string> = Object.fromEntries(
+  WORKING_STATUSES.map((status) => [status, `incident_status_${status}`]),
+) as Record<WorkingStatus, string>;
+
+/** `incident_status_monitoring` → `monitoring`; undefined for any other action. */
+export function slackActionWorkingStatus(actionId: string): WorkingStatus | undefined {
+  return WORKING_STATUSES.find((status) => SLACK_STATUS_ACTION_IDS[status] === actionId);
 }

@@ -1,14 +1,31 @@
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { Config } from './config.js';
+import { checkConfig } from './config-checks.js';
 import { locateToml, parseTomlText } from './config-toml.js';
+import { coverageGaps } from './coverage.js';
 import { formatPath, type FieldError } from './errors.js';
 
 /**
  * Turns a config file's text into a validated Config: YAML (JSON is YAML too) or TOML, then `${ENV}`
  * substitution in every string, then the schema. Pure: the caller passes the environment.
- * Every error names the file, line, field path and reason, and all of them are reported at once.
+ * Then the checks the schema cannot express (domain/config-checks.ts): what would otherwise fail
+ * only when a page goes out. Every error names the file, line, field path and reason, and all of
+ * them are reported at once.
  */
-export type ConfigParse = { ok: true; config: Config } | { ok: false; errors: FieldError[] };
+export type ConfigParse = { ok: true; config: Config; warnings: FieldError[] } | { ok: false; errors: FieldError[] };
+
+export interface ParseOptions {
+  /**
+   * Also warn about levels that can reach nobody at some time of the week (`policy validate
+   * --strict`), over the week from this instant.
+   */
+  strictAt?: number;
+  /**
+   * false: the schema only, without the load-time checks of domain/config-checks.ts. For a draft
+   * that is not loaded to page anyone yet (`escalate import` writes one without providers).
+   */
+  loadTimeChecks?: boolean;
+}
 
 /** The config file's syntax: `yaml` also reads JSON. */
 export type ConfigFormat = 'yaml' | 'toml';
@@ -27,11 +44,12 @@ export function parseConfigText(
   text: string,
   env: Readonly<Record<string, string | undefined>>,
   format: ConfigFormat = 'yaml',
+  options: ParseOptions = {},
 ): ConfigParse {
   if (format === 'toml') {
     const parsed = parseTomlText(text);
     if (!parsed.ok) return parsed;
-    return validate(parsed.value, env, (segments) => locateToml(segments, parsed.lines));
+    return validate(parsed.value, env, options, (segments) => locateToml(segments, parsed.lines));
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -44,11 +62,11 @@ export function parseConfigText(
       }),
     };
   }
-  return validate(doc.toJS(), env, (segments) => locateYaml(segments, doc, lineCounter));
+  return validate(doc.toJS(), env, options, (segments) => locateYaml(segments, doc, lineCounter));
 }
 
-/** `${ENV}` substitution, then the schema; each error placed by the format's locator. */
-function validate(raw: unknown, env: Readonly<Record<string, string | undefined>>, locate: Locator): ConfigParse {
+/** `${ENV}` substitution, the schema, then the load-time checks; each error placed by the format's locator. */
+function validate(raw: unknown, env: Readonly<Record<string, string | undefined>>, options: ParseOptions, locate: Locator): ConfigParse {
   const place = (error: FieldError): FieldError => {
     const position = locate(error.segments ?? []);
     if (position) Object.assign(error, position);
@@ -58,12 +76,26 @@ function validate(raw: unknown, env: Readonly<Record<string, string | undefined>
   const substituted = substitute(raw, [], env, errors);
   if (errors.length > 0) return { ok: false, errors: errors.map(place) };
 
+  const located = (problem: { path: PropertyKey[]; message: string }): FieldError =>
+    place({ path: formatPath(problem.path), message: problem.message, segments: problem.path });
   const parsed = Config.safeParse(substituted);
-  if (parsed.success) return { ok: true, config: parsed.data };
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((issue) => place({ path: formatPath(issue.path), message: issue.message, segments: issue.path })),
-  };
+  if (!parsed.success) return { ok: false, errors: parsed.error.issues.map(located) };
+  const config = withEnvironment(parsed.data, env);
+  if (options.loadTimeChecks === false) return { ok: true, config, warnings: [] };
+  const problems = checkConfig(config);
+  if (problems.length > 0) return { ok: false, errors: problems.map(located) };
+  if (options.strictAt === undefined) return { ok: true, config, warnings: [] };
+  return { ok: true, config, warnings: coverageGaps(config, options.strictAt).map(located) };
+}
+
+/**
+ * An environment gate without `gates.environment` takes ESCALATION_ENV, so a config need not
+ * spell `environment: ${ESCALATION_ENV}`. Without enabledEnvironments nothing changes.
+ */
+function withEnvironment(config: Config, env: Readonly<Record<string, string | undefined>>): Config {
+  const fromEnv = env['ESCALATION_ENV'];
+  if (config.gates.enabledEnvironments === undefined || config.gates.environment !== undefined || !fromEnv) return config;
+  return { ...config, gates: { ...config.gates, environment: fromEnv } };
 }
 
 function substitute(value: unknown, path: PropertyKey[], env: Readonly<Record<string, string | undefined>>, errors: FieldError[]): unknown {

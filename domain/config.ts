@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { Duration } from './duration.js';
 import { InhibitRule } from './inhibition.js';
 import { MatcherText } from './matchers.js';
-import { Channel, Policy } from './policy.js';
+import { Channel, Policy, Target } from './policy.js';
+import { Slas } from './sla.js';
+import { Responders } from './responder.js';
 import { SeverityName } from './severity.js';
 
 /** The config file (DESIGN.md section 4): one YAML or JSON file, every secret through `${ENV}`. */
@@ -20,7 +22,11 @@ export const Gates = z.strictObject({
   enabled: z.boolean().default(true),
   /** The environment this deployment runs in (usually `${ESCALATION_ENV}`). */
   environment: z.string().optional(),
-  enabledEnvironments: z.array(z.string().min(1)).default(['production']),
+  /**
+   * Only these environments page. Unset: `production` when an environment is given, else no
+   * environment gate. Set without an environment, the config is refused (domain/config-checks.ts).
+   */
+  enabledEnvironments: z.array(z.string().min(1)).min(1, 'list at least one environment, or remove the key').optional(),
   minSeverity: SeverityName.default('warning'),
   /** `shadow`: every incident escalates without sending anything (a route's own `mode` wins). Unset: live. */
   mode: PagingMode.optional(),
@@ -80,7 +86,7 @@ export const Schedule = z.strictObject({
   id: Id,
   timezone: z.string().min(1),
   rotation: z.strictObject({
-    members: z.array(Id).min(1),
+    members: z.array(Id).min(1, 'a rotation needs at least one member: list user ids from directory.users'),
     shift: Duration.refine((ms) => ms > 0, 'must be longer than 0'),
     handoff: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day such as 08:00'),
     start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-01-05'),
@@ -155,7 +161,7 @@ export type DeliverySettings = z.infer<typeof DeliverySettings>;
 
 export const Config = z
   .strictObject({
-    gates: Gates.default({ enabled: true, enabledEnvironments: ['production'], minSeverity: 'warning' }),
+    gates: Gates.default({ enabled: true, minSeverity: 'warning' }),
     routes: z.array(Route).default([]),
     /** Alertmanager-style inhibit rules: an open source incident silences matching new alerts. */
     inhibitions: z.array(InhibitRule).default([]),
@@ -169,7 +175,13 @@ export const Config = z
       attemptTimeout: 30_000,
     }),
     api: z.strictObject({ tokens: z.array(ApiToken).default([]) }).default({ tokens: [] }),
+    /** One-click links, SMS replies and voice keypads (domain/responder.ts). */
+    responders: Responders.default({ links: false, linkTtl: 86_400_000 }),
     policies: z.array(Policy).min(1, 'the config needs at least one policy'),
+    /** Response-time SLAs per severity: `slas: { critical: { respondWithin: 15m, resolveWithin: 4h } }`. */
+    slas: Slas.optional(),
+    /** Who a breached SLA pages (once per incident and kind). */
+    onBreach: z.array(Target).min(1, 'list at least one target, or leave onBreach out').optional(),
   })
   .superRefine(checkReferences);
 export type Config = z.infer<typeof Config>;
@@ -179,7 +191,7 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
   const policyNames = new Set<string>();
   config.policies.forEach((policy, index) => {
     if (policyNames.has(policy.name)) {
-      ctx.addIssue({ code: 'custom', path: ['policies', index, 'name'], message: `policy "${policy.name}" is defined twice` });
+      ctx.addIssue({ code: 'custom', path: ['policies', index, 'name'], message: `policy "${policy.name}" is defined twice; rename one` });
     }
     policyNames.add(policy.name);
   });
@@ -216,7 +228,11 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
     const seen = new Set<string>();
     directory[kind].forEach((entry, index) => {
       if (seen.has(entry.id)) {
-        ctx.addIssue({ code: 'custom', path: ['directory', kind, index, 'id'], message: `"${entry.id}" is defined twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['directory', kind, index, 'id'],
+          message: `"${entry.id}" is defined twice; give each its own id`,
+        });
       }
       seen.add(entry.id);
     });
@@ -227,7 +243,7 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: 'custom',
           path: ['directory', 'teams', t, 'members', m],
-          message: `user "${member}" is not in directory.users`,
+          message: `user "${member}" is not in directory.users; add them there or fix the id`,
         });
       }
     }),
@@ -238,14 +254,14 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: 'custom',
           path: ['directory', 'schedules', s, 'overrides', o, 'user'],
-          message: `user "${override.user}" is not in directory.users`,
+          message: `user "${override.user}" is not in directory.users; add them there or fix the id`,
         });
       }
       if (Date.parse(override.from) >= Date.parse(override.to)) {
         ctx.addIssue({
           code: 'custom',
           path: ['directory', 'schedules', s, 'overrides', o, 'to'],
-          message: `must be after from (${override.from})`,
+          message: `must be after from (${override.from}): an override covers from (inclusive) to to (exclusive); swap them or fix the date`,
         });
       }
     });
@@ -254,7 +270,7 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: 'custom',
           path: ['directory', 'schedules', s, 'rotation', 'members', m],
-          message: `user "${member}" is not in directory.users`,
+          message: `user "${member}" is not in directory.users; add them there or fix the id`,
         });
       }
     });
@@ -266,7 +282,7 @@ function checkReferences(config: Config, ctx: z.RefinementCtx): void {
           ctx.addIssue({
             code: 'custom',
             path: ['policies', p, 'levels', l, 'targets', t, 'id'],
-            message: `policy ${policy.name} level ${l + 1} names ${target.type} "${target.id}", which is not in directory.${target.type}s`,
+            message: `policy ${policy.name} level ${l + 1} names ${target.type} "${target.id}", which is not in directory.${target.type}s; define it there or fix the id`,
           });
         }
       }),

@@ -72,6 +72,13 @@ export interface DeliveryRequest {
   delivery: Delivery;
   /** Link to the incident in the Temporal Web UI, when known. */
   uiUrl?: string;
+  /** `send`: goes out even if the incident was answered meanwhile (an SLA breach report to managers). */
+  whenAnswered?: 'send';
+  /**
+   * The recipient's signed one-click page (`/v1/act/{token}`): set by the deliver activity for pages
+   * to a directory user when responders.links is on; the workflow never sets it.
+   */
+  actUrl?: string;
 }
 
 /**

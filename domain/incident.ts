@@ -4,6 +4,7 @@ import { Channel } from './policy.js';
 import { INCIDENT_STATES } from './incident-state.js';
 
 export * from './incident-state.js';
+import type { WorkingStatusEntry } from './working-status.js';
 
 export const IncidentState = z.enum(INCIDENT_STATES);
 export type IncidentState = z.infer<typeof IncidentState>;
@@ -59,8 +60,8 @@ export type NotificationStatus = z.infer<typeof NotificationStatus>;
 
 export const NotificationRecord = z.object({
   idempotencyKey: z.string(),
-  /** `fallback`: the policy's fallback targets, paged because a level reached nobody. */
-  kind: z.enum(['page', 'repeat', 'update', 'fallback']),
+  /** `fallback`: the policy's fallback targets, paged because a level reached nobody; `breach`: `onBreach`, paged for a broken SLA. */
+  kind: z.enum(['page', 'repeat', 'update', 'fallback', 'breach']),
   event: z.string().optional(),
   level: z.number().int(),
   repeat: z.number().int(),
@@ -80,6 +81,9 @@ export const NotificationRecord = z.object({
   retryable: z.boolean().optional(),
   at: z.string(),
   settledAt: z.string().optional(),
+  /** What the provider said later about a page it accepted (Twilio's status callback). */
+  receipt: z.enum(['delivered', 'undelivered', 'failed']).optional(),
+  receiptDetail: z.string().optional(),
 });
 export type NotificationRecord = z.infer<typeof NotificationRecord>;
 
@@ -130,6 +134,10 @@ export interface IncidentRecord {
   symptoms?: number;
   /** Levels (and fallbacks) that reached nobody: every delivery failed, or no target resolved to anyone. */
   unreachedLevels?: number;
+  /** Response-time SLAs this incident broke (config `slas`), each recorded once. */
+  slaBreaches?: ('respond' | 'resolve')[];
+  /** The responders' latest working status while acknowledged (domain/working-status.ts). */
+  workingStatus?: WorkingStatusEntry;
   timeline: TimelineEntry[];
   notifications: NotificationRecord[];
 }

@@ -3,7 +3,8 @@ import { formatDuration } from './duration-text.js';
 import { firstStep, nextStep, PolicyInvariantError, type EscalationCursor, type EscalationStep } from './escalation.js';
 import type { IncidentState } from './incident.js';
 import type { Policy } from './policy.js';
-import type { Severity } from './severity.js';
+import type { Severity } from './severity-order.js';
+import type { SlaKind } from './sla.js';
 
 /**
  * The planner: given the policy an incident runs, where it stands and nothing else, when is the
@@ -28,6 +29,9 @@ export interface Position {
   escalationRequested?: boolean;
   /** A grouping route's window: level 1 waits at least this long after the trigger. */
   groupWait?: number;
+  /** The severity's response-time SLA (ms from the trigger), and the kinds already breached. */
+  sla?: { respondWithin?: number; resolveWithin?: number };
+  breached?: readonly SlaKind[];
 }
 
 export type PlannedAction =
@@ -35,7 +39,9 @@ export type PlannedAction =
   | { kind: 'step'; step: EscalationStep }
   | { kind: 'escalateNow' }
   | { kind: 'autoResolve'; after: number }
-  | { kind: 'ackTimeout'; after: number };
+  | { kind: 'ackTimeout'; after: number }
+  /** Not acknowledged (respond) or not resolved (resolve) within the SLA. */
+  | { kind: 'slaBreach'; sla: SlaKind; within: number };
 
 export interface Plan {
   at: number;
@@ -66,8 +72,35 @@ export function plan(policy: Policy, position: Position, now: number): Plan | un
     const after = policy.ackTimeout;
     candidates.push({ at: position.acknowledgedAt + after, action: { kind: 'ackTimeout', after }, label: 'ack timeout' });
   }
+  candidates.push(...slaPlans(position));
   // Earliest first; on a tie the order above decides (auto-resolve beats a page due the same moment).
   return candidates.reduce<Plan | undefined>((best, next) => (best === undefined || next.at < best.at ? next : best), undefined);
+}
+
+/** An SLA deadline not yet breached, while it can still be: respond until answered, resolve until closed. */
+function slaPlans(position: Position): Plan[] {
+  const { sla } = position;
+  if (!sla) return [];
+  const plans: Plan[] = [];
+  const breached = position.breached ?? [];
+  const unanswered = PAGING.includes(position.state) || position.state === 'ESCALATING';
+  if (sla.respondWithin !== undefined && unanswered && !breached.includes('respond')) {
+    const within = sla.respondWithin;
+    plans.push({
+      at: position.triggeredAt + within,
+      action: { kind: 'slaBreach', sla: 'respond', within },
+      label: `respond SLA (${formatDuration(within)}) due`,
+    });
+  }
+  if (sla.resolveWithin !== undefined && !breached.includes('resolve')) {
+    const within = sla.resolveWithin;
+    plans.push({
+      at: position.triggeredAt + within,
+      action: { kind: 'slaBreach', sla: 'resolve', within },
+      label: `resolve SLA (${formatDuration(within)}) due`,
+    });
+  }
+  return plans;
 }
 
 function stepPlan(policy: Policy, position: Position): Plan {

@@ -167,6 +167,10 @@ export function currentDetails(record: IncidentRecord, levelCount: number): stri
   if (record.occurrences > 1) lines.push(`- **Occurrences** ${record.occurrences} (last ${record.lastSeenAt})`);
   if (record.nextEscalationAt) lines.push(`- **Next escalation** ${record.nextEscalationAt}`);
   if (record.acknowledgedBy) lines.push(`- **Acknowledged** by ${record.acknowledgedBy} at ${record.acknowledgedAt}`);
+  // Only while acknowledged: once an ack timeout re-opens the incident, the old status would mislead.
+  const working = record.state === 'ACKNOWLEDGED' ? record.workingStatus : undefined;
+  if (working)
+    lines.push(`- **Working status** ${working.status} (${working.by}, ${working.at})${working.note ? `: ${working.note}` : ''}`);
   if (record.resolvedBy)
     lines.push(`- **Closed** by ${record.resolvedBy} at ${record.resolvedAt}${record.closedReason ? ` (${record.closedReason})` : ''}`);
   return lines.join('\n');

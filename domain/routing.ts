@@ -11,13 +11,18 @@ import { isAtLeast, type Severity } from './severity.js';
  */
 export type GateVerdict = { escalate: true } | { escalate: false; reason: string };
 
+/** Where an environment is given but `gates.enabledEnvironments` is not, only production pages. */
+export const DEFAULT_ENABLED_ENVIRONMENTS: readonly string[] = ['production'];
+
 export function evaluateGates(gates: Gates, severity: Severity): GateVerdict {
   if (!gates.enabled) return { escalate: false, reason: 'escalation is disabled (gates.enabled is false)' };
-  // No environment configured means no environment gate: a bare local set-up escalates.
-  if (gates.environment !== undefined && !gates.enabledEnvironments.includes(gates.environment)) {
+  // No environment and no enabledEnvironments means no environment gate: a bare local set-up
+  // escalates. enabledEnvironments without an environment never gets here: the config is refused.
+  const enabled = gates.enabledEnvironments ?? DEFAULT_ENABLED_ENVIRONMENTS;
+  if (gates.environment !== undefined && !enabled.includes(gates.environment)) {
     return {
       escalate: false,
-      reason: `environment "${gates.environment}" is not in gates.enabledEnvironments (${gates.enabledEnvironments.join(', ')})`,
+      reason: `environment "${gates.environment}" is not in gates.enabledEnvironments (${enabled.join(', ')})`,
     };
   }
   if (!isAtLeast(severity, gates.minSeverity)) {

@@ -4,6 +4,7 @@ import type { EscalationCursor } from './escalation.js';
 import { IncidentKey, Link, type IncidentRecord } from './incident.js';
 import { Policy } from './policy.js';
 import { SeverityName } from './severity.js';
+import { IncidentSla } from './sla.js';
 import { isCarriedPolicy, isCarriedRecord } from './carry.js';
 
 export { checkWorkflowInput, reopenFrom } from './carry.js';
@@ -76,6 +77,8 @@ export const IncidentWorkflowInput = z.strictObject({
    * closing: the new incident counts them as its occurrences.
    */
   alsoSeen: z.number().int().min(0).optional(),
+  /** The response-time SLA of the incident's severity (config `slas`), and whom a breach pages. */
+  sla: IncidentSla.optional(),
   /** The story carried into this run: continue-as-new, or a re-open (IncidentCarry). */
   carry: z.lazy(() => IncidentCarry).optional(),
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../domain/config.js';
-import { configFormatOf, parseConfigText } from '../domain/config-text.js';
+import { configFormatOf, parseConfigText, type ParseOptions } from '../domain/config-text.js';
 import { formatFieldErrors, type FieldError } from '../domain/errors.js';
 
 /** The config file could not be used; the message has one line per problem, with file and line. */
@@ -15,6 +15,18 @@ export class ConfigFileError extends Error {
 }
 
 export function loadConfigFile(file: string, env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  return readConfigFile(file, env).config;
+}
+
+/**
+ * The config and, with `strictAt`, warnings about levels that can reach nobody at some time of
+ * the week from that instant (`policy validate --strict`); each warning has its line.
+ */
+export function readConfigFile(
+  file: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  options: ParseOptions = {},
+): { config: Config; warnings: FieldError[] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -24,7 +36,7 @@ export function loadConfigFile(file: string, env: Readonly<Record<string, string
       { path: '', message: `cannot read the file (${reason}); set ESCALATION_CONFIG to the config's path` },
     ]);
   }
-  const parsed = parseConfigText(text, env, configFormatOf(file));
+  const parsed = parseConfigText(text, env, configFormatOf(file), options);
   if (!parsed.ok) throw new ConfigFileError(file, parsed.errors);
-  return parsed.config;
+  return { config: parsed.config, warnings: parsed.warnings };
 }

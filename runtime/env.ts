@@ -14,6 +14,14 @@ export const Env = z.object({
   /** Where the HTTP API listens; loopback unless told otherwise (put a proxy in front to expose it). */
   API_HOST: z.string().min(1).default('127.0.0.1'),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  /** Signs one-click links (responders.links); the API and every worker need the same one. */
+  ESCALATION_LINK_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  /** The API's address as phones and Twilio reach it, for links and Twilio callbacks. */
+  ESCALATION_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The worker serves Prometheus metrics on this port (GET /metrics); unset: no metrics server. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** Where the worker's metrics server listens; 0.0.0.0 for a Prometheus in another container. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type Env = Readonly<z.infer<typeof Env>>;

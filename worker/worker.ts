@@ -8,6 +8,8 @@ import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from '../activities/index.js';
 import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import { reloadOnSighup } from '../runtime/config-reload.js';
+import type { ResponderRuntime } from '../runtime/responder.js';
+import { instrumentActivities, watchIncidentStates, type WorkerMetrics } from './metrics.js';
 
 /** Compiled (dist/, production) or run from source through tsx (development and tests). */
 const COMPILED = import.meta.url.endsWith('.js');
@@ -39,6 +41,10 @@ export interface EscalationWorkerOptions {
   taskQueue: string;
   /** A fixed config, or a holder shared with the API so one reload reaches both. */
   config: ConfigSource;
+  /** Links and Twilio callbacks back to the API (runtime/responder.ts); without it pages carry neither and voice is off. */
+  responder?: ResponderRuntime;
+  /** Measure deliveries and keep the incident-state gauge (served by the caller on /metrics). */
+  metrics?: WorkerMetrics;
   /** A prebuilt workflow bundle; default prebuiltWorkflowBundle(), else workflows/ bundled at start (seconds). */
   workflowBundlePath?: string;
   /** Extra Worker options (concurrency, identity) for benchmarks and tests. */
@@ -57,12 +63,17 @@ export interface EscalationWorkerOptions {
 /** The escalation worker: the incident workflow and the notification activities on one task queue. */
 export async function createEscalationWorker(options: EscalationWorkerOptions): Promise<Worker> {
   const incidentState = incidentStateOver(options.connection, options.namespace);
+  const activities = createActivities({
+    config: options.config,
+    incidentState,
+    ...(options.responder ? { responder: options.responder } : {}),
+  });
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource(options.workflowBundlePath ?? prebuiltWorkflowBundle()),
-    activities: createActivities({ config: options.config, incidentState }),
+    activities: options.metrics ? instrumentActivities(activities, options.metrics) : activities,
     ...options.tuning,
   });
 }
@@ -109,10 +120,26 @@ export async function runEscalationWorker(
   const done = worker.run();
   options.logger.info({ taskQueue: options.taskQueue, namespace: options.namespace }, 'escalation worker polling');
   const stopReloading = options.configFile ? reloadOnSighup(holder, options.configFile, options.logger) : () => undefined;
-  void done.finally(stopReloading).catch(() => undefined);
+  const stopWatching = options.metrics
+    ? watchIncidentStates(
+        new Client({ connection: options.connection, namespace: options.namespace }),
+        options.taskQueue,
+        options.metrics,
+        {
+          onError: (error) => options.logger.warn({ err: error }, 'could not count incidents by state for /metrics; trying again shortly'),
+        },
+      )
+    : () => undefined;
+  void done
+    .finally(() => {
+      stopReloading();
+      stopWatching();
+    })
+    .catch(() => undefined);
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopReloading();
+    stopWatching();
     if (!stopping) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       stopping = done.catch((error: unknown) => {

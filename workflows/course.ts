@@ -8,6 +8,7 @@ import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { applyEvent, newRecord, recordNote, recordRefusal, webUiLink, type MoveContext } from '../domain/record.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
+import type { SlaKind } from '../domain/sla.js';
 import type { IncidentWorkflowInput } from '../domain/workflow-input.js';
 import { Notifier, type NotifyRound } from './notifier.js';
 import { Visibility } from './visibility.js';
@@ -32,6 +33,8 @@ export abstract class IncidentCourse {
   /** A responder asked to escalate now; the loop carries it out after any step under way. */
   protected manual: { by: string; reason: string } | undefined;
   protected manualDone = 0;
+  /** The incident runs under a response-time SLA (a worker that knows SLAs started it). */
+  private readonly slaOn: boolean;
   revision = 0;
 
   constructor(protected readonly input: IncidentWorkflowInput) {
@@ -54,6 +57,7 @@ export abstract class IncidentCourse {
       (round, reasons) => this.levelUnreached(round, reasons),
     );
     this.visibility = new Visibility(this.record, this.policy.levels.length, info.typedSearchAttributes);
+    this.slaOn = input.sla !== undefined && patched('sla-breaches');
   }
 
   /**
@@ -96,6 +100,8 @@ export abstract class IncidentCourse {
         return this.autoResolve(action.after);
       case 'ackTimeout':
         return this.reopenAfterAckTimeout(action.after);
+      case 'slaBreach':
+        return this.slaBreach(action.sla, action.within);
       default: {
         const unknownAction: never = action;
         throw new Error(`unknown planned action ${JSON.stringify(unknownAction)}`);
@@ -188,12 +194,13 @@ export abstract class IncidentCourse {
     if (!this.isPaging() || !patched('unreached-levels')) return;
     const at = nowIso();
     const level = round.level + 1;
-    const what = round.kind === 'fallback' ? `the fallback for level ${level}` : `level ${level}`;
+    const what =
+      round.kind === 'fallback' ? `the fallback for level ${level}` : round.kind === 'breach' ? 'the SLA breach page' : `level ${level}`;
     this.record.unreachedLevels = (this.record.unreachedLevels ?? 0) + 1;
     recordNote(this.record, { at, by: 'engine', level, reason: `${what} reached nobody: ${reasons.join('; ')}` }, 'notification');
     log.warn('a level reached nobody', { workflowId: this.record.workflowId, level, fallback: round.kind === 'fallback', reasons });
     this.visibility.sync();
-    if (round.kind === 'fallback') return;
+    if (round.kind === 'fallback' || round.kind === 'breach') return;
     const current = this.cursor?.level === round.level && this.cursor.cycle === round.cycle && this.epoch === round.epoch;
     const next = current && this.cursor ? unreachedStep(this.policy, this.cursor, Date.now()) : undefined;
     if (next) {
@@ -215,6 +222,31 @@ export abstract class IncidentCourse {
         by: 'policy',
         level,
         reason: `no fallback to page: policy ${this.policy.name} has no fallback targets (add policies[].fallback to escalation.yaml)`,
+      });
+    }
+  }
+
+  /** An SLA ran out: said once on the timeline and in visibility, and `onBreach` is paged. */
+  protected slaBreach(kind: SlaKind, within: number): void {
+    const at = nowIso();
+    this.record.slaBreaches = [...(this.record.slaBreaches ?? []), kind];
+    const what = kind === 'respond' ? 'acknowledged' : 'resolved';
+    const reason = `SLA breached: not ${what} within ${formatDuration(within)} (${this.record.severity} ${kind}Within)`;
+    recordNote(this.record, { at, by: 'sla', reason, ...(this.record.level > 0 && { level: this.record.level }) });
+    log.warn('SLA breached', { workflowId: this.record.workflowId, kind, within });
+    this.revision += 1;
+    this.visibility.sync();
+    const onBreach = this.input.sla?.onBreach;
+    if (onBreach && onBreach.length > 0) {
+      void this.notifier.notifyLevel(onBreach, {
+        level: Math.max(this.record.level - 1, 0),
+        repeat: 0,
+        cycle: this.cursor?.cycle ?? 0,
+        epoch: this.epoch,
+        kind: 'breach',
+        tag: kind,
+        at,
+        dueAt: Date.now(),
       });
     }
   }
@@ -288,6 +320,7 @@ export abstract class IncidentCourse {
       ...(this.forced && { forced: this.forced }),
       ...(this.manual && { escalationRequested: true }),
       ...(this.input.groupWait !== undefined && { groupWait: this.input.groupWait }),
+      ...(this.slaOn && this.input.sla && { sla: this.input.sla, breached: r.slaBreaches ?? [] }),
     };
   }
 

@@ -7,7 +7,7 @@ export function deliverySummary(send: Send, delivery: Delivery): string {
   const who = delivery.recipient && !delivery.target.endsWith(`:${delivery.recipient}`) ? ` → ${delivery.recipient}` : '';
   if (send.kind === 'update') return `${send.event ?? 'update'} → ${delivery.target}${who} via ${delivery.channel}`;
   const level = send.repeat > 0 ? `L${send.level + 1} R${send.repeat}` : `L${send.level + 1}`;
-  const round = send.kind === 'fallback' ? `fallback for ${level}` : level;
+  const round = send.kind === 'fallback' ? `fallback for ${level}` : send.kind === 'breach' ? 'SLA breach' : level;
   return `${round} → ${delivery.target}${who} via ${delivery.channel}`;
 }
 

@@ -9,6 +9,7 @@ import {
   acknowledgeUpdate,
   annotateSignal,
   annotateUpdate,
+  deliveryReceiptUpdate,
   cancelSignal,
   cancelUpdate,
   escalateSignal,
@@ -20,6 +21,7 @@ import {
   resolveUpdate,
   stateQuery,
   symptomSignal,
+  workingStatusUpdate,
   type ActorInput,
   type ReasonInput,
 } from './messages.js';
@@ -98,11 +100,15 @@ function handle(rules: IncidentRules): void {
   );
   setHandler(annotateSignal, (input) => void rules.annotate(input.by, input.note));
   setHandler(annotateUpdate, (input) => rules.annotate(input.by, input.note), { validator: (input) => rules.validateAnnotation(input) });
+  setHandler(workingStatusUpdate, (input) => rules.setWorkingStatus(input), { validator: (input) => rules.validateWorkingStatus(input) });
   setHandler(occurrenceSignal, (occurrence) => void rules.occurrence(occurrence));
   setHandler(occurrenceUpdate, (occurrence) => ({ created: !rules.occurrence(occurrence), record: rules.record }), {
     validator: (_occurrence: Occurrence) => rules.validateOccurrence(),
   });
   setHandler(symptomSignal, (symptom) => rules.symptom(symptom));
+  setHandler(deliveryReceiptUpdate, (receipt) => rules.deliveryReceipt(receipt), {
+    validator: (receipt) => rules.validateDeliveryReceipt(receipt),
+  });
   setHandler(stateQuery, () => rules.record);
   setHandler(incidentStateQuery, () => rules.record.state);
 }

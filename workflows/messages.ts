@@ -1,6 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentRecord, IncidentState } from '../domain/incident.js';
+import type { DeliveryReceiptInput } from '../domain/receipt.js';
 import type { Occurrence } from '../domain/workflow-input.js';
+import type { WorkingStatus } from '../domain/working-status.js';
 
 /**
  * The incident workflow's messages. Clients import this module alone, without the workflow.
@@ -21,6 +23,13 @@ export interface ReasonInput {
 export interface AnnotateInput {
   by: string;
   note: string;
+}
+
+/** A responder's working status on an acknowledged incident (investigating, identified, ...). */
+export interface WorkingStatusInput {
+  by: string;
+  status: WorkingStatus;
+  note?: string;
 }
 
 /** A new alert inhibited by this incident (its symptom): noted on this incident's timeline. */
@@ -51,7 +60,11 @@ export const resolveUpdate = defineUpdate<IncidentRecord, [ActorInput]>('resolve
 export const cancelUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('cancelIncident');
 export const escalateUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('escalateIncident');
 export const annotateUpdate = defineUpdate<IncidentRecord, [AnnotateInput]>('annotateIncident');
+/** An update, not a signal: the caller must hear a refusal (the incident is not acknowledged). */
+export const workingStatusUpdate = defineUpdate<IncidentRecord, [WorkingStatusInput]>('setWorkingStatus');
 export const occurrenceUpdate = defineUpdate<OccurrenceAnswer, [Occurrence]>('recordOccurrence');
+/** A provider's delivery receipt for a page (Twilio's status callback); a new handler, no patch needed. */
+export const deliveryReceiptUpdate = defineUpdate<IncidentRecord, [DeliveryReceiptInput]>('recordDeliveryReceipt');
 
 export const stateQuery = defineQuery<IncidentRecord>('state');
 /**

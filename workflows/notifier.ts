@@ -1,8 +1,10 @@
 import {
   ActivityCancellationType,
   CancellationScope,
+  condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   sleep,
   type ActivityInterfaceFor,
@@ -35,7 +37,9 @@ export interface NotifyRound {
   repeat: number;
   cycle: number;
   epoch: number;
-  kind: 'page' | 'repeat' | 'fallback';
+  kind: 'page' | 'repeat' | 'fallback' | 'breach';
+  /** Tells apart two rounds of one kind at one level (the SLA a breach page is for). */
+  tag?: string;
   /** Workflow time the round was due, ISO. */
   at: string;
   dueAt: number;
@@ -58,6 +62,8 @@ export class Notifier {
   /** Cancelled when the incident is answered: nobody needs paging about it any more. */
   private scope = new CancellationScope();
   private announcements = 0;
+  /** Rounds (`cycle/level/repeat/recipient`) whose page a provider reported undelivered: their later rules go now. */
+  private readonly hurried = new Set<string>();
 
   constructor(
     private readonly record: IncidentRecord,
@@ -89,6 +95,15 @@ export class Notifier {
     }).resolveTargets;
   }
 
+  /**
+   * A provider said this page did not reach its person (Twilio: undelivered, failed, no answer):
+   * that person's later rules of the same round stop waiting and go out now.
+   */
+  hurry(page: NotificationRecord): void {
+    if (page.recipient === undefined || page.kind === 'update') return;
+    this.hurried.add(roundKey(page.cycle, page.level - 1, page.repeat, page.recipient));
+  }
+
   get idle(): boolean {
     return this.inFlight.size === 0;
   }
@@ -117,8 +132,8 @@ export class Notifier {
       this.onUnreached(round, [`targets not resolved: ${reason}`]);
       return;
     }
-    // Someone may have answered while the targets were resolved.
-    if (!this.isPaging()) return;
+    // Someone may have answered while the targets were resolved (a breach report goes out anyway).
+    if (round.kind !== 'breach' && !this.isPaging()) return;
     const tally: Tally = { pending: 0, reached: false, reasons: [] };
     for (const miss of resolved.unresolved) {
       this.recordUnresolved(miss, round);
@@ -147,7 +162,12 @@ export class Notifier {
     if (own.every((d) => d !== undefined)) {
       return { deliveries: mergeDeliveries(own.flat().filter((d): d is Delivery => d !== undefined)), unresolved: [] };
     }
-    const what = round.kind === 'fallback' ? `fallback for L${round.level + 1}` : `L${round.level + 1} targets`;
+    const what =
+      round.kind === 'fallback'
+        ? `fallback for L${round.level + 1}`
+        : round.kind === 'breach'
+          ? 'SLA breach'
+          : `L${round.level + 1} targets`;
     const answer: ResolvedLevel | Delivery[] = await this.resolveTargets.executeWithOptions(
       { summary: `${what}: ${targets.map(targetLabel).join(', ')}` },
       [{ workflowId: this.record.workflowId, level: round.level, targets, at: round.dueAt }],
@@ -228,8 +248,9 @@ export class Notifier {
       target: delivery.target,
       channel: delivery.channel,
     });
-    // A fallback may page an address its level also had: its key must not be taken for that page.
-    const idempotencyKey = round.kind === 'fallback' ? `${key}/fallback` : key;
+    // A fallback or breach page may reach an address its level also had: its key must not be taken for that page.
+    const extra = round.kind === 'fallback' || round.kind === 'breach' ? [round.kind, round.tag].filter(Boolean).join('-') : '';
+    const idempotencyKey = extra ? `${key}/${extra}` : key;
     tally.pending += 1;
     this.dispatch(
       delivery,
@@ -273,7 +294,7 @@ export class Notifier {
     const request: DeliveryRequest = {
       idempotencyKey,
       // A fallback is a page to its providers; the record tells it apart.
-      kind: send.kind === 'fallback' ? 'page' : send.kind,
+      kind: send.kind === 'fallback' || send.kind === 'breach' ? 'page' : send.kind,
       ...(send.event !== undefined && { event: send.event }),
       ...(providerMessageId !== undefined && { providerMessageId }),
       incident: snapshot,
@@ -281,13 +302,23 @@ export class Notifier {
       repeat: send.repeat,
       delivery,
       ...(this.uiUrl !== undefined && { uiUrl: this.uiUrl }),
+      ...(send.kind === 'breach' && { whenAnswered: 'send' as const }),
     };
-    // Pages stop when the incident is answered; announcements of the answer must still go out.
-    const scope = send.kind === 'update' ? undefined : this.scope;
+    // Pages stop when the incident is answered; announcements of the answer and breach reports still go out.
+    const scope = send.kind === 'update' || send.kind === 'breach' ? undefined : this.scope;
     // What the Web UI shows for the activity: the escalation's story, one delivery at a time.
     const summary = deliverySummary(send, delivery);
     const attempt = async () => {
-      if (delivery.afterMs && delivery.afterMs > 0) await sleep(delivery.afterMs, { summary: `${summary} (rule delay)` });
+      if (delivery.afterMs && delivery.afterMs > 0) {
+        const recipient = delivery.recipient;
+        // A failed receipt for this person's earlier page of the round ends the wait (see hurry()).
+        if (recipient !== undefined && patched('receipt-hurries-rules')) {
+          const key = roundKey(send.cycle, send.level, send.repeat, recipient);
+          await condition(() => this.hurried.has(key), delivery.afterMs);
+        } else {
+          await sleep(delivery.afterMs, { summary: `${summary} (rule delay)` });
+        }
+      }
       return this.deliver.executeWithOptions({ summary }, [request]);
     };
     const run = (scope ? scope.run(attempt) : attempt())
@@ -335,4 +366,9 @@ export interface Send {
   repeat: number;
   cycle: number;
   at: string;
+}
+
+/** One person's round of pages: the key a receipt hurries and a rule-delayed delivery waits on. */
+function roundKey(cycle: number, level: number, repeat: number, recipient: string): string {
+  return `${cycle}/${level}/${repeat}/${recipient}`;
 }

@@ -1,7 +1,9 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import type { IncidentRecord } from '../domain/incident.js';
+import { applyReceipt, receiptRefusal, type DeliveryReceiptInput } from '../domain/receipt.js';
 import { recordNote } from '../domain/record.js';
 import { higherSeverity } from '../domain/severity-order.js';
+import { workingStatusReason, workingStatusRefusal } from '../domain/working-status.js';
 import { canMove } from '../domain/state-machine.js';
 import { reopenFrom } from '../domain/carry.js';
 import type { IncidentCarry, IncidentWorkflowInput, Occurrence } from '../domain/workflow-input.js';
@@ -9,7 +11,14 @@ import { policySwitchStep } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { IncidentCourse, nowIso } from './course.js';
-import { INCIDENT_CLOSED, MOVE_REFUSED, type ActorInput, type ReasonInput, type SymptomInput } from './messages.js';
+import {
+  INCIDENT_CLOSED,
+  MOVE_REFUSED,
+  type ActorInput,
+  type ReasonInput,
+  type SymptomInput,
+  type WorkingStatusInput,
+} from './messages.js';
 
 const ANNOUNCEMENT = { acknowledge: 'acknowledged', resolve: 'resolved', cancel: 'cancelled' } as const;
 type Answer = keyof typeof ANNOUNCEMENT;
@@ -82,6 +91,34 @@ export class IncidentRules extends IncidentCourse {
   validateAnnotation(input: { by: string; note: string }): void {
     requireActor(input.by);
     if (!input.note || input.note.trim() === '') refuseWith('annotate needs a non-empty note');
+  }
+
+  deliveryReceipt(input: DeliveryReceiptInput): IncidentRecord {
+    const page = applyReceipt(this.record, input, nowIso());
+    if (page && input.receipt !== 'delivered') this.notifier.hurry(page);
+    this.visibility.sync();
+    return this.record;
+  }
+
+  /** Responders say where they are; it changes no state and pages nobody. */
+  setWorkingStatus(input: WorkingStatusInput): IncidentRecord {
+    const at = nowIso();
+    this.record.workingStatus = { status: input.status, by: input.by, at, ...(input.note !== undefined && { note: input.note }) };
+    recordNote(this.record, { at, by: input.by, reason: workingStatusReason(input.status, input.note) });
+    this.visibility.sync();
+    return this.record;
+  }
+
+  validateDeliveryReceipt(input: DeliveryReceiptInput): void {
+    requireActor(input.by);
+    const refusal = receiptRefusal(this.record, input);
+    if (refusal) refuseWith(refusal);
+  }
+
+  validateWorkingStatus(input: WorkingStatusInput): void {
+    requireActor(input.by);
+    const refusal = workingStatusRefusal(this.record.workflowId, this.record.state, input.status);
+    if (refusal) refuseWith(refusal);
   }
 
   // ---- alerts --------------------------------------------------------------------------------

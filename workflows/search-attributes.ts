@@ -12,6 +12,14 @@ export const EscalationLevelKey = defineSearchAttributeKey('EscalationLevel', Se
 export const AcknowledgedByKey = defineSearchAttributeKey('AcknowledgedBy', SearchAttributeType.KEYWORD);
 /** Set once a level (or its fallback) reached nobody: `IncidentUnreached = true` lists the incidents to look at. */
 export const IncidentUnreachedKey = defineSearchAttributeKey('IncidentUnreached', SearchAttributeType.BOOL);
+/** Set once the incident broke a response-time SLA (config `slas`): `SlaBreached = true`. */
+export const SlaBreachedKey = defineSearchAttributeKey('SlaBreached', SearchAttributeType.BOOL);
+/**
+ * The short code SMS replies name the incident by (domain/responder.ts `replyCode`). Set by the
+ * client at start when Twilio is configured, never by the workflow: the API finds a reply's
+ * incident with one visibility query.
+ */
+export const IncidentCodeKey = defineSearchAttributeKey('IncidentCode', SearchAttributeType.KEYWORD);
 
 /**
  * Set once, at start, by the client (client/visibility.ts) for an incident in shadow mode; the
@@ -27,6 +35,8 @@ export const INCIDENT_SEARCH_ATTRIBUTES = [
   EscalationLevelKey,
   AcknowledgedByKey,
   IncidentUnreachedKey,
+  SlaBreachedKey,
+  IncidentCodeKey,
   IncidentShadowKey,
 ] as const;
 

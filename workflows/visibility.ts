@@ -11,6 +11,7 @@ import {
   IncidentStateKey,
   IncidentUnreachedKey,
   INCIDENT_SEARCH_ATTRIBUTES,
+  SlaBreachedKey,
 } from './search-attributes.js';
 
 /**
@@ -44,6 +45,7 @@ export class Visibility {
       [EscalationLevelKey, r.level],
       [AcknowledgedByKey, r.acknowledgedBy],
       [IncidentUnreachedKey, r.unreachedLevels ? true : undefined],
+      [SlaBreachedKey, r.slaBreaches?.length ? true : undefined],
     ];
     const updates: SearchAttributeUpdatePair[] = [];
     for (const [key, value] of wanted) {

@@ -170,6 +170,7 @@ export function emailContent(request: DeliveryRequest): EmailContent {
     ...(incident.occurrences > 1 ? ([['Occurrences', String(incident.occurrences)]] as [string, string][]) : []),
   ];
   const links: [string, string][] = [
+    ...(request.actUrl ? ([['Acknowledge, escalate or resolve', request.actUrl]] as [string, string][]) : []),
     ...(request.uiUrl ? ([['Temporal Web UI', request.uiUrl]] as [string, string][]) : []),
     ...(runbook ? ([['Runbook', runbook]] as [string, string][]) : []),
     ...incident.links.filter((l) => l.href !== runbook).map((l): [string, string] => [l.text ?? l.href, l.href]),

@@ -10,6 +10,7 @@ import { createOpsgenieProvider } from './opsgenie.js';
 import { createPagerDutyProvider } from './pagerduty.js';
 import { createSlackProvider } from './slack.js';
 import { createTwilioProvider } from './twilio.js';
+import { createTwilioVoiceProvider } from './twilio-voice.js';
 import { createWebhookProvider } from './webhook.js';
 
 /**
@@ -17,8 +18,8 @@ import { createWebhookProvider } from './webhook.js';
  *
  * `log` and `webhook` need no credentials, so they are always there (with the schema's defaults
  * when their section is missing): a `webhook` target carries its own URL. slack, email,
- * pagerduty, opsgenie and sms (Twilio) exist when their section of `providers:` is set; voice has
- * no provider in this version.
+ * pagerduty, opsgenie and sms (Twilio) exist when their section of `providers:` is set; voice
+ * (Twilio too) when it is set and the worker knows the API's public URL, where the call's TwiML is.
  */
 export interface ProviderRegistry {
   get(channel: Channel): NotificationProvider | undefined;
@@ -30,6 +31,8 @@ export interface RegistryDeps {
   now?: () => number;
   /** Overrides the activity logger for the log provider. */
   logger?: Logger;
+  /** The API's public URL (ESCALATION_PUBLIC_URL): Twilio's callbacks (call TwiML, delivery receipts) go there. */
+  publicUrl?: string;
 }
 
 /**
@@ -57,7 +60,21 @@ const FACTORIES: Partial<Record<Channel, (providers: Providers, deps: RegistryDe
     createOpsgenieProvider({ settings: providers.opsgenie, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
   sms: (providers, deps) =>
     providers.twilio &&
-    createTwilioProvider({ settings: providers.twilio, userAgent: deps.userAgent, ...(deps.now ? { now: deps.now } : {}) }),
+    createTwilioProvider({
+      settings: providers.twilio,
+      userAgent: deps.userAgent,
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+    }),
+  voice: (providers, deps) =>
+    providers.twilio && deps.publicUrl
+      ? createTwilioVoiceProvider({
+          settings: providers.twilio,
+          userAgent: deps.userAgent,
+          publicUrl: deps.publicUrl,
+          ...(deps.now ? { now: deps.now } : {}),
+        })
+      : undefined,
 };
 
 export function createProviderRegistry(providers: Providers, deps: RegistryDeps): ProviderRegistry {
@@ -96,11 +113,13 @@ export function providerNotConfigured(request: DeliveryRequest, providers: Provi
   const section = PROVIDER_SECTION[channel];
   const what = `cannot notify ${request.incident.workflowId} on ${channel} (${target} → ${address})`;
   const fix =
-    FACTORIES[channel] === undefined
-      ? `${providers[section.key] !== undefined ? `providers.${section.key} is set, but ` : ''}this version of the engine has no ${channel} provider yet; notify through a webhook or log target instead, ` +
-        `or remove the ${channel} contact or target from escalation.yaml`
-      : `no ${channel} provider is configured; add \`${section.example}\` under providers: in escalation.yaml ` +
-        `and restart the worker, or remove the ${channel} contact or target`;
+    channel === 'voice' && providers.twilio
+      ? "voice calls need the API's public URL, where Twilio fetches what the call says: set ESCALATION_PUBLIC_URL for the worker and restart it"
+      : FACTORIES[channel] === undefined
+        ? `${providers[section.key] !== undefined ? `providers.${section.key} is set, but ` : ''}this version of the engine has no ${channel} provider yet; notify through a webhook or log target instead, ` +
+          `or remove the ${channel} contact or target from escalation.yaml`
+        : `no ${channel} provider is configured; add \`${section.example}\` under providers: in escalation.yaml ` +
+          `and restart the worker, or remove the ${channel} contact or target`;
   return ApplicationFailure.create({
     type: DELIVERY_FAILURE.notConfigured,
     nonRetryable: true,

@@ -1,4 +1,5 @@
-import { SLACK_ACTION_IDS, SLACK_ACTIONS_BLOCK_ID } from '../../domain/chat-actions.js';
+import { SLACK_ACTION_IDS, SLACK_ACTIONS_BLOCK_ID, SLACK_STATUS_ACTION_IDS } from '../../domain/chat-actions.js';
+import { WORKING_STATUSES } from '../../domain/working-status.js';
 import type { Providers } from '../../domain/config.js';
 import type { DeliveryRequest, IncidentSnapshot } from '../../domain/delivery.js';
 import { httpFailure, parseRetryAfter, providerRejected, providerUnavailable, type FailureSubject } from '../errors.js';
@@ -223,6 +224,9 @@ function actionElements(request: DeliveryRequest, incident: IncidentSnapshot, ph
     elements.push(button('Resolve', SLACK_ACTION_IDS.resolve));
     elements.push(button('Escalate', SLACK_ACTION_IDS.escalate, 'danger'));
   }
+  // While someone works on it, one press tells the channel where they are (POST .../status).
+  if (phase === 'acknowledged')
+    for (const status of WORKING_STATUSES) elements.push(button(capitalise(status), SLACK_STATUS_ACTION_IDS[status]));
   // Link buttons stay after the incident closes: the history is still worth a click.
   if (request.uiUrl)
     elements.push({
@@ -235,6 +239,10 @@ function actionElements(request: DeliveryRequest, incident: IncidentSnapshot, ph
   if (runbook)
     elements.push({ type: 'button', text: { type: 'plain_text', text: 'Runbook' }, url: runbook, action_id: 'incident_open_runbook' });
   return elements;
+}
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
 function field(name: string, value: string): object {

@@ -37,6 +37,8 @@ export interface WebhookPayload {
   target: string;
   recipient?: string;
   uiUrl?: string;
+  /** The recipient's signed one-click page, when responders.links is on and the target is a user. */
+  actUrl?: string;
   sentAt: string;
 }
 
@@ -122,6 +124,7 @@ export function webhookPayload(request: DeliveryRequest, sentAt: number): Webhoo
     target: request.delivery.target,
     ...(request.delivery.recipient !== undefined ? { recipient: request.delivery.recipient } : {}),
     ...(request.uiUrl !== undefined ? { uiUrl: request.uiUrl } : {}),
+    ...(request.actUrl !== undefined ? { actUrl: request.actUrl } : {}),
     sentAt: new Date(sentAt).toISOString(),
   };
 }

@@ -6,8 +6,9 @@ import type { Client } from '@temporalio/client';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import type { Config } from '../../domain/config.js';
-import { ConfigHolder, type ConfigSource } from '../../runtime/config-holder.js';
+import { ConfigHolder, holderOf, type ConfigSource } from '../../runtime/config-holder.js';
 import { reloadConfig } from '../../runtime/config-reload.js';
+import { responderRuntime, type ResponderEnv, type ResponderRuntime } from '../../runtime/responder.js';
 import type { IncidentClient } from '../incidents.js';
 import { apiTokens, requireScope, type ApiToken } from './auth.js';
 import type { ApiDeps } from './deps.js';
@@ -15,10 +16,15 @@ import type { ApiEnv } from './env.js';
 import { errorAnswer, errorBody, sendError, validationAnswer } from './errors.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
 import * as adminRoutes from './routes/admin.routes.js';
+import * as analyticsRoutes from './routes/analytics.routes.js';
+import { analyticsHandlers } from './routes/analytics.handlers.js';
 import * as incidentRoutes from './routes/incidents.routes.js';
 import { incidentHandlers } from './routes/incidents.handlers.js';
 import * as integrationRoutes from './routes/integrations.routes.js';
 import { integrationHandlers } from './routes/integrations.handlers.js';
+import * as responderRoutes from './routes/responder.routes.js';
+import { actHandlers } from './routes/act.handlers.js';
+import { twilioHandlers, verifyTwilio } from './routes/twilio.handlers.js';
 import * as slackRoutes from './routes/slack.routes.js';
 import { slackHandlers, verifySlack } from './routes/slack.handlers.js';
 import * as systemRoutes from './routes/system.routes.js';
@@ -43,6 +49,10 @@ export interface ApiOptions {
   isSlackResponseUrlAllowed?: (url: string) => boolean;
   metrics?: ApiMetrics;
   now?: () => number;
+  /** ESCALATION_LINK_SECRET and ESCALATION_PUBLIC_URL, over `responders:` of the config. */
+  responderEnv?: ResponderEnv;
+  /** The API's own address, the default public URL (startApi passes the one it listens on). */
+  ownUrl?: () => string;
   /** Counts requests being handled, so a graceful close can wait for them (startApi passes one). */
   inFlight?: InFlight;
 }
@@ -85,6 +95,14 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     },
     isResponseUrlAllowed: options.isSlackResponseUrlAllowed ?? ((url: string) => SLACK_HOOKS.test(url)),
   };
+  // Read with the config in force: a reload may turn links on or change the secret.
+  let responder: { config: Config; ownUrl: string; runtime: ResponderRuntime } | undefined;
+  const currentResponder = () => {
+    const ownUrl = options.ownUrl?.() ?? 'http://127.0.0.1';
+    if (responder?.config !== holder.current || responder.ownUrl !== ownUrl)
+      responder = { config: holder.current, ownUrl, runtime: responderRuntime(holder.current, options.responderEnv ?? {}, ownUrl) };
+    return responder.runtime;
+  };
   const deps: ApiDeps = {
     incidents: options.incidents,
     get config() {
@@ -97,6 +115,9 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     metrics: options.metrics ?? createMetrics(),
     logger: options.logger,
     slack: slackSettings,
+    get responder() {
+      return currentResponder();
+    },
     now: options.now ?? Date.now,
   };
 
@@ -136,6 +157,12 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...incidentRoutes.cancel, middleware: [write] }, incidents.cancel);
   app.openapi({ ...incidentRoutes.escalate, middleware: [write] }, incidents.escalate);
   app.openapi({ ...incidentRoutes.annotate, middleware: [write] }, incidents.annotate);
+  app.openapi({ ...incidentRoutes.workingStatus, middleware: [write] }, incidents.workingStatus);
+
+  const figures = analyticsHandlers(deps);
+  app.openapi({ ...analyticsRoutes.analytics, middleware: [read] }, figures.analytics);
+  app.openapi({ ...analyticsRoutes.oncallLoad, middleware: [read] }, figures.oncallLoad);
+  app.openapi({ ...analyticsRoutes.serviceHealth, middleware: [read] }, figures.serviceHealth);
 
   const integrations = integrationHandlers(deps);
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);
@@ -144,6 +171,16 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   const slack = slackHandlers(deps);
   app.openapi({ ...slackRoutes.interactions, middleware: [verifySlack(deps)] }, slack.interactions);
   app.openapi({ ...slackRoutes.commands, middleware: [verifySlack(deps)] }, slack.commands);
+
+  const acts = actHandlers(deps);
+  app.openapi(responderRoutes.actPage, acts.actPage);
+  app.openapi(responderRoutes.act, acts.act);
+  const twilio = twilioHandlers(deps);
+  const signedByTwilio = { middleware: [verifyTwilio(deps)] };
+  app.openapi({ ...responderRoutes.smsReply, ...signedByTwilio }, twilio.smsReply);
+  app.openapi({ ...responderRoutes.voice, ...signedByTwilio }, twilio.voice);
+  app.openapi({ ...responderRoutes.voiceAnswer, ...signedByTwilio }, twilio.voiceAnswer);
+  app.openapi({ ...responderRoutes.status, ...signedByTwilio }, twilio.status);
 
   app.openapi({ ...adminRoutes.reload, middleware: [requireScope(currentTokens, 'admin')] }, (c) => {
     if (!options.configFile) {
@@ -210,7 +247,10 @@ export interface RunningApi {
 /** Serves the API; port 0 picks a free one. Loopback by default: put a proxy in front to expose it. */
 export async function startApi(options: ApiOptions & { port?: number; host?: string }): Promise<RunningApi> {
   const inFlight = new InFlight();
-  const app = createApi({ ...options, inFlight });
+  // Refuse to start with links on and no secret, rather than serve links that cannot be checked.
+  responderRuntime(holderOf(options.config ?? options.incidents.configHolder).current, options.responderEnv ?? {}, 'http://127.0.0.1');
+  let ownUrl = 'http://127.0.0.1';
+  const app = createApi({ ...options, inFlight, ownUrl: options.ownUrl ?? (() => ownUrl) });
   const host = options.host ?? '127.0.0.1';
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: host }, (info: AddressInfo) =>
@@ -220,6 +260,7 @@ export async function startApi(options: ApiOptions & { port?: number; host?: str
   });
   const http = server as Server; // serve() without createServer makes a node:http server
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  ownUrl = `http://${shownHost}:${port}`;
   return {
     url: `http://${shownHost}:${port}`,
     port,

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../domain/config.js';
 import type { IncidentRecord } from '../../domain/incident.js';
+import type { WorkingStatus } from '../../domain/working-status.js';
 import { IncidentMoveRefusedError, IncidentNotFoundError, type IncidentClient } from '../incidents.js';
+import type { ResponderRuntime } from '../../runtime/responder.js';
 import type { VisibilityScope } from '../visibility.js';
 import type { ApiToken } from './auth.js';
 import type { ApiMetrics } from './metrics.js';
@@ -22,16 +24,34 @@ export interface ApiDeps {
   metrics: ApiMetrics;
   logger: Logger;
   slack: SlackSettings;
+  /** Public URL and link signer (runtime/responder.ts), read with the config in force. */
+  readonly responder: ResponderRuntime;
   now: () => number;
 }
 
-export type MoveOperation = 'acknowledge' | 'resolve' | 'cancel' | 'escalate' | 'annotate';
+export type MoveOperation = 'acknowledge' | 'resolve' | 'cancel' | 'escalate' | 'annotate' | 'status';
 
 /** One answer to an incident (from the API, Slack or a webhook), counted by its outcome. */
-export async function runMove(deps: ApiDeps, operation: MoveOperation, id: string, by: string, text?: string): Promise<IncidentRecord> {
+export function runMove(
+  deps: ApiDeps,
+  operation: Exclude<MoveOperation, 'status'>,
+  id: string,
+  by: string,
+  text?: string,
+): Promise<IncidentRecord> {
+  return counted(deps, operation, () =>
+    operation === 'annotate' ? deps.incidents.annotate(id, by, text ?? '') : deps.incidents[operation](id, by, text),
+  );
+}
+
+/** A responder's working status (only while acknowledged), counted like the moves. */
+export function runWorkingStatus(deps: ApiDeps, id: string, by: string, status: WorkingStatus, note?: string): Promise<IncidentRecord> {
+  return counted(deps, 'status', () => deps.incidents.setWorkingStatus(id, by, status, note));
+}
+
+async function counted(deps: ApiDeps, operation: MoveOperation, work: () => Promise<IncidentRecord>): Promise<IncidentRecord> {
   try {
-    const record =
-      operation === 'annotate' ? await deps.incidents.annotate(id, by, text ?? '') : await deps.incidents[operation](id, by, text);
+    const record = await work();
     deps.metrics.moves.inc({ operation, outcome: 'ok' });
     return record;
   } catch (error) {

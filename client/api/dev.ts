@@ -14,6 +14,7 @@ export async function startDevApi(options: Omit<ApiOptions, 'apiToken'> & { port
     apiToken: token,
     host: env.API_HOST,
     ...(env.SLACK_SIGNING_SECRET && { slackSigningSecret: env.SLACK_SIGNING_SECRET }),
+    responderEnv: env,
   });
   return { ...api, token };
 }

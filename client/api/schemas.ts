@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { Actor, INCIDENT_STATES, IncidentInput } from '../../domain/incident.js';
 import { SEVERITIES } from '../../domain/severity.js';
+import { WorkingStatusBody } from '../../domain/working-status-schema.js';
 
 /**
  * Wire schemas of the HTTP API. Request schemas come from domain/ (IncidentInput is the body of
@@ -92,6 +93,7 @@ const text = z.string().trim().min(1).max(2000);
 export const NoteBody = z.strictObject({ by, note: text.optional() }).openapi('NoteBody');
 export const ReasonBody = z.strictObject({ by, reason: text.optional() }).openapi('ReasonBody');
 export const AnnotateBody = z.strictObject({ by, note: text }).openapi('AnnotateBody');
+export const WorkingStatusSchema = WorkingStatusBody.clone().openapi('WorkingStatusBody');
 
 export const IncidentSummarySchema = z
   .object({
@@ -132,6 +134,7 @@ export const StatsSchema = z
     open: z.number().int(),
     unreached: z.number().int().openapi({ description: 'Incidents in the window where a level (or its fallback) reached nobody' }),
     shadow: z.number().int().openapi({ description: 'Incidents in the window run in shadow mode (their pages were recorded, not sent)' }),
+    slaBreached: z.number().int().openapi({ description: 'Incidents in the window that broke a response-time SLA' }),
     mtta: TimingSchema,
     mttr: TimingSchema,
   })

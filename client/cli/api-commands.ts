@@ -8,11 +8,16 @@ import type { Env } from '../../runtime/env.js';
 import { createLogger } from '../../runtime/logger.js';
 import { startApi } from '../api/app.js';
 import { IncidentClient } from '../incidents.js';
+import { analyticsCsv } from '../../domain/analytics.js';
+import { oncallLoadCsv } from '../../domain/oncall-load.js';
+import { analytics, AnalyticsQuery, oncallLoadReport, OncallLoadQuery } from '../analytics.js';
 import { incidentStats, StatsQuery } from '../stats.js';
+import { formatAnalytics, formatOncallLoad } from './format-analytics.js';
 import { listIncidents, ListOptions } from '../visibility.js';
 import { formatShadowReport, shadowReport, ShadowReportQuery } from '../shadow.js';
 import { setupSearchAttributes } from './setup.js';
 import { connectTemporal, temporalTarget } from '../../runtime/temporal.js';
+import { responderRuntime } from '../../runtime/responder.js';
 
 /** Options that do not parse (a state that does not exist, a window that is not a duration). */
 export class CliUsageError extends Error {
@@ -60,6 +65,8 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
     .option('--host <host>', 'address to bind (env API_HOST)', ctx.env.API_HOST)
     .option('--json', 'print the listening address as JSON')
     .action(async (options: { port: number; host: string; json?: boolean }) => {
+      // Links on without a secret: refuse before connecting to anything.
+      responderRuntime(loadConfigFile(ctx.globals().config ?? ctx.defaultConfig), ctx.env, '');
       const { config, configFile, connection, incidents } = await open();
       const logger = createLogger(ctx.env.LOG_LEVEL);
       const api = await startApi({
@@ -70,6 +77,7 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
         host: options.host,
         ...(ctx.env.ESCALATION_API_TOKEN && { apiToken: ctx.env.ESCALATION_API_TOKEN }),
         ...(ctx.env.SLACK_SIGNING_SECRET && { slackSigningSecret: ctx.env.SLACK_SIGNING_SECRET }),
+        responderEnv: ctx.env,
       });
       if (config.api.tokens.length === 0 && !ctx.env.ESCALATION_API_TOKEN) {
         logger.warn('no API token is configured: write endpoints answer 401; set ESCALATION_API_TOKEN or api.tokens in the config');
@@ -123,37 +131,74 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
 
   cli
     .command('stats')
-    .description('incident counts by state and severity, MTTA and MTTR over a window')
-    .option('--window <duration>', 'how far back: 24h, 7d, PT1H', '24h')
+    .description(
+      'incident counts, MTTA and MTTR over a window; with --by, analytics by service, policy or responder; with --oncall-load, pages per person per week',
+    )
+    .option('--window <duration>', 'how far back: 24h, 7d, PT1H (default 24h; 30d with --by or --oncall-load)')
+    .option('--by <grouping>', 'service, policy or responder: MTTA/MTTR p50 and p90, escalations, breaches per group')
+    .option('--oncall-load', 'pages per person per week, in business hours, off hours and at night')
+    .option('--timezone <zone>', 'with --oncall-load: the zone of people without one in the directory', 'UTC')
+    .option('--limit <n>', 'with --by or --oncall-load: read at most this many incident records', '500')
+    .option('--csv', 'with --by or --oncall-load: print CSV')
     .option('--json', 'print the figures as JSON')
-    .action(async (options: { window: string; json?: boolean }) => {
-      const query = parse(StatsQuery, { window: options.window });
-      const { connection, incidents } = await open();
-      try {
-        const stats = await incidentStats({ client: incidents.temporal, taskQueue: incidents.taskQueue }, incidents, query);
-        const counts = (record: Record<string, number>) =>
-          Object.entries(record)
-            .filter(([, n]) => n > 0)
-            .map(([k, n]) => `${k} ${n}`)
-            .join(', ') || 'none';
-        const timing = (t: { count: number; meanSeconds?: number; medianSeconds?: number }) =>
-          t.count ? `mean ${t.meanSeconds}s, median ${t.medianSeconds}s over ${t.count}` : 'no data';
-        ctx.print(
-          options.json,
-          stats,
-          [
-            `incidents since ${stats.since} (${stats.window}): ${stats.total}; open now: ${stats.open}`,
-            `by state: ${counts(stats.byState)}`,
-            `by severity: ${counts(stats.bySeverity)}`,
-            ...(stats.shadow > 0 ? [`shadow mode: ${stats.shadow} incident(s), their pages recorded and not sent`] : []),
-            `MTTA: ${timing(stats.mtta)}`,
-            `MTTR: ${timing(stats.mttr)}`,
-          ].join('\n'),
-        );
-      } finally {
-        await connection.close();
-      }
-    });
+    .action(
+      async (options: {
+        window?: string;
+        by?: string;
+        oncallLoad?: boolean;
+        timezone: string;
+        limit: string;
+        csv?: boolean;
+        json?: boolean;
+      }) => {
+        const window = options.window !== undefined && { window: options.window };
+        if (options.by !== undefined || options.oncallLoad) {
+          const format = options.csv ? 'csv' : 'json';
+          const base = { ...window, format, limit: options.limit };
+          const load = options.oncallLoad ? parse(OncallLoadQuery, { ...base, timezone: options.timezone }) : undefined;
+          const grouped = load ? undefined : parse(AnalyticsQuery, { ...base, by: options.by });
+          const { connection, incidents, config } = await open();
+          try {
+            const scope = { client: incidents.temporal, taskQueue: incidents.taskQueue };
+            if (load) {
+              const answer = await oncallLoadReport(scope, incidents, config, load);
+              ctx.print(options.json, answer, options.csv ? oncallLoadCsv(answer).trimEnd() : formatOncallLoad(answer));
+            } else if (grouped) {
+              const answer = await analytics(scope, incidents, grouped);
+              ctx.print(options.json, answer, options.csv ? analyticsCsv(answer).trimEnd() : formatAnalytics(answer));
+            }
+          } finally {
+            await connection.close();
+          }
+          return;
+        }
+        const query = parse(StatsQuery, { ...window });
+        const { connection, incidents } = await open();
+        try {
+          const stats = await incidentStats({ client: incidents.temporal, taskQueue: incidents.taskQueue }, incidents, query);
+          const counts = (record: Record<string, number>) =>
+            Object.entries(record)
+              .filter(([, n]) => n > 0)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ') || 'none';
+          const timing = (t: { count: number; meanSeconds?: number; medianSeconds?: number }) =>
+            t.count ? `mean ${t.meanSeconds}s, median ${t.medianSeconds}s over ${t.count}` : 'no data';
+          ctx.print(
+            options.json,
+            stats,
+            [
+              `incidents since ${stats.since} (${stats.window}): ${stats.total}; open now: ${stats.open}`,
+              `by state: ${counts(stats.byState)}`,
+              `by severity: ${counts(stats.bySeverity)}`,
+              `MTTA: ${timing(stats.mtta)}`,
+              `MTTR: ${timing(stats.mttr)}`,
+            ].join('\n'),
+          );
+        } finally {
+          await connection.close();
+        }
+      },
+    );
 
   cli
     .command('shadow')

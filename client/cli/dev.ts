@@ -8,6 +8,8 @@ import { startDevServer, freePort } from '../../worker/dev-server.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { ConfigHolder } from '../../runtime/config-holder.js';
 import { createLogger, installRuntimeLogger } from '../../runtime/logger.js';
+import { readEnv } from '../../runtime/env.js';
+import { responderRuntime } from '../../runtime/responder.js';
 import { runEscalationWorker } from '../../worker/worker.js';
 import { startDevApi } from '../api/dev.js';
 import { IncidentClient } from '../incidents.js';
@@ -22,6 +24,9 @@ export interface DevOptions {
   taskQueue: string;
 }
 
+/** The environment `escalate dev` runs in unless ESCALATION_ENV says otherwise. */
+export const DEV_ENVIRONMENT = 'development';
+
 /**
  * `escalate dev`: the whole product on one machine. A Temporal dev server (SQLite under .data/, so
  * incidents survive a restart, and the Web UI), the worker, and a demo incident whose escalation is
@@ -31,6 +36,9 @@ export async function runDev(options: DevOptions): Promise<void> {
   // Quiet by default: the watcher below prints the story; LOG_LEVEL=info shows every log line.
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   installRuntimeLogger(logger);
+  // A local run is its own environment: a config whose gate names environments (and so refuses to
+  // load without one) works here unchanged, and reloads (SIGHUP, the API) see the same value.
+  if (!process.env['ESCALATION_ENV']) process.env['ESCALATION_ENV'] = DEV_ENVIRONMENT;
   const config = loadConfigFile(options.configFile);
   // One holder for the worker, the client and the API: SIGHUP or POST /v1/admin/reload reaches all three.
   const holder = new ConfigHolder(config);
@@ -47,8 +55,12 @@ export async function runDev(options: DevOptions): Promise<void> {
   const uiUrl = server.uiUrl ?? '';
   say(`Temporal at ${server.address}, Web UI at ${uiUrl} (ready in ${server.readyInMs} ms)`);
 
+  // The API's port is picked first: the worker's pages link back to it (one-click links, Twilio callbacks).
+  const apiPort = await portOrFree(Number(process.env.PORT ?? 8080));
+  const responder = responderRuntime(config, readEnv(), `http://127.0.0.1:${apiPort}`);
   const workerConnection = await NativeConnection.connect({ address: server.address });
   const worker = await runEscalationWorker({
+    responder,
     connection: workerConnection,
     namespace: server.namespace,
     taskQueue: options.taskQueue,
@@ -70,7 +82,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     incidents,
     configFile: options.configFile,
     logger,
-    port: await portOrFree(Number(process.env.PORT ?? 8080)),
+    port: apiPort,
   });
   say(`HTTP API at ${api.url} (OpenAPI at ${api.url}/openapi.json); bearer token: ${api.token}`);
 

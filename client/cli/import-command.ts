@@ -49,7 +49,8 @@ export function importDirectory(vendor: Vendor, dir: string): { config: string; 
     `# Imported from ${IMPORTERS[vendor].title} by \`escalate import ${vendor}\`; see the import report for what changed.\n` +
     `# Add providers (slack, email, twilio, ...) for the contacts' channels before paging anyone.\n` +
     stringify(result.config, { lineWidth: 0 });
-  const check = parseConfigText(text, {});
+  // The schema only: the draft has no providers yet, which `policy validate` then asks for.
+  const check = parseConfigText(text, {}, 'yaml', { loadTimeChecks: false });
   if (!check.ok) {
     throw new CommanderError(
       1,

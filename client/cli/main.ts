@@ -1,8 +1,10 @@
 import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { Client } from '@temporalio/client';
-import { formatFieldErrors } from '../../domain/errors.js';
-import { loadConfigFile, ConfigFileError } from '../../runtime/config-file.js';
+import { fieldErrors, formatFieldErrors } from '../../domain/errors.js';
+import { loadConfigFile, readConfigFile, ConfigFileError } from '../../runtime/config-file.js';
+import { WORKING_STATUSES } from '../../domain/working-status.js';
+import { WorkingStatusBody } from '../../domain/working-status-schema.js';
 import { readEnv } from '../../runtime/env.js';
 import { connectTemporal, temporalTarget, TemporalSettingsError } from '../../runtime/temporal.js';
 import { IncidentClient, IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../incidents.js';
@@ -14,6 +16,7 @@ import { runWorkerCommand, WorkerCannotConnectError } from './worker.js';
 import { registerPolicyCommands, registerReloadCommand } from './policy-commands.js';
 import { registerImportCommand } from './import-command.js';
 import { registerReplayCommand } from './replay.js';
+import { ResponderSettingsError } from '../../runtime/responder.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -41,7 +44,9 @@ function program(): Command {
 
   cli
     .command('dev')
-    .description('run everything locally: Temporal dev server with Web UI, the worker, and a demo incident')
+    .description(
+      'run everything locally: Temporal dev server with Web UI, the worker, and a demo incident (ESCALATION_ENV defaults to development)',
+    )
     .option('--no-demo', 'do not start the demo incident')
     .option('--port <port>', 'Temporal gRPC port', (v) => Number(v), 7233)
     .option('--ui-port <port>', 'Temporal Web UI port', (v) => Number(v), 8233)
@@ -65,6 +70,8 @@ function program(): Command {
         target: targetOf(globals),
         taskQueue: globals.taskQueue ?? env.ESCALATION_TASK_QUEUE,
         configFile: globals.config ?? DEFAULT_CONFIG,
+        env,
+        ...(env.METRICS_PORT !== undefined && { metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST } }),
       });
     });
 
@@ -148,6 +155,20 @@ function program(): Command {
       print(options.json, record, formatRecord(record, { timeline: true }));
     });
 
+  cli
+    .command('status <incident> <status>')
+    .description(`set the working status of an acknowledged incident: ${WORKING_STATUSES.join(', ')}`)
+    .option('-m, --note <text>', 'what the responders know or do now')
+    .option('--by <who>', 'who says so', defaultActor())
+    .option('--json', 'print the incident record as JSON')
+    .action(async (id: string, status: string, options: { note?: string; by: string; json?: boolean }) => {
+      const body = WorkingStatusBody.safeParse({ status, by: options.by, ...(options.note !== undefined && { note: options.note }) });
+      if (!body.success) throw new CliUsageError(fieldErrors(body.error));
+      const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
+      const record = await incidents.setWorkingStatus(id, options.by, body.data.status, body.data.note);
+      print(options.json, record, formatRecord(record, { timeline: true }));
+    });
+
   registerApiCommands(cli, { env, globals: () => cli.opts<GlobalOptions>(), defaultConfig: DEFAULT_CONFIG, print });
 
   cli
@@ -170,11 +191,22 @@ function program(): Command {
     .command('validate <file>')
     .description('check a config file without starting anything; lists every problem with its line')
     .option('--json', 'print the result as JSON')
-    .action((file: string, options: { json?: boolean }) => {
-      const config = loadConfigFile(file);
+    .option('--strict', 'also warn about levels that can reach nobody at some time of the coming week (a gap in who is reachable)')
+    .action((file: string, options: { json?: boolean; strict?: boolean }) => {
+      const { config, warnings } = readConfigFile(file, process.env, options.strict ? { strictAt: Date.now() } : {});
+      // Warnings do not fail the command: the config works, but some page may reach nobody.
+      if (warnings.length > 0 && !options.json) {
+        process.stderr.write(
+          `${formatFieldErrors(
+            warnings.map((w) => ({ ...w, message: `warning: ${w.message}` })),
+            file,
+          )}\n`,
+        );
+      }
       const summary = {
         valid: true,
         file,
+        ...(options.strict && { warnings: warnings.map(({ path, message, line, column }) => ({ path, message, line, column })) }),
         policies: config.policies.map((p) => ({ name: p.name, levels: p.levels.length })),
         routes: config.routes.length,
         users: config.directory.users.length,
@@ -185,7 +217,8 @@ function program(): Command {
         options.json,
         summary,
         `${file} is valid: ${summary.policies.map((p) => `${p.name} (${p.levels} levels)`).join(', ')}; ${summary.routes} route(s), ` +
-          `${summary.users} user(s), ${summary.teams} team(s), ${summary.schedules} schedule(s)`,
+          `${summary.users} user(s), ${summary.teams} team(s), ${summary.schedules} schedule(s)` +
+          (options.strict ? `; ${warnings.length} warning(s)` : ''),
       );
     });
 
@@ -267,7 +300,7 @@ function report(error: unknown): number {
     process.stderr.write(`${error.message}\n`);
     return EXIT.invalid;
   }
-  if (error instanceof ConfigFileError) {
+  if (error instanceof ConfigFileError || error instanceof ResponderSettingsError) {
     process.stderr.write(`${error.message}\n`);
     return EXIT.invalid;
   }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import type { Config } from '../../domain/config.js';
+import { explainGates, type GateCheck } from '../../domain/gate-explanation.js';
 import { explainRoutes, evaluateGates, type RouteExplanation } from '../../domain/routing.js';
 import { normalizeSeverity, type Severity } from '../../domain/severity.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
@@ -104,19 +105,27 @@ export async function reloadThroughApi(
 export interface PolicyExplanation extends RouteExplanation {
   severity: Severity;
   gate: ReturnType<typeof evaluateGates>;
+  /** Each gate's decision, in the order they are applied. */
+  gates: GateCheck[];
 }
 
 export function explainPolicy(
   config: Config,
   alert: { labels: Record<string, string>; severity: Severity; service?: string; source?: string },
 ): PolicyExplanation {
-  return { severity: alert.severity, gate: evaluateGates(config.gates, alert.severity), ...explainRoutes(config, alert) };
+  return {
+    severity: alert.severity,
+    gate: evaluateGates(config.gates, alert.severity),
+    gates: explainGates(config.gates, alert.severity),
+    ...explainRoutes(config, alert),
+  };
 }
 
 export function formatExplanation(explanation: PolicyExplanation): string {
   const labels = Object.entries(explanation.labels).map(([name, value]) => `${name}=${value}`);
   const lines = [`alert ${labels.join(' ')}`];
   lines.push(explanation.gate.escalate ? 'gates: pass' : `gates: would NOT escalate: ${explanation.gate.reason}`);
+  for (const check of explanation.gates) lines.push(`    ${check.gate} ${check.passed ? '✓' : '✗'} ${check.detail}`);
   for (const route of explanation.routes) {
     const conditions = route.isDefault
       ? 'default route (no conditions)'

@@ -5,8 +5,10 @@ import { connectTemporalNative, isPermanentConnectFailure, messageOf, type Tempo
 import { loadConfigFile } from '../../runtime/config-file.js';
 import { holderOf } from '../../runtime/config-holder.js';
 import { reloadOnSighup } from '../../runtime/config-reload.js';
+import { responderRuntime, type ResponderEnv } from '../../runtime/responder.js';
 import { createLogger, installRuntimeLogger } from '../../runtime/logger.js';
 import { runEscalationWorker, type RunningWorker } from '../../worker/worker.js';
+import { createWorkerMetrics, startMetricsServer } from '../../worker/metrics.js';
 
 /** Waits between tries grow to this: short enough that a returning server is used within seconds. */
 const MAX_BACKOFF_MS = 10_000;
@@ -25,10 +27,26 @@ export class WorkerCannotConnectError extends Error {
  * the server later, and exits non-zero only for what waiting cannot fix: a bad config file, bad
  * credentials or certificates. SIGINT/SIGTERM stop it gracefully; SIGHUP re-reads its config file.
  */
-export async function runWorkerCommand(options: { target: TemporalTarget; taskQueue: string; configFile: string }): Promise<void> {
+export async function runWorkerCommand(options: {
+  target: TemporalTarget;
+  taskQueue: string;
+  configFile: string;
+  /** The environment's responder settings and the API's address (the default public URL). */
+  env?: ResponderEnv & { API_HOST?: string; PORT?: number };
+  /** METRICS_PORT and METRICS_HOST: serve Prometheus metrics on GET /metrics. */
+  metrics?: { port: number; host: string };
+}): Promise<void> {
   const logger = createLogger();
   installRuntimeLogger(logger);
+  // One registry and server for the process: counters survive the worker being rebuilt after a lost server.
+  const metrics = options.metrics ? createWorkerMetrics() : undefined;
+  const metricsServer =
+    metrics && options.metrics ? await startMetricsServer(metrics.registry, options.metrics.port, options.metrics.host) : undefined;
+  if (metricsServer) logger.info({ url: metricsServer.url }, `worker metrics on ${metricsServer.url}`);
   const holder = holderOf(loadConfigFile(options.configFile));
+  // Read once at start: links on without a secret stops the worker here, saying what to set.
+  const env = options.env ?? {};
+  const responder = responderRuntime(holder.current, env, `http://${env.API_HOST ?? '127.0.0.1'}:${env.PORT ?? 8080}`);
   logger.info({ config: options.configFile, policies: holder.current.policies.map((p) => p.name) }, 'config loaded');
   const stopReloading = reloadOnSighup(holder, options.configFile, logger);
   logger.info({ pid: process.pid }, `reload the config with: kill -HUP ${process.pid}`);
@@ -56,6 +74,8 @@ export async function runWorkerCommand(options: { target: TemporalTarget; taskQu
           taskQueue: options.taskQueue,
           config: holder,
           logger,
+          responder,
+          ...(metrics && { metrics }),
         });
         if (round === 1) {
           // performance.now() counts from the process's start: this is the restart cost of a worker.
@@ -80,6 +100,7 @@ export async function runWorkerCommand(options: { target: TemporalTarget; taskQu
     }
   } finally {
     stopReloading();
+    await metricsServer?.close();
   }
   logger.info('escalation worker stopped');
 }

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runEscalate, type CliResult } from '../helpers/cli.js';
 import { inject } from 'vitest';
 import { startApiStack, type ApiStack } from '../helpers/api.js';
+import { INCIDENT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 /** The real `escalate` binary against the run's Temporal server. */
 function escalate(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -65,7 +66,7 @@ describe('escalate setup', () => {
       first = await escalate(['--namespace', namespace, 'setup', '--json']);
     }
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout).added).toHaveLength(6);
+    expect(JSON.parse(first.stdout).added).toHaveLength(INCIDENT_SEARCH_ATTRIBUTES.length);
     const second = await escalate(['--namespace', namespace, 'setup', '--json']);
     expect(JSON.parse(second.stdout)).toMatchObject({ added: [], present: expect.arrayContaining(['IncidentState', 'EscalationLevel']) });
   });

@@ -87,9 +87,12 @@ describe('GET /v1/stats', () => {
       (s) => s.byState?.RESOLVED === 2 && s.mttr?.count === 2 && s.mtta?.count === 1 && s.byState?.ACTIVE + s.byState?.PENDING === 1,
     );
     expect(stats).toMatchObject({ window: '1h', total: 3, open: 1, bySeverity: { critical: 2, warning: 1, error: 0 } });
+    // Measured from the records: opened → resolved, opened → acknowledged.
+    const [a, b] = await Promise.all([stack.incidents.getIncident('stats-a'), stack.incidents.getIncident('stats-b')]);
+    const span = (from: string, to?: string) => (Date.parse(to!) - Date.parse(from)) / 1000;
     expect(stats.mttr.count).toBe(2);
-    expect(stats.mttr.meanSeconds).toBeGreaterThanOrEqual(0);
-    expect(stats.mtta.meanSeconds).toBeGreaterThanOrEqual(0);
+    expect(stats.mttr.meanSeconds).toBeCloseTo((span(a.createdAt, a.resolvedAt) + span(b.createdAt, b.resolvedAt)) / 2, 3);
+    expect(stats.mtta.meanSeconds).toBeCloseTo(span(a.createdAt, a.acknowledgedAt), 3);
   });
 
   it('answers 400 for a window that is not a duration', async () => {

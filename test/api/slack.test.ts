@@ -99,6 +99,20 @@ describe('POST /v1/chat/slack/interactions', () => {
     expect(await stack.incidents.getIncident('slack-resolve')).toMatchObject({ state: 'RESOLVED', resolvedBy: 'slack:U999OTHER' });
   });
 
+  it('sets the working status with a status button of the acknowledged message', async () => {
+    stack = await startApiStack(slackConfig());
+    await stack.incidents.startIncident({ summary: 'slack status', severity: 'critical', key: 'slack-status' });
+    await stack.waitForState('slack-status', 'ACTIVE');
+    await stack.incidents.acknowledge('slack-status', 'dana');
+    const answer = await post(
+      '/v1/chat/slack/interactions',
+      signed(buttonPress('incident-slack-status', 'https://hooks.slack.com/actions/x', 'incident_status_monitoring')),
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.text).toContain('incident-slack-status is monitoring');
+    expect((await stack.incidents.getIncident('slack-status')).workingStatus).toMatchObject({ status: 'monitoring', by: 'dana' });
+  });
+
   it('answers 401 to a wrong signature and to a stale timestamp, and changes nothing', async () => {
     stack = await startApiStack(slackConfig());
     await stack.incidents.startIncident({ summary: 'slack refused', severity: 'critical', key: 'slack-refused' });
@@ -135,6 +149,14 @@ describe('POST /v1/chat/slack/commands', () => {
     const ack = await post('/v1/chat/slack/commands', command('ack slack-cmd looking now'));
     expect(ack.body).toMatchObject({ response_type: 'in_channel' });
     expect(ack.body.text).toContain('acknowledged');
+    const status = await post('/v1/chat/slack/commands', command('status slack-cmd identified the replica is behind'));
+    expect(status.body).toMatchObject({ response_type: 'in_channel', text: expect.stringContaining('is identified') });
+    expect((await stack.incidents.getIncident('slack-cmd')).workingStatus).toMatchObject({
+      status: 'identified',
+      by: 'dana',
+      note: 'the replica is behind',
+    });
+    expect((await post('/v1/chat/slack/commands', command('status slack-cmd napping'))).body.text).toContain('usage');
     const show = await post('/v1/chat/slack/commands', command('show slack-cmd'));
     expect(show.body.text).toContain('ACKNOWLEDGED');
     expect(show.body.text).toContain('acknowledged by dana');

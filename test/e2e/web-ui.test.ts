@@ -3,19 +3,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IncidentClient } from '../../client/incidents.js';
 import { Config } from '../../domain/config.js';
 import { startDevServer, type DevServer } from '../../worker/dev-server.js';
 import { createEscalationWorker } from '../../worker/worker.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { uniqueTaskQueue } from '../helpers/temporal.js';
 import { FAST_DELIVERY } from '../helpers/stack.js';
 import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
 
 // The Temporal Web UI is the operators' console: prove it in a real browser. Runs where Debian's
 // `chromium` is installed (CHROMIUM_PATH overrides); skipped elsewhere.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.artifacts', 'screenshots');
 
 describe.skipIf(!existsSync(CHROMIUM))('the Temporal Web UI as the console', () => {
@@ -73,20 +72,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the Temporal Web UI as the console', () 
     };
     while (!(await isPaged()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // This machine has no network beyond loopback: keep Chromium from trying to reach Google.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       const query = encodeURIComponent('IncidentState="ACTIVE"');

@@ -26,7 +26,7 @@ export interface ApiStack extends Stack {
 /** A real worker, a real webhook peer as every level's target, and the API on a free port. */
 export async function startApiStack(
   config: Record<string, unknown> = {},
-  apiOptions: Partial<ApiOptions> = {},
+  apiOptions: Partial<ApiOptions> & { port?: number } = {},
   stackOptions: StackOptions = {},
 ): Promise<ApiStack> {
   const peer = await startWebhookPeer();

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { expect } from 'vitest';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { Config } from '../../domain/config.js';
 import type { Delivery, DeliveryRequest, DeliveryResult, IncidentSnapshot } from '../../domain/delivery.js';
 
@@ -78,8 +78,13 @@ export function updateRequest(
   };
 }
 
-export async function deliver(config: Config, request: DeliveryRequest, attempt = 1): Promise<DeliveryResult> {
-  const activities = createActivities({ config, now: () => NOW, version: '9.9.9' });
+export async function deliver(
+  config: Config,
+  request: DeliveryRequest,
+  attempt = 1,
+  deps: Pick<ActivityDeps, 'responder'> = {},
+): Promise<DeliveryResult> {
+  const activities = createActivities({ config, now: () => NOW, version: '9.9.9', ...deps });
   const env = new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('WARN', () => undefined) });
   return env.run(activities.deliver, request);
 }

@@ -4,6 +4,7 @@ import { Config } from '../../domain/config.js';
 import type { IncidentRecord, IncidentState } from '../../domain/incident.js';
 import { IncidentClient } from '../../client/incidents.js';
 import { ConfigHolder } from '../../runtime/config-holder.js';
+import type { ResponderRuntime } from '../../runtime/responder.js';
 import { createEscalationWorker } from '../../worker/worker.js';
 import { connectTestClient, uniqueTaskQueue } from './temporal.js';
 
@@ -32,6 +33,8 @@ export interface StackOptions {
   worker?: boolean;
   /** The client's bounded wait for a worker's answer (default the product's 5 s). */
   answerTimeoutMs?: number;
+  /** Links and Twilio callbacks the worker's pages carry (runtime/responder.ts). */
+  responder?: ResponderRuntime;
 }
 
 export async function startStack(rawConfig: Record<string, unknown>, options: StackOptions = {}): Promise<Stack> {
@@ -49,6 +52,7 @@ export async function startStack(rawConfig: Record<string, unknown>, options: St
       taskQueue,
       config: holder,
       workflowBundlePath: inject('workflowBundlePath'),
+      ...(options.responder && { responder: options.responder }),
     });
     const done = worker.run();
     done.catch(() => undefined);

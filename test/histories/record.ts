@@ -73,6 +73,7 @@ function policies(peerUrl: string): Record<string, unknown>[] {
     { name: 'cooling', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })], cooldown: '1h' },
     { name: 'warning-policy', levels: [webhook(peerUrl, 'w1', { delay: '30s' }), webhook(peerUrl, 'w2', { delay: '30s' })] },
     { name: 'critical-policy', levels: [webhook(peerUrl, 'c1'), webhook(peerUrl, 'c2', { delay: '30s' })] },
+    { name: 'hurry', levels: [{ targets: [{ type: 'user', id: 'dana' }] }, { ...log('primary'), delay: '30s' }] },
     // A repeat every 20 ms: the history passes maxHistoryEvents (50) quickly and the run continues as new.
     {
       name: 'long',
@@ -247,6 +248,28 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'receipt-hurries-rules',
+    what: "dana's first page reported undelivered by update (recordDeliveryReceipt): her next rule, 30 s later, goes at once (patched receipt-hurries-rules); resolved",
+    async run(incidents) {
+      await incidents.startIncident({ summary: 'text lost', severity: 'critical', key: this.name, policy: 'hurry' });
+      const paged = await waitFor(incidents, this.name, (r) =>
+        r.notifications.some((n) => n.channel === 'webhook' && n.status === 'delivered'),
+      );
+      const page = paged.notifications.find((n) => n.channel === 'webhook');
+      if (!page) throw new Error(`${this.name}: no webhook page`);
+      await incidents.recordReceipt(this.name, {
+        by: 'twilio',
+        idempotencyKey: page.idempotencyKey,
+        receipt: 'undelivered',
+        detail: 'Twilio says no-answer',
+      });
+      // Well before the rule's 30 s: only the receipt can have sent it.
+      await waitFor(incidents, this.name, (r) => r.notifications.some((n) => n.channel === 'log' && n.status === 'delivered'), 10_000);
+      await incidents.resolve(this.name, 'dana', 'called her');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
     name: 'failing-webhook',
     what: 'level 1 webhook answers 503 (four attempts, then failed) while level 2 goes out on time, TIMED_OUT; then cancelled by signal',
     async run(incidents, peer) {
@@ -269,6 +292,23 @@ const scenarios: Scenario[] = [
       await waitFor(incidents, this.name, (r) => r.notifications.some((n) => n.kind === 'fallback' && n.status === 'delivered'));
       await incidents.acknowledge(this.name, 'dana', 'saw the fallback page');
       await incidents.resolve(this.name, 'dana', 'provider key rotated');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'sla-breach',
+    what: 'an info incident breaks its respond SLA (onBreach paged), is acknowledged, breaks its resolve SLA (paged again), is resolved',
+    async run(incidents, peer) {
+      peer.respondWith(() => ({ status: 200 }));
+      await incidents.startIncident({ summary: 'queue backlog growing', severity: 'info', key: this.name, policy: 'reopen' });
+      await waitFor(incidents, this.name, (r) => r.slaBreaches?.length === 1);
+      await incidents.acknowledge(this.name, 'dana', 'draining the queue');
+      await waitFor(
+        incidents,
+        this.name,
+        (r) => r.notifications.filter((n) => n.kind === 'breach' && n.status === 'delivered').length === 2,
+      );
+      await incidents.resolve(this.name, 'dana', 'backlog cleared');
       return closedState(incidents, this.name);
     },
   },
@@ -318,6 +358,26 @@ async function main(): Promise<void> {
       delivery: { initialInterval: '100ms', backoff: 2, maximumInterval: '1s', maximumAttempts: 4, attemptTimeout: '5s' },
       policies: policies(peer.url),
       routes: routes(),
+      // Only `info` incidents (the sla-breach scenario's) run under an SLA; the others stay as recorded.
+      gates: { minSeverity: 'info' },
+      slas: { info: { respondWithin: '300ms', resolveWithin: '900ms' } },
+      onBreach: [{ type: 'webhook', url: `${peer.url}?level=managers` }],
+      // Dana's rules: the webhook at once, the log 30 s later (or at once when the webhook page is reported lost).
+      directory: {
+        users: [
+          {
+            id: 'dana',
+            contacts: [
+              { channel: 'webhook', address: `${peer.url}?rule=now` },
+              { channel: 'log', address: 'dana' },
+            ],
+            rules: [
+              { after: 0, channels: ['webhook'] },
+              { after: '30s', channels: ['log'] },
+            ],
+          },
+        ],
+      },
     });
     const worker = await createEscalationWorker({
       connection: workerConnection,

@@ -2,7 +2,8 @@ import { closedPort } from '../helpers/ports.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { messageIdFor } from '../../activities/providers/email.js';
 import type { Config } from '../../domain/config.js';
-import { deliver, deliveryFailure, pageRequest, providerConfig, UI_URL, updateRequest } from '../helpers/deliver.js';
+import { linkSigner } from '../../runtime/responder.js';
+import { deliver, deliveryFailure, NOW, pageRequest, providerConfig, UI_URL, updateRequest } from '../helpers/deliver.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/peers/smtp.js';
 
 /** The email provider against a real SMTP server (smtp-server) on 127.0.0.1. */
@@ -45,6 +46,24 @@ describe('email provider', () => {
     expect(mail?.text).toContain('PENDING → ACTIVE by engine');
     expect(mail?.html).toContain(`<a href="${UI_URL}">Temporal Web UI</a>`);
     expect(mail?.html).toContain('<li>2026-01-05T14:59:00.000Z  PENDING → ACTIVE by engine</li>');
+  });
+
+  it("carries the recipient's signed one-click link when responders.links is on, and none in a follow-up", async () => {
+    const responder = { publicUrl: 'https://oncall.example.com', isPublic: true, links: linkSigner('e'.repeat(32), 3_600_000) };
+    const request = page();
+    const { providerMessageId } = await deliver(config, request, 1, { responder });
+    await deliver(config, updateRequest(request, 'acknowledged', { state: 'ACKNOWLEDGED', acknowledgedBy: 'dana' }, providerMessageId), 1, {
+      responder,
+    });
+
+    const link = /Acknowledge, escalate or resolve: (\S+)/.exec(smtp.mails[0]?.text ?? '')?.[1] ?? '';
+    expect(link).toMatch(/^https:\/\/oncall\.example\.com\/v1\/act\/[\w-]+\.[\w-]+$/);
+    expect(responder.links.check(link.split('/').pop() ?? '', NOW)).toMatchObject({
+      ok: true,
+      claims: { workflowId: 'incident-db-down', user: 'dana' },
+    });
+    expect(smtp.mails[0]?.html).toContain(`<a href="${link}">Acknowledge, escalate or resolve</a>`);
+    expect(smtp.mails[1]?.text).not.toContain('/v1/act/');
   });
 
   it('sends the same Message-ID on a retry of the same notification', async () => {

@@ -79,7 +79,7 @@ describe('slack provider', () => {
     expect(fields).toContain('*Paged*\nalice');
   });
 
-  it('updates the same message with chat.update when acknowledged, keeping Resolve and Escalate', async () => {
+  it('updates the same message with chat.update when acknowledged, keeping Resolve and Escalate and offering the working statuses', async () => {
     const page = channelPage();
     const { providerMessageId } = await deliver(config, page);
     const result = await deliver(
@@ -94,6 +94,10 @@ describe('slack provider', () => {
     expect(buttons(update?.json).map((e) => e.action_id)).toEqual([
       'incident_resolve',
       'incident_escalate',
+      'incident_status_investigating',
+      'incident_status_identified',
+      'incident_status_monitoring',
+      'incident_status_mitigated',
       'incident_open_ui',
       'incident_open_runbook',
     ]);

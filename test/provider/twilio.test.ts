@@ -1,6 +1,9 @@
+import type { ApplicationFailure } from '@temporalio/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../domain/config.js';
-import { deliver, deliveryFailure, pageRequest, providerConfig, testIncident } from '../helpers/deliver.js';
+import { replyCode } from '../../domain/responder.js';
+import { linkSigner, type ResponderRuntime } from '../../runtime/responder.js';
+import { deliver, deliveryFailure, NOW, pageRequest, providerConfig, testIncident } from '../helpers/deliver.js';
 import { startTwilioPeer, TWILIO_TEST_FROM, type TwilioPeer } from '../helpers/peers/twilio.js';
 
 /** The SMS provider against a local server answering as Twilio's Messages API does. */
@@ -42,7 +45,11 @@ describe('twilio sms provider', () => {
     expect(message?.pathname).toBe(`/2010-04-01/Accounts/${twilio.accountSid}/Messages.json`);
     expect(message?.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(message?.headers.authorization).toBe(`Basic ${Buffer.from(`${twilio.accountSid}:${twilio.authToken}`).toString('base64')}`);
-    expect(message?.form).toEqual({ To: '+15551234567', From: TWILIO_TEST_FROM, Body: 'CRITICAL: primary database is down [db-down] L1' });
+    expect(message?.form).toEqual({
+      To: '+15551234567',
+      From: TWILIO_TEST_FROM,
+      Body: `CRITICAL: primary database is down [db-down] L1 Reply 1 ack, 2 resolve, 3 escalate #${replyCode('incident-db-down')}`,
+    });
   });
 
   it('keeps the body to one 160-character ASCII segment, keeping severity and short id', async () => {
@@ -56,7 +63,7 @@ describe('twilio sms provider', () => {
 
     expect(body.length).toBeLessThanOrEqual(160);
     expect(body).toMatch(/^ERROR: Depot very long summary/);
-    expect(body).toMatch(/\.\.\. \[a-rather-long-dedup-key~\] L1 R2$/);
+    expect(body).toMatch(/\.\.\. \[a-rather-long-d~\] L1 R2 Reply 1 ack, 2 resolve, 3 escalate #[a-z2-9]{3}$/);
     expect(body).toMatch(/^[\x20-\x7e]+$/);
   });
 
@@ -119,5 +126,85 @@ describe('twilio sms provider', () => {
     const down = await deliveryFailure(config, sms());
     expect(down.type).toBe('ProviderUnavailable');
     expect(down.nonRetryable).toBe(false);
+  });
+});
+
+const PUBLIC = 'https://oncall.example.com';
+const responder: ResponderRuntime = { publicUrl: PUBLIC, isPublic: true, links: linkSigner('l'.repeat(32), 86_400_000) };
+
+describe('twilio sms provider with responders on', () => {
+  it("asks for delivery receipts and puts the recipient's signed link on a line after the page", async () => {
+    await deliver(config, sms(), 1, { responder });
+    const form = twilio.messages()[0]?.form ?? {};
+    const [page, link] = (form['Body'] ?? '').split('\n');
+
+    expect(page?.length).toBeLessThanOrEqual(160);
+    expect(page).toMatch(/ #[a-z2-9]{3}$/);
+    expect(link).toMatch(new RegExp(`^${PUBLIC}/v1/act/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$`));
+    const token = link?.split('/').pop() ?? '';
+    expect(responder.links?.check(token, NOW)).toEqual({
+      ok: true,
+      claims: { workflowId: 'incident-db-down', user: 'alice', expiresAt: (NOW + 86_400_000) / 1000 },
+    });
+    const callback = new URL(form['StatusCallback'] ?? '');
+    expect(`${callback.origin}${callback.pathname}`).toBe(`${PUBLIC}/v1/integrations/twilio/status`);
+    expect(Object.fromEntries(callback.searchParams)).toEqual({
+      incident: 'incident-db-down',
+      key: 'incident-db-down/L1/R0/user:alice/sms',
+      channel: 'sms',
+      user: 'alice',
+    });
+  });
+
+  it("asks Twilio for no callback to a public URL guessed from the API's own loopback address", async () => {
+    await deliver(config, sms(), 1, { responder: { ...responder, publicUrl: 'http://127.0.0.1:8080', isPublic: false } });
+    const form = twilio.messages()[0]?.form ?? {};
+    expect(form['StatusCallback']).toBeUndefined();
+    expect(form['Body']).toContain('http://127.0.0.1:8080/v1/act/');
+  });
+
+  it('links nobody for a bare phone target: there is no directory user to act as', async () => {
+    await deliver(config, pageRequest({ target: 'phone:+15551234567', channel: 'sms', address: '+15551234567' }), 1, { responder });
+    expect(twilio.messages()[0]?.form?.['Body']).not.toContain('/v1/act/');
+  });
+});
+
+describe('twilio voice provider', () => {
+  const call = (overrides: Record<string, unknown> = {}) =>
+    pageRequest({ target: 'user:alice', recipient: 'alice', channel: 'voice', address: '+15551234567', ...overrides });
+
+  it('places a call through the Calls API whose TwiML and status come from our API', async () => {
+    const result = await deliver(config, call(), 1, { responder });
+
+    expect(result).toMatchObject({ status: 'delivered', providerMessageId: 'CA00000000000000000000000000000001' });
+    const [placed] = twilio.calls();
+    expect(placed?.pathname).toBe(`/2010-04-01/Accounts/${twilio.accountSid}/Calls.json`);
+    expect(placed?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(placed?.headers.authorization).toBe(`Basic ${Buffer.from(`${twilio.accountSid}:${twilio.authToken}`).toString('base64')}`);
+    expect(placed?.form).toMatchObject({
+      To: '+15551234567',
+      From: TWILIO_TEST_FROM,
+      Method: 'POST',
+      Url: `${PUBLIC}/v1/integrations/twilio/voice?incident=incident-db-down&user=alice`,
+      StatusCallbackMethod: 'POST',
+    });
+    expect(placed?.form?.['StatusCallback']).toMatch(
+      new RegExp(`^${PUBLIC}/v1/integrations/twilio/status\\?incident=incident-db-down&key=.+&channel=voice&user=alice$`),
+    );
+  });
+
+  it('has no voice provider without a public URL to serve the call from, and says what to set', async () => {
+    const error = await deliveryFailure(config, call());
+    expect(error.type).toBe('ProviderNotConfigured');
+    expect(twilio.calls()).toHaveLength(0);
+  });
+
+  it('refuses an invalid number without retrying, naming the call', async () => {
+    const refused = await deliver(config, call({ address: '+1' }), 1, { responder }).then(
+      () => undefined,
+      (e: unknown) => e as ApplicationFailure,
+    );
+    expect(refused?.nonRetryable).toBe(true);
+    expect(refused?.message).toContain("Twilio refused the call for incident-db-down to +1: Invalid 'To' Phone Number");
   });
 });

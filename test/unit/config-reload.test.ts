@@ -53,6 +53,43 @@ describe('config reload', () => {
     expect(logged?.msg).toContain('policies[0].levels[1].delay');
   });
 
+  it('refuses a file the schema accepts but a page would fail on, keeping the config in force', () => {
+    const before = Config.parse({ policies: [policy('default', '1m')] });
+    const holder = new ConfigHolder(before);
+    const file = configFile(
+      [
+        'gates: { enabledEnvironments: [production] }',
+        'directory:',
+        '  users: [{ id: al, timezone: Mars/Olympus, contacts: [{ channel: slack, address: U0AL }] }]',
+        'policies:',
+        '  - { name: default, levels: [{ targets: [{ type: user, id: al }] }] }',
+        '',
+      ].join('\n'),
+    );
+    const { logger, lines } = capturingLogger();
+    const result = reloadConfig(holder, file, logger, { ESCALATION_ENV: '' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => [e.path, e.line])).toEqual([
+      ['gates.enabledEnvironments', 1],
+      ['directory.users[0].timezone', 3],
+      ['directory.users[0].contacts[0].channel', 3],
+    ]);
+    expect(holder.current).toBe(before);
+    expect(holder.generation).toBe(1);
+    const logged = lines.find((l) => l.level === 50);
+    expect(logged?.msg).toContain(`${file}:3:`);
+    expect(logged?.msg).toContain('providers.slack is not set');
+
+    // The same file with the environment given and the mistakes fixed goes into force.
+    writeFileSync(
+      file,
+      'gates: { enabledEnvironments: [production] }\npolicies: [{ name: default, levels: [{ targets: [{ type: log }] }] }]\n',
+    );
+    expect(reloadConfig(holder, file, logger, { ESCALATION_ENV: 'production' })).toMatchObject({ ok: true, generation: 2 });
+    expect(holder.current.gates.environment).toBe('production');
+  });
+
   it('refuses a file that cannot be read, keeping the config in force', () => {
     const before = Config.parse({ policies: [policy('default', '1m')] });
     const holder = new ConfigHolder(before);

@@ -64,7 +64,7 @@ describe('a TOML config', () => {
     expect(errors).toEqual([
       {
         path: 'policies[0].levels[1].targets[0].id',
-        message: 'policy a level 2 names user "ghost", which is not in directory.users',
+        message: 'policy a level 2 names user "ghost", which is not in directory.users; define it there or fix the id',
         line: 13,
         column: 1,
       },

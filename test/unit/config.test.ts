@@ -303,7 +303,7 @@ describe('refused configs', () => {
     expect(invalid(text)).toEqual([
       expect.objectContaining({
         path: 'policies[0].levels[1].targets[1].id',
-        message: `policy a level 2 names ${type} "${id}", which is not in ${where}`,
+        message: `policy a level 2 names ${type} "${id}", which is not in ${where}; define it there or fix the id`,
         line: 5,
       }),
     ]);
@@ -312,7 +312,7 @@ describe('refused configs', () => {
   it('fails on a team member missing from directory.users', () => {
     const errors = invalid(withPolicyA('directory:\n  teams: [{ id: sre, members: [ghost] }]\n'));
     expect(errors.map((error) => [error.path, error.message])).toEqual([
-      ['directory.teams[0].members[0]', 'user "ghost" is not in directory.users'],
+      ['directory.teams[0].members[0]', 'user "ghost" is not in directory.users; add them there or fix the id'],
     ]);
   });
 
@@ -334,7 +334,9 @@ describe('refused configs', () => {
 
   it('fails on two policies with the same name, pointing at the second', () => {
     const text = withPolicyA('  - name: a\n    levels:\n      - targets: [{ type: log }]\n');
-    expect(invalid(text)).toEqual([expect.objectContaining({ path: 'policies[1].name', message: 'policy "a" is defined twice', line: 5 })]);
+    expect(invalid(text)).toEqual([
+      expect.objectContaining({ path: 'policies[1].name', message: 'policy "a" is defined twice; rename one', line: 5 }),
+    ]);
   });
 
   it('fails on a config with no policy', () => {

@@ -116,15 +116,20 @@ describe('escalate import', () => {
   const dir = mkdtempSync(join(tmpdir(), 'escalate-import-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes a config that policy validate accepts, and the report', async () => {
+  it('writes a config whose only gaps policy validate names are the providers to add, and the report', async () => {
     const out = join(dir, 'opsgenie.yaml');
     const imported = await runEscalate(['import', 'opsgenie', '--from', join(fixtures, 'opsgenie'), '--out', out]);
     expect(imported.code).toBe(0);
     expect(imported.stderr).toMatch(/^Imported from Opsgenie\.\n\nMapped exactly \(\d+\)/);
     expect(imported.stderr).toContain('No equivalent (left out)');
-    const validated = await runEscalate(['policy', 'validate', out]);
-    expect(validated.stdout).toContain('storage_escalation (3 levels)');
-    expect(validated.code).toBe(0);
+    // The draft has no providers: validate refuses it (a page would fail), naming each channel to set up, and nothing else.
+    const validated = await runEscalate(['policy', 'validate', out], { ESCALATION_ENV: '' });
+    expect(validated.code).toBe(2);
+    const problems = validated.stderr.trim().split('\n').slice(1);
+    expect(problems.length).toBeGreaterThan(0);
+    for (const line of problems) {
+      expect(line).toMatch(/opsgenie\.yaml:\d+:\d+ directory\.users\[\d+]\.contacts\[\d+]\.channel: .* uses the (email|sms|voice) channel/);
+    }
   });
 
   it('refuses an unknown tool and a directory that is not an export, with exit code 2', async () => {

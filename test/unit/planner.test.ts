@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { advance, type EscalationCursor, type EscalationStep } from '../../domain/escalation.js';
-import { nextEscalationAt, plan, policySwitchStep, repageStep, unreachedStep, type Plan, type Position } from '../../domain/planner.js';
+import {
+  nextEscalationAt,
+  plan,
+  policySwitchStep,
+  repageStep,
+  stepLabel,
+  unreachedStep,
+  type Plan,
+  type Position,
+} from '../../domain/planner.js';
 import { Policy } from '../../domain/policy.js';
 
 // The planner is the policy reference in code: each row says, for a policy and a position, what
@@ -142,6 +151,45 @@ describe('the planner: what comes next, and when', () => {
       'policy exhausted: time out',
     ]);
     expect(plan(p, at({ state: 'ACKNOWLEDGED', acknowledgedAt: 0 }), 0)?.label).toBe('ack timeout');
+  });
+});
+
+describe('response-time SLAs', () => {
+  const sla = { respondWithin: 900, resolveWithin: 5_000 };
+  const p = policy({ autoResolve: 60_000 }, [{}, { delay: 2_000 }]);
+  it.each([
+    [
+      'the respond deadline when it comes before the next level',
+      at({ state: 'ACTIVE', cursor: advance(undefined, { kind: 'level', cycle: 0, level: 0, dueAt: 0, isEscalation: false }), sla }),
+      'slaBreach respond at 900',
+    ],
+    ['the resolve deadline once acknowledged', at({ state: 'ACKNOWLEDGED', acknowledgedAt: 500, sla }), 'slaBreach resolve at 5000'],
+    [
+      'the resolve deadline once respond is breached',
+      at({
+        state: 'ACTIVE',
+        cursor: advance(undefined, { kind: 'level', cycle: 0, level: 0, dueAt: 0, isEscalation: false }),
+        sla,
+        breached: ['respond'],
+      }),
+      'step level 2 at 2000',
+    ],
+    [
+      'nothing more once both are breached',
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 500, sla, breached: ['respond', 'resolve'] }),
+      'autoResolve at 60000',
+    ],
+    ['the resolve deadline after a time out', at({ state: 'TIMED_OUT', sla }), 'slaBreach resolve at 5000'],
+  ] as const)('plans %s', (_what, position, expected) => {
+    const next = plan(p, position, 0);
+    const action = next?.action;
+    const text =
+      action?.kind === 'slaBreach'
+        ? `slaBreach ${action.sla}`
+        : action?.kind === 'step'
+          ? `step ${stepLabel(action.step).replace(' due', '')}`
+          : action?.kind;
+    expect(`${text} at ${next?.at}`).toBe(expected);
   });
 });
 

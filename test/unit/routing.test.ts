@@ -188,6 +188,17 @@ describe('escalate policy test', () => {
     expect(text).toContain('policy default at severity warning (default route)');
   });
 
+  it("shows each gate's decision, naming the one that holds the alert back", () => {
+    const gated = config({ gates: { environment: 'qa', enabledEnvironments: ['staging'], minSeverity: 'info' } });
+    const text = formatExplanation(explainPolicy(gated, { labels: {}, severity: 'warning', service: 'payments' }));
+    expect(text.split('\n').slice(1, 5)).toEqual([
+      'gates: would NOT escalate: environment "qa" is not in gates.enabledEnvironments (staging)',
+      '    enabled ✓ gates.enabled is true',
+      '    environment ✗ "qa" is not in gates.enabledEnvironments (staging)',
+      '    severity ✓ warning is at least gates.minSeverity (info)',
+    ]);
+  });
+
   it('reads the config file and prints the choice as JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'policy-test-'));
     const file = join(dir, 'escalation.yaml');

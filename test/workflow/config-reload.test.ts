@@ -90,6 +90,44 @@ describe('config reload', () => {
     expect(started).toMatchObject({ policyVersion: policyVersion(inForce.policies[0]!) });
   });
 
+  it('refuses a file the schema accepts but a page would fail on, keeping the config in force', async () => {
+    const { stack: s, file, reload } = await reloadStack();
+    const inForce = s.holder.current;
+    const good = configWithLevel2After('1s');
+    writeConfig(file, {
+      ...good,
+      directory: { users: [{ id: 'dana', timezone: 'Europe/Berln', contacts: [{ channel: 'log', address: 'dana' }] }] },
+      policies: [
+        {
+          name: 'default',
+          levels: [
+            {
+              targets: [
+                { type: 'user', id: 'dana' },
+                { type: 'channel', id: '#ops', provider: 'slack' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const answer = await reload();
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatchObject({
+      error: `${file} is not a valid config; the previous config stays in force`,
+      details: [
+        expect.objectContaining({ path: 'directory.users[0].timezone', message: expect.stringContaining('did you mean Europe/Berlin?') }),
+        expect.objectContaining({
+          path: 'policies[0].levels[0].targets[1].provider',
+          message: expect.stringContaining('providers.slack is not set'),
+        }),
+      ],
+    });
+    expect(s.holder.current).toBe(inForce);
+    const started = await s.incidents.startIncident({ key: 'kept-old', summary: 'x', severity: 'error' });
+    expect(started).toMatchObject({ escalated: true, policyVersion: policyVersion(inForce.policies[0]!) });
+  });
+
   it('needs the admin scope', async () => {
     const { reload } = await reloadStack();
     const answer = await reload(TOKENS.write);

@@ -3,6 +3,7 @@ import { startOpsgeniePeer, OPSGENIE_TEST_KEY, type OpsgeniePeer } from '../help
 import { PD_TEST_ROUTING_KEY, startPagerDutyPeer, type PagerDutyPeer } from '../helpers/peers/pagerduty.js';
 import { SLACK_TEST_TOKEN, startSlackPeer, type SlackPeer } from '../helpers/peers/slack.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/peers/smtp.js';
+import { replyCode } from '../../domain/responder.js';
 import { startTwilioPeer, TWILIO_TEST_FROM, type TwilioPeer } from '../helpers/peers/twilio.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
@@ -90,7 +91,9 @@ describe('notification providers on the real Temporal server', () => {
       priority: 'P1',
       responders: [{ type: 'team', name: 'sre' }],
     });
-    expect(peers.twilio.messages()[0]?.form?.['Body']).toBe('CRITICAL: checkout is failing [six-channels] L1');
+    expect(peers.twilio.messages()[0]?.form?.['Body']).toBe(
+      `CRITICAL: checkout is failing [six-channels] L1 Reply 1 ack, 2 resolve, 3 escalate #${replyCode('incident-six-channels')}`,
+    );
     expect(peers.webhook.keysFor('incident-six-channels')).toHaveLength(1);
     // The Slack message id is kept, so an update can edit that very message.
     expect(record.notifications.find((n) => n.channel === 'slack')?.providerMessageId).toBe('C0ALERTS:1767625200.000001');

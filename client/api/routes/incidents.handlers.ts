@@ -2,7 +2,7 @@ import type { RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type { IncidentRecord } from '../../../domain/incident.js';
 import { incidentStats } from '../../stats.js';
 import { listIncidents as listFromVisibility } from '../../visibility.js';
-import { runMove, type ApiDeps } from '../deps.js';
+import { runMove, runWorkingStatus, type ApiDeps } from '../deps.js';
 import type { ApiEnv } from '../env.js';
 import type * as routes from './incidents.routes.js';
 
@@ -53,7 +53,14 @@ export function incidentHandlers(deps: ApiDeps) {
     return c.json(asWire(record), 200);
   };
 
+  const workingStatus: Handler<typeof routes.workingStatus> = async (c) => {
+    const body = c.req.valid('json');
+    const record = await runWorkingStatus(deps, c.req.valid('param').id, body.by ?? c.get('actor'), body.status, body.note);
+    return c.json(asWire(record), 200);
+  };
+
   return {
+    workingStatus,
     startIncident,
     getIncident,
     listIncidents,

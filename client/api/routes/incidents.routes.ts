@@ -12,6 +12,7 @@ import {
   ReasonBody,
   StartAnswer,
   StatsSchema,
+  WorkingStatusSchema,
 } from '../schemas.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
@@ -98,3 +99,8 @@ export const resolve = moveRoute('resolve', NoteBody, 'Resolve: the incident clo
 export const cancel = moveRoute('cancel', ReasonBody, 'Cancel (false alarm): the incident closes');
 export const escalate = moveRoute('escalate', ReasonBody, 'Escalate to the next level now');
 export const annotate = moveRoute('annotate', AnnotateBody, 'Add a note to the timeline');
+export const workingStatus = moveRoute(
+  'status',
+  WorkingStatusSchema,
+  'Set the working status of an acknowledged incident (investigating, identified, monitoring, mitigated); 409 unless acknowledged',
+);

@@ -1,11 +1,12 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { slackActionOperation } from '../../../domain/chat-actions.js';
+import { slackActionOperation, slackActionWorkingStatus } from '../../../domain/chat-actions.js';
+import { isWorkingStatus, WORKING_STATUSES, type WorkingStatus } from '../../../domain/working-status.js';
 import type { IncidentRecord } from '../../../domain/incident.js';
 import { IncidentMoveRefusedError, IncidentNotFoundError } from '../../incidents.js';
 import { listIncidents } from '../../visibility.js';
-import { runMove, type ApiDeps, type MoveOperation } from '../deps.js';
+import { runMove, runWorkingStatus, type ApiDeps, type MoveOperation } from '../deps.js';
 import type { ApiEnv } from '../env.js';
 import { errorBody } from '../errors.js';
 import { verifySlackSignature } from '../slack-signature.js';
@@ -37,7 +38,8 @@ const BlockActions = z.looseObject({
   response_url: z.string().optional(),
 });
 
-const PAST: Record<MoveOperation, string> = {
+type ChatMove = Exclude<MoveOperation, 'status'>;
+const PAST: Record<ChatMove, string> = {
   acknowledge: 'acknowledged',
   resolve: 'resolved',
   escalate: 'escalated',
@@ -54,8 +56,17 @@ export function slackHandlers(deps: ApiDeps) {
     return user ? user.id : `slack:${userId}`;
   };
 
-  const answer = async (operation: MoveOperation, id: string, userId: string, text?: string): Promise<{ ok: boolean; text: string }> => {
+  const answer = async (
+    operation: ChatMove | WorkingStatus,
+    id: string,
+    userId: string,
+    text?: string,
+  ): Promise<{ ok: boolean; text: string }> => {
     try {
+      if (isWorkingStatus(operation)) {
+        const record = await runWorkingStatus(deps, id, actorFor(userId), operation, text);
+        return { ok: true, text: `${record.workflowId} is ${operation} (set by <@${userId}>)` };
+      }
       const record = await runMove(deps, operation, id, actorFor(userId), text);
       return {
         ok: true,
@@ -79,7 +90,9 @@ export function slackHandlers(deps: ApiDeps) {
     if (!parsed.success) return c.json(errorBody('invalid request', [{ path: 'payload', message: z.prettifyError(parsed.error) }]), 400);
     const payload = parsed.data;
     // Link buttons (Open in Temporal, Runbook) send interactions too: nothing to do for them.
-    const action = payload.actions.map((a) => ({ operation: slackActionOperation(a.action_id), value: a.value })).find((a) => a.operation);
+    const action = payload.actions
+      .map((a) => ({ operation: slackActionOperation(a.action_id) ?? slackActionWorkingStatus(a.action_id), value: a.value }))
+      .find((a) => a.operation);
     if (payload.type !== 'block_actions' || !action?.operation || !action.value) return c.json({}, 200);
     const result = await answer(action.operation, action.value, payload.user.id);
     const message = { response_type: 'ephemeral' as const, replace_original: false, text: result.text };
@@ -92,7 +105,7 @@ export function slackHandlers(deps: ApiDeps) {
     const [verb = 'help', id, ...rest] = form.text.trim().split(/\s+/).filter(Boolean);
     const note = rest.join(' ') || undefined;
     const ephemeral = (text: string) => c.json({ response_type: 'ephemeral' as const, text }, 200);
-    const operations: Record<string, MoveOperation> = {
+    const operations: Record<string, ChatMove> = {
       ack: 'acknowledge',
       acknowledge: 'acknowledge',
       resolve: 'resolve',
@@ -102,6 +115,13 @@ export function slackHandlers(deps: ApiDeps) {
     if (operation) {
       if (!id) return ephemeral(`usage: ${form.command} ${verb} <incident id> [note]`);
       const result = await answer(operation, id, form.user_id, note);
+      return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
+    }
+    if (verb.toLowerCase() === 'status') {
+      const [status, ...words] = rest;
+      if (!id || !isWorkingStatus(status))
+        return ephemeral(`usage: ${form.command} status <incident id> ${WORKING_STATUSES.join('|')} [note]`);
+      const result = await answer(status, id, form.user_id, words.join(' ') || undefined);
       return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
     }
     if (verb === 'show' && id) {
@@ -121,7 +141,9 @@ export function slackHandlers(deps: ApiDeps) {
           .join('\n'),
       );
     }
-    return ephemeral(`usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} list`);
+    return ephemeral(
+      `usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} status <incident id> <status> [note]  ·  ${form.command} list`,
+    );
   };
 
   return { interactions, commands };
