@@ -42,12 +42,9 @@ export const IncidentRecordSchema = z
     source: z.string().optional(),
     service: z.string().optional(),
     labels: z.record(z.string(), z.string()),
-    shadow: z
-      .boolean()
-      .optional()
-      .openapi({
-        description: 'shadow mode: nothing is sent; each page is a skipped notification, reason "would page <target> via <channel>"',
-      }),
+    shadow: z.boolean().optional().openapi({
+      description: 'shadow mode: nothing is sent; each page is a skipped notification, reason "would page <target> via <channel>"',
+    }),
     policy: z.string(),
     level: z.number().int(),
     repeat: z.number().int(),
