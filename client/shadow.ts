@@ -3,7 +3,8 @@ import type { IncidentRecord } from '../domain/incident.js';
 import { describePage, wouldPages, type WouldPage } from '../domain/shadow.js';
 import type { IncidentClient } from './incidents.js';
 import { windowParam } from './stats.js';
-import { listAll, SHADOW_CLAUSE, type VisibilityScope } from './visibility.js';
+import { readRecords } from './records.js';
+import { SHADOW_CLAUSE, type VisibilityScope } from './visibility.js';
 
 /** `since`: how far back to look (`24h`, `7d`, `PT1H`); at most 90 days. */
 export const ShadowReportQuery = z.strictObject({ since: windowParam('7d') });
@@ -26,15 +27,15 @@ export interface ShadowReport {
   incidents: ShadowIncident[];
   /** True when more shadow incidents started in the window than the report read (the newest ones are shown). */
   sampled: boolean;
+  /** Listed but not readable now (an open incident with no worker to answer its query). */
+  unreadable: number;
 }
 
 const REPORT_MAX = 500;
-const RECORD_READS_AT_ONCE = 8;
 
 /**
  * Per shadow-mode incident started in the window (IncidentShadow = true), oldest first: who would
- * have been paged when, read from each incident's record. An incident whose record cannot be read
- * (no worker answers a query on an open one) is listed with its error instead of its pages.
+ * have been paged when, read from each incident's record (at most the newest REPORT_MAX).
  */
 export async function shadowReport(
   scope: VisibilityScope,
@@ -43,15 +44,9 @@ export async function shadowReport(
   now = Date.now(),
 ): Promise<ShadowReport> {
   const since = new Date(now - query.since.ms).toISOString();
-  const found = await listAll(scope, {}, [`StartTime >= "${since}"`, SHADOW_CLAUSE], REPORT_MAX);
-  const out: ShadowIncident[] = [];
-  for (let i = 0; i < found.length; i += RECORD_READS_AT_ONCE) {
-    const batch = found.slice(i, i + RECORD_READS_AT_ONCE);
-    const records = await Promise.all(batch.map((summary) => incidents.getIncident(summary.workflowId).catch(() => undefined)));
-    for (const record of records) if (record) out.push(shadowIncident(record));
-  }
-  out.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
-  return { since, window: query.since.text, incidents: out, sampled: found.length >= REPORT_MAX };
+  const sample = await readRecords(scope, incidents, {}, [`StartTime >= "${since}"`, SHADOW_CLAUSE], REPORT_MAX);
+  const out = sample.records.map(shadowIncident).sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+  return { since, window: query.since.text, incidents: out, sampled: sample.sampled, unreadable: sample.unreadable };
 }
 
 export function shadowIncident(record: IncidentRecord): ShadowIncident {
@@ -69,7 +64,7 @@ export function shadowIncident(record: IncidentRecord): ShadowIncident {
 
 /** The report as the CLI prints it: an incident per paragraph, a line per page it would have sent. */
 export function formatShadowReport(report: ShadowReport): string {
-  const head = `shadow-mode incidents since ${report.since} (${report.window}): ${report.incidents.length}${report.sampled ? ' (the newest only)' : ''}`;
+  const head = `shadow-mode incidents since ${report.since} (${report.window}): ${report.incidents.length}${report.sampled ? ' (the newest only)' : ''}${report.unreadable ? `; ${report.unreadable} could not be read now (is a worker running?)` : ''}`;
   const blocks = report.incidents.map((incident) => {
     const lines = [
       `${incident.incidentId}  ${incident.state}  [${incident.severity}] ${incident.summary}  (policy ${incident.policy}, opened ${incident.createdAt})`,
