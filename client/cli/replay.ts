@@ -114,6 +114,8 @@ async function drive(
   const queue: Action[] = [...events];
   const opened: string[] = [];
   const resolved = new Set<string>();
+  /** When (stream time) the alert that opened each incident arrived. */
+  const openerAt = new Map<string, number>();
   const notEscalated: ReplayResult['notEscalated'] = [];
   let last = first;
   while (queue.length > 0) {
@@ -131,6 +133,7 @@ async function drive(
       const isNew = result.created || !opened.includes(result.incidentId);
       if (!opened.includes(result.incidentId)) opened.push(result.incidentId);
       resolved.delete(result.incidentId);
+      if (isNew) openerAt.set(result.incidentId, action.at);
       if (isNew && action.ackAt !== undefined)
         queue.push({ kind: 'ack', at: action.ackAt, line: action.line, incidentId: result.incidentId });
     } else if (action.kind === 'ack') {
@@ -156,7 +159,11 @@ async function drive(
   const pages = records
     .flatMap((record) =>
       wouldPages(record).map((page) => {
-        const at = toStream(Date.parse(page.at));
+        // Counted from the incident's own opening, so the moments the worker took to pick up the
+        // new incident (real time, while the server's clock runs) do not shift its pages.
+        const opener = openerAt.get(record.workflowId);
+        const fromOpening = Date.parse(page.at) - Date.parse(record.reopenedAt ?? record.createdAt);
+        const at = opener !== undefined && fromOpening >= 0 ? opener + fromOpening : toStream(Date.parse(page.at));
         const { reason: _reason, recordedAt: _recordedAt, ...where } = page;
         return { ...where, incidentId: record.workflowId, at: new Date(at).toISOString(), offsetMs: at - first };
       }),
