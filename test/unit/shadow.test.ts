@@ -4,6 +4,7 @@ import type { NotificationRecord } from '../../domain/incident.js';
 import { newRecord } from '../../domain/record.js';
 import { explainRoutes, pagingMode, selectPolicy } from '../../domain/routing.js';
 import { wouldPages } from '../../domain/shadow.js';
+import { explainPolicy, formatExplanation } from '../../client/cli/policy-commands.js';
 import { IncidentInput } from '../../domain/incident.js';
 
 const config = (gates: Record<string, unknown>, routes: Record<string, unknown>[]) =>
@@ -105,5 +106,19 @@ describe('would-be pages of a shadow incident', () => {
     const spec = { key: 'k', summary: 's', severity: 'critical' as const, labels: {}, links: [] };
     expect(newRecord({ ...spec, shadow: true }, 'p', 'incident-k', '2026-01-01T00:00:00.000Z').shadow).toBe(true);
     expect('shadow' in newRecord(spec, 'p', 'incident-k', '2026-01-01T00:00:00.000Z')).toBe(false);
+  });
+});
+
+describe('escalate policy test in shadow mode', () => {
+  it('says the alert would escalate without sending anything', () => {
+    const cfg = config({ mode: 'shadow' }, [{ match: { service: 'db' }, policy: 'db', mode: 'live' }, { policy: 'rest' }]);
+    const shadowed = explainPolicy(cfg, { labels: {}, severity: 'critical', service: 'web' });
+    expect(shadowed.mode).toBe('shadow');
+    expect(formatExplanation(shadowed)).toContain(
+      'shadow mode: it would escalate and record each page as "would page ...", sending nothing',
+    );
+    const live = explainPolicy(cfg, { labels: {}, severity: 'critical', service: 'db' });
+    expect(live.mode).toBe('live');
+    expect(formatExplanation(live)).not.toContain('shadow mode');
   });
 });
