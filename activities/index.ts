@@ -105,6 +105,10 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
       const attempt = context.info.attempt;
       const { config, registry } = current();
       const provider = registry.get(request.delivery.channel);
+      // Shadow mode: its time is when the page was due to go out (on the time-skipping server of
+      // `escalate policy replay` too, whose clock the worker's does not follow).
+      if (request.incident.shadow === true)
+        return shadowed(request, provider, attempt, context.info.currentAttemptScheduledTimestampMs || now(), log());
       if (!provider) throw providerNotConfigured(request, config.providers, attempt);
       const answered =
         request.kind === 'update' || request.whenAnswered === 'send' ? undefined : await answeredSince(request, deps.incidentState);
@@ -153,6 +157,36 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
       };
     },
   };
+}
+
+/**
+ * Shadow mode: nothing is sent, whatever the channel. The result is `skipped`, so the record keeps
+ * who would have been paged and the escalation goes on as if the page had gone out. A page the
+ * live engine would not send either (below a severity floor) says so instead; a channel without a
+ * configured provider is noted, since cutting over would fail there.
+ */
+function shadowed(
+  request: DeliveryRequest,
+  provider: NotificationProvider | undefined,
+  attempt: number,
+  at: number,
+  logger: Logger,
+): DeliveryResult {
+  const { target, channel, recipient, address } = request.delivery;
+  const person = recipient && !target.endsWith(`:${recipient}`) ? ` → ${recipient}` : '';
+  const who = `${target}${person}${target.includes(address) ? '' : ` (${address})`}`;
+  const floor = provider ? belowFloor(request, provider) : undefined;
+  const verb = request.kind === 'update' ? `would send ${request.event ?? 'an update'} to` : 'would page';
+  const missing = provider ? '' : `; no ${channel} provider is configured, so a live page would fail`;
+  const reason = floor ? `${floor} (shadow mode)` : `${verb} ${who} via ${channel} (shadow mode${missing})`;
+  logger.info('shadow mode: notification recorded, not sent', {
+    incidentWorkflowId: request.incident.workflowId,
+    level: request.level + 1,
+    target,
+    channel,
+    reason,
+  });
+  return { status: 'skipped', reason, attempt, at: new Date(at).toISOString() };
 }
 
 /**

@@ -7,7 +7,7 @@ import { IncidentInput, isTerminal, workflowIdForKey, type IncidentInputBody, ty
 import { groupKey } from '../domain/grouping.js';
 import type { DeliveryReceiptInput } from '../domain/receipt.js';
 import { replyCode } from '../domain/responder.js';
-import { defaultIncidentKey, evaluateGates, routeLabels, selectPolicy } from '../domain/routing.js';
+import { defaultIncidentKey, evaluateGates, pagingMode, routeLabels, selectPolicy } from '../domain/routing.js';
 import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/config-holder.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { checkInhibition } from './inhibition.js';
@@ -97,6 +97,8 @@ export interface IncidentClientOptions {
   uiUrl?: string;
   /** How long an answer or a read waits for a worker before 503 (default 5 s). */
   answerTimeoutMs?: number;
+  /** Only for the time-skipping test server (see AcceptAlert.timeoutMs); real servers need none. */
+  incidentTimeoutMs?: number;
 }
 
 /**
@@ -168,7 +170,8 @@ export class IncidentClient {
     if (inhibition) return { escalated: false, reason: inhibition.reason, inhibitedBy: inhibition.source.workflowId };
     // A caller-given id (a webhook alert's own) makes a retry of this call the same alert, not two.
     const occurrenceId = options.occurrenceId ?? randomUUID();
-    const carry = await this.cooldownCarry(workflowId, choice.policy.cooldown);
+    const shadow = pagingMode(config.gates, choice) === 'shadow';
+    const carry = withMode(await this.cooldownCarry(workflowId, choice.policy.cooldown), shadow);
     const sla = slaFor(config.slas, choice.severity, config.onBreach);
     const workflowInput: IncidentWorkflowInput = {
       incident: {
@@ -181,6 +184,7 @@ export class IncidentClient {
         labels: input.labels ?? {},
         ...(input.details !== undefined && { details: input.details }),
         links: input.links ?? [],
+        ...(shadow && { shadow: true }),
       },
       policy: choice.policy,
       occurrenceId,
@@ -215,14 +219,16 @@ export class IncidentClient {
       input: workflowInput,
       occurrence,
       staticSummary: `[${choice.severity}] ${input.summary}`,
-      staticDetails: `Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
+      staticDetails: `${shadow ? '**Shadow mode**: pages are recorded, not sent · ' : ''}Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
       searchAttributes: startSearchAttributes(
         choice.severity,
         choice.policy.name,
         input.service,
         config.providers.twilio ? replyCode(workflowId) : undefined,
+        shadow,
       ),
       memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
+      ...(this.options.incidentTimeoutMs !== undefined && { timeoutMs: this.options.incidentTimeoutMs }),
     }).catch((error: unknown) => {
       if (error instanceof AlertTooLargeError) throw new InvalidIncidentRequestError([{ path: 'details', message: error.message }]);
       throw error;
@@ -451,6 +457,16 @@ export class IncidentClient {
       return undefined;
     }
   }
+}
+
+/**
+ * A re-opened incident carries its previous record, which carries the mode the incident had then;
+ * the routes decide the mode now (a team that cut over pages on the re-open).
+ */
+function withMode(carry: IncidentCarry | undefined, shadow: boolean): IncidentCarry | undefined {
+  if (!carry) return undefined;
+  const { shadow: _previous, ...record } = carry.record;
+  return { ...carry, record: shadow ? { ...record, shadow: true } : record };
 }
 
 function failureType(error: unknown): string | undefined {

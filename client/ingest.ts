@@ -3,6 +3,7 @@ import type { TypedSearchAttributes } from '@temporalio/common';
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { encodeMapToPayloads, encodeToPayloads, encodeUserMetadata } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import proto from '@temporalio/proto';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import type { IncidentWorkflowInput, Occurrence } from '../domain/workflow-input.js';
 import { occurrenceSignal, WORKFLOW_TYPE } from '../workflows/messages.js';
 
@@ -22,6 +23,12 @@ export interface AcceptAlert {
   searchAttributes: TypedSearchAttributes;
   /** Read back by list calls without asking the workflow (inhibition looks at route labels). */
   memo: Record<string, unknown>;
+  /**
+   * A run and execution timeout, for Temporal's time-skipping test server (`escalate policy
+   * replay`), which times out a signal-with-start without one within hours of skipped time. Real
+   * servers run incidents without a timeout: leave it unset.
+   */
+  timeoutMs?: number;
 }
 
 export interface Accepted {
@@ -65,6 +72,10 @@ export async function acceptAlert(client: Client, alert: AcceptAlert): Promise<A
     memo: { fields: await encodeMapToPayloads(converter, alert.memo) },
     userMetadata: await encodeUserMetadata(converter, alert.staticSummary, alert.staticDetails),
     header: { fields: {} },
+    ...(alert.timeoutMs !== undefined && {
+      workflowExecutionTimeout: msToTs(alert.timeoutMs),
+      workflowRunTimeout: msToTs(alert.timeoutMs),
+    }),
   });
   return { started: response.started === true, runId: response.runId ?? '' };
 }

@@ -4,9 +4,9 @@ import { secondsToAcknowledge, secondsToResolve } from '../domain/incident-timin
 import { parseDuration } from '../domain/duration.js';
 import { SEVERITIES } from '../domain/severity.js';
 import type { IncidentClient } from './incidents.js';
+import { countIncidents, SHADOW_CLAUSE, type VisibilityScope } from './visibility.js';
 import { AcknowledgedByKey, IncidentStateKey } from '../workflows/search-attributes.js';
 import { readRecords } from './records.js';
-import { countIncidents, type VisibilityScope } from './visibility.js';
 
 /** A `window` query parameter: how far back to look (`24h`, `7d`, `PT1H`); at most 90 days. */
 export function windowParam(defaultText: string) {
@@ -46,6 +46,8 @@ export interface IncidentStats {
   open: number;
   /** Incidents within the window where a level (or its fallback) reached nobody (IncidentUnreached). */
   unreached: number;
+  /** Incidents within the window run in shadow mode: their pages were recorded, not sent (IncidentShadow). */
+  shadow: number;
   /** Incidents within the window that broke a response-time SLA (SlaBreached). */
   slaBreached: number;
   /** Mean time to acknowledge: created → first acknowledgement. */
@@ -72,12 +74,13 @@ export async function incidentStats(
 ): Promise<IncidentStats> {
   const since = new Date(now - query.window.ms).toISOString();
   const inWindow = [`StartTime >= "${since}"`];
-  const [byStateCounts, bySeverityCounts, open, unreached, slaBreached] = await Promise.all([
+  const [byStateCounts, bySeverityCounts, open, unreached, slaBreached, shadow] = await Promise.all([
     Promise.all(INCIDENT_STATES.map((state) => countIncidents(scope, { state }, inWindow))),
     Promise.all(SEVERITIES.map((severity) => countIncidents(scope, { severity }, inWindow))),
     countIncidents(scope, {}, [`IncidentState IN (${OPEN_STATES.map((state) => `"${state}"`).join(', ')})`]),
     countIncidents(scope, {}, [...inWindow, 'IncidentUnreached = true']),
     countIncidents(scope, {}, [...inWindow, 'SlaBreached = true']),
+    countIncidents(scope, {}, [...inWindow, SHADOW_CLAUSE]),
   ]);
   const byState = Object.fromEntries(INCIDENT_STATES.map((state, i) => [state, byStateCounts[i] ?? 0]));
   const bySeverity = Object.fromEntries(SEVERITIES.map((severity, i) => [severity, bySeverityCounts[i] ?? 0]));
@@ -102,6 +105,7 @@ export async function incidentStats(
     bySeverity,
     open,
     unreached,
+    shadow,
     slaBreached,
     mtta: timing(ackTimes, measurable.sampled),
     mttr: timing(resolveTimes, measurable.sampled),

@@ -12,6 +12,7 @@ import {
   IncidentCodeKey,
   IncidentServiceKey,
   IncidentSeverityKey,
+  IncidentShadowKey,
   IncidentStateKey,
 } from '../workflows/search-attributes.js';
 
@@ -34,8 +35,11 @@ export function startSearchAttributes(
   service: string | undefined,
   /** The SMS reply code (with providers.twilio set: the attribute must be registered, `escalate setup`). */
   code?: string,
+  /** Shadow mode (IncidentShadow): set at start only. */
+  shadow = false,
 ): TypedSearchAttributes {
   return new TypedSearchAttributes([
+    ...(shadow ? [{ key: IncidentShadowKey, value: true }] : []),
     ...(code !== undefined ? [{ key: IncidentCodeKey, value: code }] : []),
     { key: IncidentStateKey, value: 'PENDING' },
     { key: IncidentSeverityKey, value: severity },
@@ -84,6 +88,8 @@ export interface IncidentSummary {
   policy?: string;
   level?: number;
   acknowledgedBy?: string;
+  /** Shadow mode: pages recorded, not sent. */
+  shadow?: boolean;
   /** Temporal's execution status: Running, Completed, ... */
   status: string;
   startedAt?: string;
@@ -109,6 +115,9 @@ export interface VisibilityScope {
   /** Only incidents of this task queue: one API serves one deployment's incidents. */
   taskQueue: string;
 }
+
+/** The visibility clause for incidents in shadow mode (IncidentShadow is set at start only). */
+export const SHADOW_CLAUSE = `${IncidentShadowKey.name} = true`;
 
 /** Quotes a value already restricted by QueryValue or an enum. */
 const quoted = (value: string) => `"${value}"`;
@@ -240,6 +249,7 @@ function summaryFromRaw(raw: RawWorkflowExecutionInfo): IncidentSummary {
   if (policy !== undefined) summary.policy = policy;
   if (typeof level === 'number') summary.level = level;
   if (acknowledgedBy !== undefined) summary.acknowledgedBy = acknowledgedBy;
+  if (read(IncidentShadowKey.name) === true) summary.shadow = true;
   if (started) summary.startedAt = started;
   if (closed) summary.closedAt = closed;
   return summary;

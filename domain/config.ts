@@ -11,6 +11,13 @@ import { SeverityName } from './severity.js';
 
 const Id = z.string().trim().min(1, 'must not be empty');
 
+/**
+ * `live` pages; `shadow` opens and escalates incidents as usual but sends nothing: every page is
+ * recorded as `would page <target> via <channel>`, so a team can run beside its old tool first.
+ */
+export const PagingMode = z.enum(['live', 'shadow']);
+export type PagingMode = z.infer<typeof PagingMode>;
+
 export const Gates = z.strictObject({
   enabled: z.boolean().default(true),
   /** The environment this deployment runs in (usually `${ESCALATION_ENV}`). */
@@ -21,6 +28,8 @@ export const Gates = z.strictObject({
    */
   enabledEnvironments: z.array(z.string().min(1)).min(1, 'list at least one environment, or remove the key').optional(),
   minSeverity: SeverityName.default('warning'),
+  /** `shadow`: every incident escalates without sending anything (a route's own `mode` wins). Unset: live. */
+  mode: PagingMode.optional(),
 });
 export type Gates = z.infer<typeof Gates>;
 
@@ -36,6 +45,8 @@ export const Route = z.strictObject({
   groupBy: z.array(z.string().min(1)).optional(),
   /** How long a new incident on this route waits in PENDING, gathering its group, before level 1. */
   groupWait: Duration.optional(),
+  /** `shadow` or `live` for this route's incidents, whatever `gates.mode` says. */
+  mode: PagingMode.optional(),
 });
 export type Route = z.infer<typeof Route>;
 

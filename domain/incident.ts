@@ -157,6 +157,8 @@ export interface IncidentRecord {
   labels: Record<string, string>;
   details?: Record<string, unknown>;
   links: Link[];
+  /** Shadow mode: pages are recorded (`skipped`, `would page ...`), never sent. */
+  shadow?: boolean;
   policy: string;
   /** 1-based level currently notified (0 before level 1). */
   level: number;

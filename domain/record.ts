@@ -19,6 +19,7 @@ export function newRecord(spec: IncidentSpec, policy: string, workflowId: string
     labels: spec.labels,
     ...(spec.details !== undefined && { details: spec.details }),
     links: spec.links,
+    ...(spec.shadow === true && { shadow: true }),
     policy,
     level: 0,
     repeat: 0,

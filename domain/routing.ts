@@ -1,5 +1,5 @@
 import { stableHash } from './hash.js';
-import type { Config, Gates, Route } from './config.js';
+import type { Config, Gates, PagingMode, Route } from './config.js';
 import type { IncidentInput } from './incident.js';
 import { evaluateMatchers, type MatcherResult } from './matchers.js';
 import type { Policy } from './policy.js';
@@ -36,6 +36,8 @@ export interface RouteChoice {
   /** Labels this route groups by (for the group key), with its group wait in ms. */
   groupBy?: string[];
   groupWait?: number;
+  /** The route's own paging mode, when it sets one. */
+  mode?: PagingMode;
 }
 
 export type PolicyChoice =
@@ -121,6 +123,7 @@ export function explainRoutes(config: Config, alert: Pick<IncidentInput, 'labels
           index,
           ...(route.groupBy !== undefined && { groupBy: route.groupBy }),
           ...(route.groupWait !== undefined && { groupWait: route.groupWait }),
+          ...(route.mode !== undefined && { mode: route.mode }),
         },
       };
       return;
@@ -166,6 +169,15 @@ export function selectPolicy(config: Config, input: IncidentInput): PolicyChoice
     return { ok: true, policy, severity: input.severity, how: 'named in the request' };
   }
   return explainRoutes(config, input).choice;
+}
+
+/**
+ * Whether an incident on this choice pages for real or only records what it would page: the
+ * route's own `mode` wins, else `gates.mode`, else live. A policy named in the request has no
+ * route, so the gates decide.
+ */
+export function pagingMode(gates: Gates, choice: { route?: RouteChoice }): PagingMode {
+  return choice.route?.mode ?? gates.mode ?? 'live';
 }
 
 function covers(policy: Policy, severity: Severity): boolean {

@@ -23,6 +23,11 @@ export const IncidentSpec = z.strictObject({
   labels: z.record(z.string(), z.string()).default({}),
   details: z.record(z.string(), z.unknown()).optional(),
   links: z.array(Link).default([]),
+  /**
+   * Shadow mode (`gates.mode` or the route's `mode`): the incident escalates as usual, the deliver
+   * activity sends nothing and records `would page <target> via <channel>`. Absent: live.
+   */
+  shadow: z.boolean().optional(),
 });
 export type IncidentSpec = z.infer<typeof IncidentSpec>;
 

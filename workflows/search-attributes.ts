@@ -21,6 +21,12 @@ export const SlaBreachedKey = defineSearchAttributeKey('SlaBreached', SearchAttr
  */
 export const IncidentCodeKey = defineSearchAttributeKey('IncidentCode', SearchAttributeType.KEYWORD);
 
+/**
+ * Set once, at start, by the client (client/visibility.ts) for an incident in shadow mode; the
+ * workflow never upserts it (Visibility syncs only the keys it lists), so it stays as started.
+ */
+export const IncidentShadowKey = defineSearchAttributeKey('IncidentShadow', SearchAttributeType.BOOL);
+
 export const INCIDENT_SEARCH_ATTRIBUTES = [
   IncidentStateKey,
   IncidentSeverityKey,
@@ -31,6 +37,7 @@ export const INCIDENT_SEARCH_ATTRIBUTES = [
   IncidentUnreachedKey,
   SlaBreachedKey,
   IncidentCodeKey,
+  IncidentShadowKey,
 ] as const;
 
 /** The operator API's IndexedValueType numbers, by the SDK's type names (registration and checks). */

@@ -42,6 +42,9 @@ export const IncidentRecordSchema = z
     source: z.string().optional(),
     service: z.string().optional(),
     labels: z.record(z.string(), z.string()),
+    shadow: z.boolean().optional().openapi({
+      description: 'shadow mode: nothing is sent; each page is a skipped notification, reason "would page <target> via <channel>"',
+    }),
     policy: z.string(),
     level: z.number().int(),
     repeat: z.number().int(),
@@ -55,7 +58,9 @@ export const IncidentRecordSchema = z
     resolvedBy: z.string().optional(),
     nextEscalationAt: z.string().optional(),
     timeline: z.array(z.looseObject({ at: z.string(), kind: z.string(), by: z.string() })),
-    notifications: z.array(z.looseObject({ target: z.string(), channel: z.string().optional(), status: z.string() })),
+    notifications: z.array(
+      z.looseObject({ target: z.string(), channel: z.string().optional(), status: z.string(), reason: z.string().optional() }),
+    ),
   })
   .openapi('Incident');
 
@@ -104,6 +109,7 @@ export const IncidentSummarySchema = z
     policy: z.string().optional(),
     level: z.number().int().optional(),
     acknowledgedBy: z.string().optional(),
+    shadow: z.boolean().optional().openapi({ description: 'true for an incident in shadow mode (pages recorded, not sent)' }),
     status: z.string(),
     startedAt: z.string().optional(),
     closedAt: z.string().optional(),
@@ -129,6 +135,7 @@ export const StatsSchema = z
     bySeverity: z.record(z.string(), z.number().int()),
     open: z.number().int(),
     unreached: z.number().int().openapi({ description: 'Incidents in the window where a level (or its fallback) reached nobody' }),
+    shadow: z.number().int().openapi({ description: 'Incidents in the window run in shadow mode (their pages were recorded, not sent)' }),
     slaBreached: z.number().int().openapi({ description: 'Incidents in the window that broke a response-time SLA' }),
     mtta: TimingSchema,
     mttr: TimingSchema,

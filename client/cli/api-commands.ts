@@ -14,6 +14,7 @@ import { analytics, AnalyticsQuery, oncallLoadReport, OncallLoadQuery } from '..
 import { incidentStats, StatsQuery } from '../stats.js';
 import { formatAnalytics, formatOncallLoad } from './format-analytics.js';
 import { listIncidents, ListOptions } from '../visibility.js';
+import { formatShadowReport, shadowReport, ShadowReportQuery } from '../shadow.js';
 import { setupSearchAttributes } from './setup.js';
 import { connectTemporal, temporalTarget } from '../../runtime/temporal.js';
 import { responderRuntime } from '../../runtime/responder.js';
@@ -198,6 +199,24 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
         }
       },
     );
+
+  cli
+    .command('shadow')
+    .description('shadow mode (gates.mode or routes[].mode: shadow): incidents escalate, nothing is sent')
+    .command('report')
+    .description('per shadow-mode incident, who would have been paged and when (read from the incident records)')
+    .option('--since <duration>', 'how far back: 24h, 7d, PT1H (at most 90d)', '7d')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { since: string; json?: boolean }) => {
+      const query = parse(ShadowReportQuery, { since: options.since });
+      const { connection, incidents } = await open();
+      try {
+        const report = await shadowReport({ client: incidents.temporal, taskQueue: incidents.taskQueue }, incidents, query);
+        ctx.print(options.json, report, formatShadowReport(report));
+      } finally {
+        await connection.close();
+      }
+    });
 
   cli
     .command('setup')

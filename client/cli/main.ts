@@ -15,6 +15,7 @@ import { runDev } from './dev.js';
 import { runWorkerCommand, WorkerCannotConnectError } from './worker.js';
 import { registerPolicyCommands, registerReloadCommand } from './policy-commands.js';
 import { registerImportCommand } from './import-command.js';
+import { registerReplayCommand } from './replay.js';
 import { ResponderSettingsError } from '../../runtime/responder.js';
 
 /** Exit codes scripts can rely on. */
@@ -185,6 +186,7 @@ function program(): Command {
   const policy = cli.command('policy').description('work with escalation config files');
   registerPolicyCommands(policy);
   registerReloadCommand(policy);
+  registerReplayCommand(policy);
   policy
     .command('validate <file>')
     .description('check a config file without starting anything; lists every problem with its line')

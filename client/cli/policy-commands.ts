@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import type { Config } from '../../domain/config.js';
+import type { Config, PagingMode } from '../../domain/config.js';
 import { explainGates, type GateCheck } from '../../domain/gate-explanation.js';
-import { explainRoutes, evaluateGates, type RouteExplanation } from '../../domain/routing.js';
+import { explainRoutes, evaluateGates, pagingMode, type RouteExplanation } from '../../domain/routing.js';
 import { normalizeSeverity, type Severity } from '../../domain/severity.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
 
@@ -107,17 +107,21 @@ export interface PolicyExplanation extends RouteExplanation {
   gate: ReturnType<typeof evaluateGates>;
   /** Each gate's decision, in the order they are applied. */
   gates: GateCheck[];
+  /** `shadow`: the incident would escalate but send nothing (gates.mode, or the route's own mode). */
+  mode?: PagingMode;
 }
 
 export function explainPolicy(
   config: Config,
   alert: { labels: Record<string, string>; severity: Severity; service?: string; source?: string },
 ): PolicyExplanation {
+  const routes = explainRoutes(config, alert);
   return {
     severity: alert.severity,
     gate: evaluateGates(config.gates, alert.severity),
     gates: explainGates(config.gates, alert.severity),
-    ...explainRoutes(config, alert),
+    ...routes,
+    ...(routes.choice.ok && { mode: pagingMode(config.gates, routes.choice) }),
   };
 }
 
@@ -145,6 +149,7 @@ export function formatExplanation(explanation: PolicyExplanation): string {
   }
   const choice = explanation.choice;
   lines.push(choice.ok ? `policy ${choice.policy.name} at severity ${choice.severity} (${choice.how})` : `no policy: ${choice.reason}`);
+  if (explanation.mode === 'shadow') lines.push('shadow mode: it would escalate and record each page as "would page ...", sending nothing');
   return lines.join('\n');
 }
 

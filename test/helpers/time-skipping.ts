@@ -10,32 +10,14 @@ import { IncidentClient } from '../../client/incidents.js';
 import { Config } from '../../domain/config.js';
 import { workflowIdForKey, type IncidentRecord } from '../../domain/incident.js';
 import { WorkflowSettings, type IncidentSpec, type IncidentWorkflowInput } from '../../domain/workflow-input.js';
-import { resolveTestServer } from '../../worker/temporal-binary.js';
+import { startTimeSkippingServer } from '../../local-temporal/time-skipping.js';
 import type { incidentEscalation } from '../../workflows/incident-escalation.js';
 import { stateQuery, WORKFLOW_TYPE } from '../../workflows/messages.js';
-import { INCIDENT_SEARCH_ATTRIBUTES, INDEXED_VALUE_TYPE } from '../../workflows/search-attributes.js';
 import { uniqueTaskQueue } from './temporal.js';
 
-/**
- * Starts the time-skipping test server the project installed (never a download) and registers our
- * search attributes: it refuses a workflow task that upserts an unregistered one ("search attribute
- * IncidentState is not defined") and retries it forever. It implements AddSearchAttributes but not
- * ListSearchAttributes, so there is nothing to check first; each server starts empty.
- */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: resolveTestServer().path } },
-  });
-  try {
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: env.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(INCIDENT_SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]])),
-    });
-  } catch (error) {
-    await env.teardown();
-    throw error;
-  }
-  return env;
+/** The time-skipping server with our search attributes (shared with `escalate policy replay`). */
+export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return startTimeSkippingServer();
 }
 
 export type IncidentHandle = WorkflowHandle<typeof incidentEscalation>;
