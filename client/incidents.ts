@@ -8,6 +8,7 @@ import { groupKey } from '../domain/grouping.js';
 import { defaultIncidentKey, evaluateGates, routeLabels, selectPolicy } from '../domain/routing.js';
 import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/config-holder.js';
 import { policyVersion } from '../domain/policy-version.js';
+import { ToLevel } from '../domain/responder-requests.js';
 import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
 import { reopenFrom, WorkflowSettings, type IncidentCarry, type IncidentWorkflowInput } from '../domain/workflow-input.js';
@@ -53,6 +54,11 @@ export class WorkerUnavailableError extends Error {
     super(message);
     this.name = 'WorkerUnavailableError';
   }
+}
+
+export interface EscalateOptions {
+  /** The level to page now (1-based); default: the next level. */
+  toLevel?: number;
 }
 
 /** The state machine refused the move (acknowledging a resolved incident, escalating past the end). */
@@ -258,9 +264,20 @@ export class IncidentClient {
     );
   }
 
-  escalate(id: string, by: string, reason?: string): Promise<IncidentRecord> {
+  /**
+   * Escalates now: to the next level, or to `toLevel` (1-based). An acknowledged incident becomes
+   * ACTIVE at that level and is paged. Refused (IncidentMoveRefusedError) for a level the policy lacks.
+   */
+  async escalate(id: string, by: string, reason?: string, options: EscalateOptions = {}): Promise<IncidentRecord> {
+    const { toLevel } = options;
+    if (toLevel !== undefined) {
+      const parsed = ToLevel.safeParse(toLevel);
+      if (!parsed.success) throw new InvalidIncidentRequestError(fieldErrors(parsed.error).map((e) => ({ ...e, path: 'toLevel' })));
+    }
     return this.update(id, 'escalate', (handle) =>
-      handle.executeUpdate(escalateUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }),
+      handle.executeUpdate(escalateUpdate, {
+        args: [{ by, ...(reason !== undefined && { reason }), ...(toLevel !== undefined && { toLevel }) }],
+      }),
     );
   }
 

@@ -150,3 +150,11 @@ export function unreachedStep(policy: Policy, cursor: EscalationCursor, now: num
 export function nextEscalationAt(policy: Policy, position: Position): number | undefined {
   return PAGING.includes(position.state) ? stepPlan(policy, position).at : undefined;
 }
+
+/**
+ * A responder sent the incident back to a level this walk has paged already (or the one it is at):
+ * its pages need new idempotency keys (a new epoch), or providers would take them for the first.
+ */
+export function repagesWalkedLevel(cursor: EscalationCursor | undefined, step: EscalationStep): boolean {
+  return step.kind === 'level' && cursor !== undefined && step.cycle === cursor.cycle && step.level <= cursor.level;
+}

@@ -3,7 +3,7 @@ import { formatDuration } from '../domain/duration-text.js';
 import { advance, manualEscalation, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { isTerminal } from '../domain/incident-state.js';
-import { nextEscalationAt, plan, repageStep, unreachedStep, type Plan, type Position } from '../domain/planner.js';
+import { nextEscalationAt, plan, repageStep, repagesWalkedLevel, unreachedStep, type Plan, type Position } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { applyEvent, newRecord, recordNote, recordRefusal, webUiLink, type MoveContext } from '../domain/record.js';
@@ -30,7 +30,7 @@ export abstract class IncidentCourse {
   protected forced: EscalationStep | undefined;
   protected epoch: number;
   /** A responder asked to escalate now; the loop carries it out after any step under way. */
-  protected manual: { by: string; reason: string } | undefined;
+  protected manual: { by: string; reason: string; toLevel?: number } | undefined;
   protected manualDone = 0;
   revision = 0;
 
@@ -224,12 +224,44 @@ export abstract class IncidentCourse {
     this.manual = undefined;
     if (!manual) return;
     // Worked out now, not when asked: a step that was under way may have moved the cursor since.
-    const result = manualEscalation(this.policy, this.cursor, Date.now());
+    const result = manualEscalation(this.policy, this.cursor, Date.now(), manual.toLevel);
     if (!this.isEscalating())
-      this.refuse('escalate', manual.by, this.escalationRefusal() ?? `cannot escalate a ${this.record.state} incident`);
+      this.refuse('escalate', manual.by, this.escalationRefusal(true, manual.toLevel) ?? `cannot escalate a ${this.record.state} incident`);
     else if (!result.ok) this.refuse('escalate', manual.by, result.reason);
-    else await this.takeStep(result.step, manual);
+    else {
+      if (manual.toLevel !== undefined) this.jumpTo(result.step, manual);
+      await this.takeStep(result.step, manual);
+    }
     this.manualDone += 1;
+  }
+
+  /**
+   * Escalate to a named level: back to a level this walk paged already needs a new epoch (fresh
+   * idempotency keys), and paging the level it is at again moves no state, so the timeline says so.
+   */
+  private jumpTo(step: EscalationStep, manual: { by: string; reason: string }): void {
+    if (step.kind !== 'level') return;
+    if (repagesWalkedLevel(this.cursor, step)) {
+      this.epoch += 1;
+      this.record.epoch = this.epoch;
+    }
+    if (!step.isEscalation) {
+      recordNote(this.record, {
+        at: nowIso(),
+        by: manual.by,
+        reason: `${manual.reason}: level ${step.level + 1} paged again`,
+        level: step.level + 1,
+      });
+    }
+  }
+
+  /** A responder withdrew the acknowledgement: ACTIVE again, and the providers that paged hear so. */
+  protected unacknowledge(by: string, reason: string): boolean {
+    const at = nowIso();
+    if (!this.apply('unacknowledge', { at, by, reason })) return false;
+    this.notifier.announce('reopened', at);
+    this.visibility.sync();
+    return true;
   }
 
   protected reopenAfterAckTimeout(ackTimeout: number): void {
@@ -315,13 +347,23 @@ export abstract class IncidentCourse {
     return result.ok ? `${event} is allowed from ${this.record.state}` : `${this.record.workflowId}: ${result.reason}`;
   }
 
-  protected escalationRefusal(): string | undefined {
+  /**
+   * Why an escalation request is refused, if it is. `acknowledgedEscalates`: an ACKNOWLEDGED
+   * incident may be escalated (it becomes ACTIVE at that level); false where a running incident
+   * recorded before that change must keep refusing.
+   */
+  protected escalationRefusal(acknowledgedEscalates: boolean, toLevel?: number): string | undefined {
+    const acknowledged = acknowledgedEscalates && this.record.state === 'ACKNOWLEDGED';
     // ESCALATING is a moment (a level's targets are being resolved): the request is that escalation.
-    if (!this.isEscalating() && this.record.state !== 'ESCALATING') {
-      return `${this.record.workflowId}: cannot escalate a ${this.record.state} incident; only PENDING or ACTIVE incidents escalate`;
+    if (!this.isEscalating() && this.record.state !== 'ESCALATING' && !acknowledged) {
+      const which = acknowledgedEscalates ? 'PENDING, ACTIVE or ACKNOWLEDGED' : 'PENDING or ACTIVE';
+      return `${this.record.workflowId}: cannot escalate a ${this.record.state} incident; only ${which} incidents escalate`;
     }
     if (this.manual) return `${this.record.workflowId}: an escalation is already under way`;
-    const result = manualEscalation(this.policy, this.cursor, Date.now());
+    if (toLevel !== undefined && this.record.state === 'ESCALATING') {
+      return `${this.record.workflowId}: level ${this.record.level} is being paged right now; ask for level ${toLevel} again in a moment`;
+    }
+    const result = manualEscalation(this.policy, this.cursor, Date.now(), toLevel);
     return result.ok ? undefined : `${this.record.workflowId}: ${result.reason}`;
   }
 

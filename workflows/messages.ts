@@ -18,6 +18,10 @@ export interface ReasonInput {
   by: string;
   reason?: string;
 }
+/** Escalate now: to the next level, or to `toLevel` (1-based). */
+export interface EscalateInput extends ReasonInput {
+  toLevel?: number;
+}
 export interface AnnotateInput {
   by: string;
   note: string;
@@ -41,7 +45,7 @@ export interface OccurrenceAnswer {
 export const acknowledgeSignal = defineSignal<[ActorInput]>('acknowledge');
 export const resolveSignal = defineSignal<[ActorInput]>('resolve');
 export const cancelSignal = defineSignal<[ReasonInput]>('cancel');
-export const escalateSignal = defineSignal<[ReasonInput]>('escalate');
+export const escalateSignal = defineSignal<[EscalateInput]>('escalate');
 export const annotateSignal = defineSignal<[AnnotateInput]>('annotate');
 export const occurrenceSignal = defineSignal<[Occurrence]>('occurrence');
 export const symptomSignal = defineSignal<[SymptomInput]>('symptom');
@@ -49,7 +53,7 @@ export const symptomSignal = defineSignal<[SymptomInput]>('symptom');
 export const acknowledgeUpdate = defineUpdate<IncidentRecord, [ActorInput]>('acknowledgeIncident');
 export const resolveUpdate = defineUpdate<IncidentRecord, [ActorInput]>('resolveIncident');
 export const cancelUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('cancelIncident');
-export const escalateUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('escalateIncident');
+export const escalateUpdate = defineUpdate<IncidentRecord, [EscalateInput]>('escalateIncident');
 export const annotateUpdate = defineUpdate<IncidentRecord, [AnnotateInput]>('annotateIncident');
 export const occurrenceUpdate = defineUpdate<OccurrenceAnswer, [Occurrence]>('recordOccurrence');
 

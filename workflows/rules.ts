@@ -1,4 +1,4 @@
-import { ApplicationFailure, log } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { IncidentRecord } from '../domain/incident.js';
 import { recordNote } from '../domain/record.js';
 import { higherSeverity } from '../domain/severity-order.js';
@@ -9,7 +9,7 @@ import { policySwitchStep } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { IncidentCourse, nowIso } from './course.js';
-import { INCIDENT_CLOSED, MOVE_REFUSED, type ActorInput, type ReasonInput, type SymptomInput } from './messages.js';
+import { INCIDENT_CLOSED, MOVE_REFUSED, type ActorInput, type EscalateInput, type ReasonInput, type SymptomInput } from './messages.js';
 
 const ANNOUNCEMENT = { acknowledge: 'acknowledged', resolve: 'resolved', cancel: 'cancelled' } as const;
 type Answer = keyof typeof ANNOUNCEMENT;
@@ -41,8 +41,10 @@ export class IncidentRules extends IncidentCourse {
     if (!canMove(this.record.state, event)) refuseWith(this.refusal(event));
   }
 
-  requestEscalation(input: ReasonInput): number {
-    const refusal = this.escalationRefusal();
+  requestEscalation(input: EscalateInput): number {
+    // Escalating an acknowledged incident was refused before: incidents recorded then keep refusing.
+    const acknowledgedEscalates = this.record.state === 'ACKNOWLEDGED' && patched('escalate-acknowledged');
+    const refusal = this.escalationRefusal(acknowledgedEscalates, input.toLevel);
     if (refusal) {
       this.refuse('escalate', input.by, refusal);
       return this.manualDone;
@@ -57,14 +59,19 @@ export class IncidentRules extends IncidentCourse {
       this.visibility.sync();
       return this.manualDone;
     }
-    this.manual = { by: input.by, reason: input.reason ?? `escalated by ${input.by}` };
+    const to = input.toLevel !== undefined ? ` to level ${input.toLevel}` : '';
+    const reason = input.reason ?? `escalated${to} by ${input.by}`;
+    if (acknowledgedEscalates) this.unacknowledge(input.by, `${reason} (acknowledgement withdrawn)`);
+    this.manual = { by: input.by, reason, ...(input.toLevel !== undefined && { toLevel: input.toLevel }) };
     this.revision += 1;
     return this.manualDone + 1;
   }
 
-  validateEscalation(input: ReasonInput): void {
+  validateEscalation(input: EscalateInput): void {
     requireActor(input.by);
-    const refusal = this.escalationRefusal();
+    if (input.toLevel !== undefined && (typeof input.toLevel !== 'number' || !Number.isInteger(input.toLevel)))
+      refuseWith('toLevel must be a whole level number, 1 for the first level');
+    const refusal = this.escalationRefusal(true, input.toLevel);
     if (refusal) refuseWith(refusal);
   }
 

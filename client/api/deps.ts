@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../domain/config.js';
 import type { IncidentRecord } from '../../domain/incident.js';
-import { IncidentMoveRefusedError, IncidentNotFoundError, type IncidentClient } from '../incidents.js';
+import { IncidentMoveRefusedError, IncidentNotFoundError, type EscalateOptions, type IncidentClient } from '../incidents.js';
 import type { VisibilityScope } from '../visibility.js';
 import type { ApiToken } from './auth.js';
 import type { ApiMetrics } from './metrics.js';
@@ -28,10 +28,21 @@ export interface ApiDeps {
 export type MoveOperation = 'acknowledge' | 'resolve' | 'cancel' | 'escalate' | 'annotate';
 
 /** One answer to an incident (from the API, Slack or a webhook), counted by its outcome. */
-export async function runMove(deps: ApiDeps, operation: MoveOperation, id: string, by: string, text?: string): Promise<IncidentRecord> {
+export async function runMove(
+  deps: ApiDeps,
+  operation: MoveOperation,
+  id: string,
+  by: string,
+  text?: string,
+  options: EscalateOptions = {},
+): Promise<IncidentRecord> {
   try {
     const record =
-      operation === 'annotate' ? await deps.incidents.annotate(id, by, text ?? '') : await deps.incidents[operation](id, by, text);
+      operation === 'annotate'
+        ? await deps.incidents.annotate(id, by, text ?? '')
+        : operation === 'escalate'
+          ? await deps.incidents.escalate(id, by, text, options)
+          : await deps.incidents[operation](id, by, text);
     deps.metrics.moves.inc({ operation, outcome: 'ok' });
     return record;
   } catch (error) {

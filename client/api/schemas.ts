@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { Actor, INCIDENT_STATES, IncidentInput } from '../../domain/incident.js';
 import { SEVERITIES } from '../../domain/severity.js';
+import { ToLevel } from '../../domain/responder-requests.js';
 
 /**
  * Wire schemas of the HTTP API. Request schemas come from domain/ (IncidentInput is the body of
@@ -84,6 +85,18 @@ const text = z.string().trim().min(1).max(2000);
 export const NoteBody = z.strictObject({ by, note: text.optional() }).openapi('NoteBody');
 export const ReasonBody = z.strictObject({ by, reason: text.optional() }).openapi('ReasonBody');
 export const AnnotateBody = z.strictObject({ by, note: text }).openapi('AnnotateBody');
+export const EscalateBody = z
+  .strictObject({
+    by,
+    reason: text.optional(),
+    toLevel: ToLevel.clone()
+      .openapi({
+        description: 'the level to page now (1-based); default: the next level. An acknowledged incident becomes ACTIVE at it',
+        example: 3,
+      })
+      .optional(),
+  })
+  .openapi('EscalateBody');
 
 export const IncidentSummarySchema = z
   .object({

@@ -14,7 +14,7 @@ import type { IncidentRecord } from '../../domain/incident.js';
 import { startDevServer } from '../../worker/dev-server.js';
 import { createEscalationWorker } from '../../worker/worker.js';
 import { WorkflowSettings, type IncidentWorkflowInput } from '../../domain/workflow-input.js';
-import { cancelSignal, resolveSignal, WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { cancelSignal, escalateSignal, resolveSignal, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
 import { historyToJson } from './history-json.js';
 
@@ -269,6 +269,22 @@ const scenarios: Scenario[] = [
       await waitFor(incidents, this.name, (r) => r.notifications.some((n) => n.kind === 'fallback' && n.status === 'delivered'));
       await incidents.acknowledge(this.name, 'dana', 'saw the fallback page');
       await incidents.resolve(this.name, 'dana', 'provider key rotated');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'escalate-acknowledged',
+    what: 'acknowledged by update, then escalated to level 3 by update: ACTIVE at level 3 and paged (patched escalate-acknowledged); back to level 1 by signal (new epoch); resolved',
+    async run(incidents) {
+      await incidents.startIncident({ summary: 'replica lag', severity: 'critical', key: this.name, policy: 'dedup' });
+      await waitFor(incidents, this.name, (r) => r.state === 'ACTIVE');
+      await incidents.acknowledge(this.name, 'dana', 'looking');
+      const escalated = await incidents.escalate(this.name, 'dana', 'needs the database team', { toLevel: 3 });
+      if (escalated.state !== 'ACTIVE' || escalated.level !== 3)
+        throw new Error(`${this.name}: expected ACTIVE at level 3, got ${escalated.state} ${escalated.level}`);
+      await incidents.handle(this.name).signal(escalateSignal, { by: 'eve', toLevel: 1 });
+      await waitFor(incidents, this.name, (r) => r.level === 1 && r.epoch === 1);
+      await incidents.resolve(this.name, 'dana', 'replica caught up');
       return closedState(incidents, this.name);
     },
   },

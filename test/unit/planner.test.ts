@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { advance, type EscalationCursor, type EscalationStep } from '../../domain/escalation.js';
-import { nextEscalationAt, plan, policySwitchStep, repageStep, unreachedStep, type Plan, type Position } from '../../domain/planner.js';
+import { advance, manualEscalation, type EscalationCursor, type EscalationStep } from '../../domain/escalation.js';
+import {
+  nextEscalationAt,
+  plan,
+  policySwitchStep,
+  repageStep,
+  repagesWalkedLevel,
+  unreachedStep,
+  type Plan,
+  type Position,
+} from '../../domain/planner.js';
 import { Policy } from '../../domain/policy.js';
 
 // The planner is the policy reference in code: each row says, for a policy and a position, what
@@ -196,5 +205,62 @@ describe('steps outside the walk', () => {
   it('an ack timeout pages the level the incident was at again, now; level 1 if none went out', () => {
     expect(repageStep(cursorAt(2, 1), 900)).toEqual({ kind: 'level', cycle: 1, level: 2, dueAt: 900, isEscalation: false });
     expect(repageStep(undefined, 900)).toEqual({ kind: 'level', cycle: 0, level: 0, dueAt: 900, isEscalation: false });
+  });
+});
+
+describe('escalating to a named level (toLevel)', () => {
+  const cursorAt = (level: number, options: Partial<EscalationCursor> = {}): EscalationCursor => ({
+    cycle: 0,
+    level,
+    repeat: 0,
+    levelAt: 0,
+    lastAt: 0,
+    escalationCount: level,
+    ...options,
+  });
+  const step = (level: number, isEscalation: boolean, cycle = 0) => ({
+    ok: true,
+    step: { kind: 'level', cycle, level, dueAt: 900, isEscalation },
+  });
+
+  it.each([
+    ['jumps from level 1 to level 3 now, counted as one escalation', {}, cursorAt(0), 3, step(2, true)],
+    ['pages the level it is at again, not counted as an escalation', {}, cursorAt(1), 2, step(1, false)],
+    ['goes back to a lower level in the same walk', {}, cursorAt(2), 1, step(0, true)],
+    ['keeps the walk it is on', { repeatPolicy: 2 }, cursorAt(0, { cycle: 2 }), 3, step(2, true, 2)],
+    ['pages a level before level 1 went out (PENDING, or acknowledged before any page)', {}, undefined, 2, step(1, true)],
+    ['pages level 1 before anything went out, as no escalation', {}, undefined, 1, step(0, false)],
+    ['escalates past the last level by name even with no repeat left', {}, cursorAt(2), 2, step(1, true)],
+  ] as const)('%s', (_what, options, cursor, toLevel, expected) => {
+    expect(manualEscalation(policy(options), cursor, 900, toLevel)).toEqual(expected);
+  });
+
+  it.each([
+    ['a level the policy lacks', {}, cursorAt(0), 4, 'policy ref has levels 1 to 3; there is no level 4'],
+    ['level 0', {}, cursorAt(0), 0, 'policy ref has levels 1 to 3; there is no level 0'],
+    ['a fraction', {}, cursorAt(0), 1.5, 'policy ref has levels 1 to 3; there is no level 1.5'],
+    [
+      'a level change once maxEscalations is spent',
+      { maxEscalations: 1 },
+      cursorAt(1, { escalationCount: 1 }),
+      3,
+      'policy ref reached maxEscalations (1) with no acknowledgement',
+    ],
+  ] as const)('refuses %s, saying why', (_what, options, cursor, toLevel, reason) => {
+    expect(manualEscalation(policy(options), cursor, 900, toLevel)).toEqual({ ok: false, reason });
+  });
+
+  it('still pages the level it is at again once maxEscalations is spent (no level changes)', () => {
+    expect(manualEscalation(policy({ maxEscalations: 1 }), cursorAt(1, { escalationCount: 1 }), 900, 2)).toEqual(step(1, false));
+  });
+
+  it.each([
+    ['the level it is at', cursorAt(1), 1, 0, true],
+    ['a level this walk paged before', cursorAt(2), 0, 0, true],
+    ['a level this walk has not reached', cursorAt(0), 2, 0, false],
+    ['a level of another walk', cursorAt(2), 0, 1, false],
+    ['anything before the first page', undefined, 0, 0, false],
+  ] as const)('needs new idempotency keys (a new epoch) for %s: %s', (_what, cursor, level, cycle, expected) => {
+    expect(repagesWalkedLevel(cursor, { kind: 'level', cycle, level, dueAt: 900, isEscalation: true })).toBe(expected);
   });
 });

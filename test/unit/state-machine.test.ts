@@ -20,6 +20,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: null,
+    unacknowledge: null,
     refire: null,
     fail: 'FAILED',
   },
@@ -32,6 +33,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: 'TIMED_OUT',
     reopen: null,
+    unacknowledge: null,
     refire: null,
     fail: 'FAILED',
   },
@@ -44,6 +46,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: null,
+    unacknowledge: null,
     refire: null,
     fail: 'FAILED',
   },
@@ -56,6 +59,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: 'ACTIVE',
+    unacknowledge: 'ACTIVE',
     refire: null,
     fail: 'FAILED',
   },
@@ -68,6 +72,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: null,
     timeout: null,
     reopen: null,
+    unacknowledge: null,
     refire: 'PENDING',
     fail: null,
   },
@@ -80,6 +85,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: null,
     timeout: null,
     reopen: null,
+    unacknowledge: null,
     refire: null,
     fail: null,
   },
@@ -92,6 +98,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: null,
+    unacknowledge: null,
     refire: null,
     fail: 'FAILED',
   },
@@ -104,6 +111,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: null,
     timeout: null,
     reopen: null,
+    unacknowledge: null,
     refire: null,
     fail: null,
   },
@@ -120,7 +128,7 @@ describe('the incident state machine', () => {
     expect([...INCIDENT_STATES].sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
-  it('knows exactly the nine events this table covers', () => {
+  it('knows exactly the eleven events this table covers', () => {
     expect([...INCIDENT_EVENTS].sort()).toEqual(Object.keys(EXPECTED.PENDING).sort());
   });
 
@@ -128,8 +136,8 @@ describe('the incident state machine', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual([...INCIDENT_EVENTS].sort());
   });
 
-  it('covers all 80 (state, event) pairs in the expectation table', () => {
-    expect(PAIRS).toHaveLength(80);
+  it('covers all 88 (state, event) pairs in the expectation table', () => {
+    expect(PAIRS).toHaveLength(88);
   });
 
   describe.each(ALLOWED.map(({ event, state, to }): [IncidentEvent, IncidentState, IncidentState] => [event, state, to]))(
@@ -205,6 +213,11 @@ describe('the incident state machine', () => {
     expect(result.ok ? '' : result.reason).toBe(
       'cannot acknowledge: the incident is already RESOLVED and closed; raise a new incident if the problem is back',
     );
+  });
+
+  it('tells a responder un-acknowledging an incident nobody acknowledged what state it is in', () => {
+    const result = move('ACTIVE', 'unacknowledge');
+    expect(result.ok ? '' : result.reason).toBe('cannot unacknowledge: the incident is ACTIVE, not ACKNOWLEDGED');
   });
 
   it('tells a responder acknowledging twice that it is already acknowledged', () => {

@@ -40,13 +40,17 @@ export function incidentHandlers(deps: ApiDeps) {
       const record = await runMove(deps, operation, c.req.valid('param').id, body.by ?? c.get('actor'), body.note);
       return c.json(asWire(record), 200);
     };
-  const reasoned =
-    (operation: 'cancel' | 'escalate'): Handler<typeof routes.cancel> =>
-    async (c) => {
-      const body = c.req.valid('json');
-      const record = await runMove(deps, operation, c.req.valid('param').id, body.by ?? c.get('actor'), body.reason);
-      return c.json(asWire(record), 200);
-    };
+  const cancel: Handler<typeof routes.cancel> = async (c) => {
+    const body = c.req.valid('json');
+    const record = await runMove(deps, 'cancel', c.req.valid('param').id, body.by ?? c.get('actor'), body.reason);
+    return c.json(asWire(record), 200);
+  };
+  const escalate: Handler<typeof routes.escalate> = async (c) => {
+    const body = c.req.valid('json');
+    const options = body.toLevel !== undefined ? { toLevel: body.toLevel } : {};
+    const record = await runMove(deps, 'escalate', c.req.valid('param').id, body.by ?? c.get('actor'), body.reason, options);
+    return c.json(asWire(record), 200);
+  };
   const annotate: Handler<typeof routes.annotate> = async (c) => {
     const body = c.req.valid('json');
     const record = await runMove(deps, 'annotate', c.req.valid('param').id, body.by ?? c.get('actor'), body.note);
@@ -60,8 +64,8 @@ export function incidentHandlers(deps: ApiDeps) {
     stats,
     acknowledge: noted('acknowledge'),
     resolve: noted('resolve'),
-    cancel: reasoned('cancel'),
-    escalate: reasoned('escalate'),
+    cancel,
+    escalate,
     annotate,
   };
 }

@@ -3,6 +3,7 @@ import { ListOptions } from '../../visibility.js';
 import { StatsQuery } from '../../stats.js';
 import {
   AnnotateBody,
+  EscalateBody,
   errorResponse,
   IncidentBody,
   IncidentIdParam,
@@ -96,5 +97,9 @@ function moveRoute<T extends z.ZodType>(operation: string, body: T, summary: str
 export const acknowledge = moveRoute('acknowledge', NoteBody, 'Acknowledge: escalation stops');
 export const resolve = moveRoute('resolve', NoteBody, 'Resolve: the incident closes');
 export const cancel = moveRoute('cancel', ReasonBody, 'Cancel (false alarm): the incident closes');
-export const escalate = moveRoute('escalate', ReasonBody, 'Escalate to the next level now');
+export const escalate = moveRoute(
+  'escalate',
+  EscalateBody,
+  'Escalate now: to the next level, or to toLevel; an acknowledged incident becomes ACTIVE at that level and is paged',
+);
 export const annotate = moveRoute('annotate', AnnotateBody, 'Add a note to the timeline');

@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { slackActionOperation } from '../../../domain/chat-actions.js';
 import type { IncidentRecord } from '../../../domain/incident.js';
-import { IncidentMoveRefusedError, IncidentNotFoundError } from '../../incidents.js';
+import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError, type EscalateOptions } from '../../incidents.js';
 import { listIncidents } from '../../visibility.js';
 import { runMove, type ApiDeps, type MoveOperation } from '../deps.js';
 import type { ApiEnv } from '../env.js';
@@ -54,15 +54,25 @@ export function slackHandlers(deps: ApiDeps) {
     return user ? user.id : `slack:${userId}`;
   };
 
-  const answer = async (operation: MoveOperation, id: string, userId: string, text?: string): Promise<{ ok: boolean; text: string }> => {
+  const answer = async (
+    operation: MoveOperation,
+    id: string,
+    userId: string,
+    text?: string,
+    options: EscalateOptions = {},
+  ): Promise<{ ok: boolean; text: string }> => {
     try {
-      const record = await runMove(deps, operation, id, actorFor(userId), text);
+      const record = await runMove(deps, operation, id, actorFor(userId), text, options);
       return {
         ok: true,
         text: `${record.workflowId} ${PAST[operation]} by <@${userId}>: now ${record.state}${operation === 'escalate' ? `, level ${record.level}` : ''}`,
       };
     } catch (error) {
-      if (error instanceof IncidentMoveRefusedError || error instanceof IncidentNotFoundError)
+      if (
+        error instanceof IncidentMoveRefusedError ||
+        error instanceof IncidentNotFoundError ||
+        error instanceof InvalidIncidentRequestError
+      )
         return { ok: false, text: `:warning: ${error.message}` };
       throw error;
     }
@@ -89,7 +99,13 @@ export function slackHandlers(deps: ApiDeps) {
 
   const commands: RouteHandler<typeof routes.commands, ApiEnv> = async (c) => {
     const form = c.req.valid('form');
-    const [verb = 'help', id, ...rest] = form.text.trim().split(/\s+/).filter(Boolean);
+    const [verb = 'help', id, ...words] = form.text.trim().split(/\s+/).filter(Boolean);
+    // `/escalate ID level 3 [note]`: escalate to that level.
+    const levelWord = verb.toLowerCase() === 'escalate' && words[0]?.toLowerCase() === 'level' ? words[1] : undefined;
+    if (levelWord !== undefined && !/^[1-9]\d*$/.test(levelWord))
+      return c.json({ response_type: 'ephemeral' as const, text: `usage: ${form.command} escalate <incident id> level <n> [note]` }, 200);
+    const options = levelWord !== undefined ? { toLevel: Number(levelWord) } : {};
+    const rest = levelWord !== undefined ? words.slice(2) : words;
     const note = rest.join(' ') || undefined;
     const ephemeral = (text: string) => c.json({ response_type: 'ephemeral' as const, text }, 200);
     const operations: Record<string, MoveOperation> = {
@@ -101,7 +117,7 @@ export function slackHandlers(deps: ApiDeps) {
     const operation = operations[verb.toLowerCase()];
     if (operation) {
       if (!id) return ephemeral(`usage: ${form.command} ${verb} <incident id> [note]`);
-      const result = await answer(operation, id, form.user_id, note);
+      const result = await answer(operation, id, form.user_id, note, options);
       return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
     }
     if (verb === 'show' && id) {
@@ -121,7 +137,9 @@ export function slackHandlers(deps: ApiDeps) {
           .join('\n'),
       );
     }
-    return ephemeral(`usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} list`);
+    return ephemeral(
+      `usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} escalate <incident id> level <n>  ·  ${form.command} list`,
+    );
   };
 
   return { interactions, commands };
