@@ -8,7 +8,8 @@ import { groupKey } from '../domain/grouping.js';
 import { defaultIncidentKey, evaluateGates, routeLabels, selectPolicy } from '../domain/routing.js';
 import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/config-holder.js';
 import { policyVersion } from '../domain/policy-version.js';
-import { ToLevel } from '../domain/responder-requests.js';
+import type { z } from 'zod';
+import { ReassignTargets, SnoozeFor, ToLevel } from '../domain/responder-requests.js';
 import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
 import { reopenFrom, WorkflowSettings, type IncidentCarry, type IncidentWorkflowInput } from '../domain/workflow-input.js';
@@ -19,8 +20,11 @@ import {
   DEFAULT_TASK_QUEUE,
   escalateUpdate,
   MOVE_REFUSED,
+  reassignUpdate,
   resolveUpdate,
+  snoozeUpdate,
   stateQuery,
+  unacknowledgeUpdate,
 } from '../workflows/messages.js';
 import { acceptAlert } from './ingest.js';
 import { ROUTE_LABELS_MEMO, startSearchAttributes } from './visibility.js';
@@ -270,14 +274,34 @@ export class IncidentClient {
    */
   async escalate(id: string, by: string, reason?: string, options: EscalateOptions = {}): Promise<IncidentRecord> {
     const { toLevel } = options;
-    if (toLevel !== undefined) {
-      const parsed = ToLevel.safeParse(toLevel);
-      if (!parsed.success) throw new InvalidIncidentRequestError(fieldErrors(parsed.error).map((e) => ({ ...e, path: 'toLevel' })));
-    }
+    if (toLevel !== undefined) checked('toLevel', ToLevel, toLevel);
     return this.update(id, 'escalate', (handle) =>
       handle.executeUpdate(escalateUpdate, {
         args: [{ by, ...(reason !== undefined && { reason }), ...(toLevel !== undefined && { toLevel }) }],
       }),
+    );
+  }
+
+  /** Hands an acknowledged incident back: ACTIVE again, the level it is at paged again now. */
+  unacknowledge(id: string, by: string, reason?: string): Promise<IncidentRecord> {
+    return this.update(id, 'unacknowledge', (handle) =>
+      handle.executeUpdate(unacknowledgeUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }),
+    );
+  }
+
+  /** Pages these targets now in the place of the level it is at: ACTIVE, the walk goes on from there. */
+  async reassign(id: string, by: string, targets: unknown, reason?: string): Promise<IncidentRecord> {
+    const parsed = checked('targets', ReassignTargets, targets);
+    return this.update(id, 'reassign', (handle) =>
+      handle.executeUpdate(reassignUpdate, { args: [{ by, targets: parsed, ...(reason !== undefined && { reason }) }] }),
+    );
+  }
+
+  /** ACKNOWLEDGED for this long (`30m`), then ACTIVE at the level it is at and paged. */
+  async snooze(id: string, by: string, duration: string | number, reason?: string): Promise<IncidentRecord> {
+    const forMs = checked('for', SnoozeFor, duration);
+    return this.update(id, 'snooze', (handle) =>
+      handle.executeUpdate(snoozeUpdate, { args: [{ by, forMs, ...(reason !== undefined && { reason }) }] }),
     );
   }
 
@@ -424,6 +448,18 @@ export class IncidentClient {
       return undefined;
     }
   }
+}
+
+/** Parses one field of an answer, or refuses it naming the field (nothing reaches the incident). */
+function checked<T extends z.ZodType>(field: string, schema: T, value: unknown): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new InvalidIncidentRequestError(
+    fieldErrors(parsed.error).map((e) => ({
+      ...e,
+      path: e.path === '' ? field : e.path.startsWith('[') ? `${field}${e.path}` : `${field}.${e.path}`,
+    })),
+  );
 }
 
 function failureType(error: unknown): string | undefined {

@@ -126,6 +126,8 @@ export interface IncidentRecord {
   policyVersion?: string;
   /** New alerts this incident inhibited (noted on its timeline as symptoms). */
   symptoms?: number;
+  /** Snoozed: ACKNOWLEDGED until then, then ACTIVE at its level and paged (POST .../snooze). */
+  snoozed?: { until: string; by: string };
   /** Levels (and fallbacks) that reached nobody: every delivery failed, or no target resolved to anyone. */
   unreachedLevels?: number;
   timeline: TimelineEntry[];

@@ -1,6 +1,14 @@
 import { holdUntil } from './business-hours.js';
 import { formatDuration } from './duration-text.js';
-import { firstStep, nextStep, PolicyInvariantError, type EscalationCursor, type EscalationStep } from './escalation.js';
+import {
+  advance,
+  firstStep,
+  nextStep,
+  PolicyInvariantError,
+  restartLevel,
+  type EscalationCursor,
+  type EscalationStep,
+} from './escalation.js';
 import type { IncidentState } from './incident.js';
 import type { Policy } from './policy.js';
 import type { Severity } from './severity.js';
@@ -28,6 +36,8 @@ export interface Position {
   escalationRequested?: boolean;
   /** A grouping route's window: level 1 waits at least this long after the trigger. */
   groupWait?: number;
+  /** Acknowledged by a snooze until then: it ends then (no ack timeout meanwhile). */
+  snoozedUntil?: number;
 }
 
 export type PlannedAction =
@@ -35,7 +45,9 @@ export type PlannedAction =
   | { kind: 'step'; step: EscalationStep }
   | { kind: 'escalateNow' }
   | { kind: 'autoResolve'; after: number }
-  | { kind: 'ackTimeout'; after: number };
+  | { kind: 'ackTimeout'; after: number }
+  /** A snooze ran out: ACTIVE again at the level it was at, paged now. */
+  | { kind: 'snoozeEnds' };
 
 export interface Plan {
   at: number;
@@ -62,7 +74,10 @@ export function plan(policy: Policy, position: Position, now: number): Plan | un
     if (position.escalationRequested) candidates.push({ at: now, action: { kind: 'escalateNow' }, label: 'escalation requested' });
     else candidates.push(stepPlan(policy, position));
   }
-  if (position.state === 'ACKNOWLEDGED' && policy.ackTimeout !== undefined && position.acknowledgedAt !== undefined) {
+  if (position.state === 'ACKNOWLEDGED' && position.snoozedUntil !== undefined) {
+    // The responder said how long: the snooze, not the policy's ack timeout, decides.
+    candidates.push({ at: position.snoozedUntil, action: { kind: 'snoozeEnds' }, label: 'snooze ends' });
+  } else if (position.state === 'ACKNOWLEDGED' && policy.ackTimeout !== undefined && position.acknowledgedAt !== undefined) {
     const after = policy.ackTimeout;
     candidates.push({ at: position.acknowledgedAt + after, action: { kind: 'ackTimeout', after }, label: 'ack timeout' });
   }
@@ -157,4 +172,13 @@ export function nextEscalationAt(policy: Policy, position: Position): number | u
  */
 export function repagesWalkedLevel(cursor: EscalationCursor | undefined, step: EscalationStep): boolean {
   return step.kind === 'level' && cursor !== undefined && step.cycle === cursor.cycle && step.level <= cursor.level;
+}
+
+/**
+ * A responder reassigned the incident: the targets they named stand in for the level it is at,
+ * paged now, and the walk goes on from there (its repeats and the levels after count from now).
+ * Before level 1 went out, they stand in for level 1.
+ */
+export function reassignedCursor(cursor: EscalationCursor | undefined, now: number): EscalationCursor {
+  return cursor ? restartLevel(cursor, now) : advance(undefined, { kind: 'level', cycle: 0, level: 0, dueAt: now, isEscalation: false });
 }

@@ -49,6 +49,8 @@ export function applyEvent(record: IncidentRecord, event: IncidentEvent, ctx: Mo
   if (!result.ok) return result;
   record.state = result.to;
   record.updatedAt = ctx.at;
+  // A snooze lasts while the incident stays acknowledged (a new snooze sets its own after this).
+  if (result.from === 'ACKNOWLEDGED') record.snoozed = undefined;
   switch (result.to) {
     case 'ACKNOWLEDGED':
       record.acknowledgedAt = ctx.at;

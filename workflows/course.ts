@@ -96,6 +96,8 @@ export abstract class IncidentCourse {
         return this.autoResolve(action.after);
       case 'ackTimeout':
         return this.reopenAfterAckTimeout(action.after);
+      case 'snoozeEnds':
+        return this.endSnooze();
       default: {
         const unknownAction: never = action;
         throw new Error(`unknown planned action ${JSON.stringify(unknownAction)}`);
@@ -256,7 +258,7 @@ export abstract class IncidentCourse {
   }
 
   /** A responder withdrew the acknowledgement: ACTIVE again, and the providers that paged hear so. */
-  protected unacknowledge(by: string, reason: string): boolean {
+  protected withdrawAcknowledgement(by: string, reason: string): boolean {
     const at = nowIso();
     if (!this.apply('unacknowledge', { at, by, reason })) return false;
     this.notifier.announce('reopened', at);
@@ -265,16 +267,28 @@ export abstract class IncidentCourse {
   }
 
   protected reopenAfterAckTimeout(ackTimeout: number): void {
-    const at = nowIso();
-    this.apply('reopen', {
-      at,
+    this.pageAgain('reopen', {
+      at: nowIso(),
       by: 'policy',
       reason: `acknowledgement not followed by a resolve within ${formatDuration(ackTimeout)} (ackTimeout)`,
     });
-    this.notifier.announce('reopened', at);
+  }
+
+  private endSnooze(): void {
+    const snoozed = this.record.snoozed;
+    const reason = snoozed ? `the snooze by ${snoozed.by} until ${snoozed.until} ended` : 'the snooze ended';
+    this.pageAgain('reopen', { at: nowIso(), by: 'policy', reason });
+  }
+
+  /**
+   * ACKNOWLEDGED → ACTIVE (ack timeout, snooze over, handed back): the level it was at goes out
+   * again now under a new epoch; its repeats and the levels after count from now.
+   */
+  protected pageAgain(event: 'reopen' | 'unacknowledge', ctx: MoveContext): void {
+    this.apply(event, ctx);
+    this.notifier.announce('reopened', ctx.at);
     this.epoch += 1;
     this.record.epoch = this.epoch;
-    // The level it was at goes out again now; its repeats and the levels after count from now.
     this.forced = repageStep(this.cursor, Date.now());
   }
 
@@ -320,6 +334,7 @@ export abstract class IncidentCourse {
       ...(this.forced && { forced: this.forced }),
       ...(this.manual && { escalationRequested: true }),
       ...(this.input.groupWait !== undefined && { groupWait: this.input.groupWait }),
+      ...(r.snoozed && { snoozedUntil: Date.parse(r.snoozed.until) }),
     };
   }
 

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentRecord, IncidentState } from '../domain/incident.js';
+import type { Target } from '../domain/policy.js';
 import type { Occurrence } from '../domain/workflow-input.js';
 
 /**
@@ -21,6 +22,14 @@ export interface ReasonInput {
 /** Escalate now: to the next level, or to `toLevel` (1-based). */
 export interface EscalateInput extends ReasonInput {
   toLevel?: number;
+}
+/** Page these targets now instead of the level's: ACTIVE, the walk goes on from there. */
+export interface ReassignInput extends ReasonInput {
+  targets: Target[];
+}
+/** ACKNOWLEDGED for `forMs`, then ACTIVE at the level it is at and paged. */
+export interface SnoozeInput extends ReasonInput {
+  forMs: number;
 }
 export interface AnnotateInput {
   by: string;
@@ -56,6 +65,10 @@ export const cancelUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('cancelI
 export const escalateUpdate = defineUpdate<IncidentRecord, [EscalateInput]>('escalateIncident');
 export const annotateUpdate = defineUpdate<IncidentRecord, [AnnotateInput]>('annotateIncident');
 export const occurrenceUpdate = defineUpdate<OccurrenceAnswer, [Occurrence]>('recordOccurrence');
+// Updates only: the caller needs to hear whether it worked (issue 12).
+export const unacknowledgeUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('unacknowledgeIncident');
+export const reassignUpdate = defineUpdate<IncidentRecord, [ReassignInput]>('reassignIncident');
+export const snoozeUpdate = defineUpdate<IncidentRecord, [SnoozeInput]>('snoozeIncident');
 
 export const stateQuery = defineQuery<IncidentRecord>('state');
 /**

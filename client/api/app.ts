@@ -136,6 +136,9 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...incidentRoutes.cancel, middleware: [write] }, incidents.cancel);
   app.openapi({ ...incidentRoutes.escalate, middleware: [write] }, incidents.escalate);
   app.openapi({ ...incidentRoutes.annotate, middleware: [write] }, incidents.annotate);
+  app.openapi({ ...incidentRoutes.unacknowledge, middleware: [write] }, incidents.unacknowledge);
+  app.openapi({ ...incidentRoutes.reassign, middleware: [write] }, incidents.reassign);
+  app.openapi({ ...incidentRoutes.snooze, middleware: [write] }, incidents.snooze);
 
   const integrations = integrationHandlers(deps);
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);

@@ -25,24 +25,32 @@ export interface ApiDeps {
   now: () => number;
 }
 
-export type MoveOperation = 'acknowledge' | 'resolve' | 'cancel' | 'escalate' | 'annotate';
+export type MoveOperation = 'acknowledge' | 'resolve' | 'cancel' | 'escalate' | 'annotate' | 'unacknowledge' | 'reassign' | 'snooze';
+/** The answers that take a note or a reason and nothing else (runMove). */
+export type TextMove = Exclude<MoveOperation, 'reassign' | 'snooze'>;
 
 /** One answer to an incident (from the API, Slack or a webhook), counted by its outcome. */
-export async function runMove(
+export function runMove(
   deps: ApiDeps,
-  operation: MoveOperation,
+  operation: TextMove,
   id: string,
   by: string,
   text?: string,
   options: EscalateOptions = {},
 ): Promise<IncidentRecord> {
+  return countMove(deps, operation, () =>
+    operation === 'annotate'
+      ? deps.incidents.annotate(id, by, text ?? '')
+      : operation === 'escalate'
+        ? deps.incidents.escalate(id, by, text, options)
+        : deps.incidents[operation](id, by, text),
+  );
+}
+
+/** Runs one answer and counts it by its outcome (ok, refused, not_found, error). */
+export async function countMove(deps: ApiDeps, operation: MoveOperation, work: () => Promise<IncidentRecord>): Promise<IncidentRecord> {
   try {
-    const record =
-      operation === 'annotate'
-        ? await deps.incidents.annotate(id, by, text ?? '')
-        : operation === 'escalate'
-          ? await deps.incidents.escalate(id, by, text, options)
-          : await deps.incidents[operation](id, by, text);
+    const record = await work();
     deps.metrics.moves.inc({ operation, outcome: 'ok' });
     return record;
   } catch (error) {

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { Actor, INCIDENT_STATES, IncidentInput } from '../../domain/incident.js';
 import { SEVERITIES } from '../../domain/severity.js';
-import { ToLevel } from '../../domain/responder-requests.js';
+import { ReassignTargets, SnoozeFor, ToLevel } from '../../domain/responder-requests.js';
 
 /**
  * Wire schemas of the HTTP API. Request schemas come from domain/ (IncidentInput is the body of
@@ -97,6 +97,23 @@ export const EscalateBody = z
       .optional(),
   })
   .openapi('EscalateBody');
+export const ReassignBody = z
+  .strictObject({
+    by,
+    targets: ReassignTargets.clone().openapi({
+      description: 'whom to page now, as a level lists its targets',
+      example: [{ type: 'user', id: 'bob' }],
+    }),
+    reason: text.optional(),
+  })
+  .openapi('ReassignBody');
+export const SnoozeBody = z
+  .strictObject({
+    by,
+    for: SnoozeFor.clone().openapi({ description: 'how long: 30m, 2h, PT1H (at most 7d)', example: '30m' }),
+    reason: text.optional(),
+  })
+  .openapi('SnoozeBody');
 
 export const IncidentSummarySchema = z
   .object({

@@ -13,6 +13,7 @@ import { runDev } from './dev.js';
 import { runWorkerCommand, WorkerCannotConnectError } from './worker.js';
 import { registerPolicyCommands, registerReloadCommand } from './policy-commands.js';
 import { registerImportCommand } from './import-command.js';
+import { registerResponderCommands } from './responder-commands.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -144,6 +145,12 @@ function program(): Command {
       print(options.json, record, formatRecord(record, { timeline: false }));
     });
   }
+
+  registerResponderCommands(cli, {
+    connect: () => connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL),
+    defaultActor: defaultActor(),
+    print,
+  });
 
   cli
     .command('annotate <incident>')

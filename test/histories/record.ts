@@ -288,6 +288,25 @@ const scenarios: Scenario[] = [
       return closedState(incidents, this.name);
     },
   },
+  {
+    name: 'snooze-unack-reassign',
+    what: 'snoozed for 300 ms by update, woken ACTIVE and re-paged; acknowledged, un-acknowledged (re-paged), reassigned to a webhook (paged now); resolved',
+    async run(incidents, peer) {
+      const workflowId = `incident-${this.name}`;
+      await incidents.startIncident({ summary: 'billing lag', severity: 'critical', key: this.name, policy: 'grouped' });
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 1);
+      await incidents.snooze(this.name, 'dana', '300ms', 'after the deploy');
+      await waitFor(incidents, this.name, (r) => r.state === 'ACTIVE' && r.epoch === 1);
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 2);
+      await incidents.acknowledge(this.name, 'dana');
+      await incidents.unacknowledge(this.name, 'dana', 'handing over');
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 3);
+      await incidents.reassign(this.name, 'dana', [{ type: 'webhook', url: `${peer.url}?to=bob` }], 'bob owns billing');
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 4);
+      await incidents.resolve(this.name, 'bob', 'lag gone');
+      return closedState(incidents, this.name);
+    },
+  },
 ];
 
 async function waitFor(

@@ -4,6 +4,7 @@ import {
   nextEscalationAt,
   plan,
   policySwitchStep,
+  reassignedCursor,
   repageStep,
   repagesWalkedLevel,
   unreachedStep,
@@ -73,6 +74,24 @@ describe('the planner: what comes next, and when', () => {
       policy({ autoResolve: 9_000 }),
       at({ state: 'TIMED_OUT' }),
       'autoResolve@9000',
+    ],
+    [
+      'a snoozed incident wakes when its snooze ends',
+      policy({ ackTimeout: 700 }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, snoozedUntil: 5_000 }),
+      'snoozeEnds@5000',
+    ],
+    [
+      'a snooze shorter than the ack timeout still decides alone',
+      policy({ ackTimeout: 700 }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, snoozedUntil: 300 }),
+      'snoozeEnds@300',
+    ],
+    [
+      'auto-resolve due before the snooze ends still comes first',
+      policy({ autoResolve: 2_000 }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, snoozedUntil: 5_000 }),
+      'autoResolve@2000',
     ],
     ['a resolved incident plans nothing', policy({ autoResolve: 9_000 }), at({ state: 'RESOLVED' }), 'nothing'],
     ['ESCALATING (a level being sent) plans nothing until it is ACTIVE again', policy(), at({ state: 'ESCALATING' }), 'nothing'],
@@ -262,5 +281,19 @@ describe('escalating to a named level (toLevel)', () => {
     ['anything before the first page', undefined, 0, 0, false],
   ] as const)('needs new idempotency keys (a new epoch) for %s: %s', (_what, cursor, level, cycle, expected) => {
     expect(repagesWalkedLevel(cursor, { kind: 'level', cycle, level, dueAt: 900, isEscalation: true })).toBe(expected);
+  });
+});
+
+describe('reassigning', () => {
+  it('restarts the level it is at from now: its repeats and the next level count from the reassignment', () => {
+    const p = policy({}, [{ repeat: { count: 2, interval: 100 } }, { delay: 300 }]);
+    const cursor = reassignedCursor(walked(p, 2).cursor, 1_000);
+    expect(cursor).toEqual({ cycle: 0, level: 0, repeat: 0, levelAt: 1_000, lastAt: 1_000, escalationCount: 0 });
+    expect(describePlan(plan(p, at({ state: 'ACTIVE', cursor }), 1_000))).toBe('step L1R1@1100');
+  });
+
+  it('stands in for level 1 before it went out, so level 2 follows its delay from the reassignment', () => {
+    const cursor = reassignedCursor(undefined, 1_000);
+    expect(describePlan(plan(policy(), at({ state: 'ACTIVE', cursor }), 1_000))).toBe('step L2@1300');
   });
 });

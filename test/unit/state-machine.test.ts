@@ -21,6 +21,8 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     timeout: null,
     reopen: null,
     unacknowledge: null,
+    snooze: 'ACKNOWLEDGED',
+    reassign: 'ACTIVE',
     refire: null,
     fail: 'FAILED',
   },
@@ -34,6 +36,8 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     timeout: 'TIMED_OUT',
     reopen: null,
     unacknowledge: null,
+    snooze: 'ACKNOWLEDGED',
+    reassign: 'ACTIVE',
     refire: null,
     fail: 'FAILED',
   },
@@ -47,6 +51,8 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     timeout: null,
     reopen: null,
     unacknowledge: null,
+    snooze: 'ACKNOWLEDGED',
+    reassign: null,
     refire: null,
     fail: 'FAILED',
   },
@@ -60,6 +66,8 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     timeout: null,
     reopen: 'ACTIVE',
     unacknowledge: 'ACTIVE',
+    snooze: 'ACKNOWLEDGED',
+    reassign: 'ACTIVE',
     refire: null,
     fail: 'FAILED',
   },
@@ -73,6 +81,8 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     timeout: null,
     reopen: null,
     unacknowledge: null,
+    snooze: null,
+    reassign: null,
     refire: 'PENDING',
     fail: null,
   },
@@ -86,6 +96,8 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     timeout: null,
     reopen: null,
     unacknowledge: null,
+    snooze: null,
+    reassign: null,
     refire: null,
     fail: null,
   },
@@ -99,6 +111,8 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     timeout: null,
     reopen: null,
     unacknowledge: null,
+    snooze: 'ACKNOWLEDGED',
+    reassign: 'ACTIVE',
     refire: null,
     fail: 'FAILED',
   },
@@ -112,6 +126,8 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     timeout: null,
     reopen: null,
     unacknowledge: null,
+    snooze: null,
+    reassign: null,
     refire: null,
     fail: null,
   },
@@ -128,7 +144,7 @@ describe('the incident state machine', () => {
     expect([...INCIDENT_STATES].sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
-  it('knows exactly the eleven events this table covers', () => {
+  it('knows exactly the thirteen events this table covers', () => {
     expect([...INCIDENT_EVENTS].sort()).toEqual(Object.keys(EXPECTED.PENDING).sort());
   });
 
@@ -136,8 +152,8 @@ describe('the incident state machine', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual([...INCIDENT_EVENTS].sort());
   });
 
-  it('covers all 88 (state, event) pairs in the expectation table', () => {
-    expect(PAIRS).toHaveLength(88);
+  it('covers all 104 (state, event) pairs in the expectation table', () => {
+    expect(PAIRS).toHaveLength(104);
   });
 
   describe.each(ALLOWED.map(({ event, state, to }): [IncidentEvent, IncidentState, IncidentState] => [event, state, to]))(
@@ -218,6 +234,11 @@ describe('the incident state machine', () => {
   it('tells a responder un-acknowledging an incident nobody acknowledged what state it is in', () => {
     const result = move('ACTIVE', 'unacknowledge');
     expect(result.ok ? '' : result.reason).toBe('cannot unacknowledge: the incident is ACTIVE, not ACKNOWLEDGED');
+  });
+
+  it('tells a responder reassigning while a level is being paged to try again in a moment', () => {
+    const result = move('ESCALATING', 'reassign');
+    expect(result.ok ? '' : result.reason).toBe('cannot reassign: a level is being paged right now (ESCALATING); try again in a moment');
   });
 
   it('tells a responder acknowledging twice that it is already acknowledged', () => {

@@ -2,7 +2,7 @@ import type { RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type { IncidentRecord } from '../../../domain/incident.js';
 import { incidentStats } from '../../stats.js';
 import { listIncidents as listFromVisibility } from '../../visibility.js';
-import { runMove, type ApiDeps } from '../deps.js';
+import { countMove, runMove, type ApiDeps } from '../deps.js';
 import type { ApiEnv } from '../env.js';
 import type * as routes from './incidents.routes.js';
 
@@ -51,6 +51,27 @@ export function incidentHandlers(deps: ApiDeps) {
     const record = await runMove(deps, 'escalate', c.req.valid('param').id, body.by ?? c.get('actor'), body.reason, options);
     return c.json(asWire(record), 200);
   };
+  const unacknowledge: Handler<typeof routes.unacknowledge> = async (c) => {
+    const body = c.req.valid('json');
+    const id = c.req.valid('param').id;
+    const by = body.by ?? c.get('actor');
+    const record = await countMove(deps, 'unacknowledge', () => deps.incidents.unacknowledge(id, by, body.reason));
+    return c.json(asWire(record), 200);
+  };
+  const reassign: Handler<typeof routes.reassign> = async (c) => {
+    const body = c.req.valid('json');
+    const id = c.req.valid('param').id;
+    const by = body.by ?? c.get('actor');
+    const record = await countMove(deps, 'reassign', () => deps.incidents.reassign(id, by, body.targets, body.reason));
+    return c.json(asWire(record), 200);
+  };
+  const snooze: Handler<typeof routes.snooze> = async (c) => {
+    const body = c.req.valid('json');
+    const id = c.req.valid('param').id;
+    const by = body.by ?? c.get('actor');
+    const record = await countMove(deps, 'snooze', () => deps.incidents.snooze(id, by, body.for, body.reason));
+    return c.json(asWire(record), 200);
+  };
   const annotate: Handler<typeof routes.annotate> = async (c) => {
     const body = c.req.valid('json');
     const record = await runMove(deps, 'annotate', c.req.valid('param').id, body.by ?? c.get('actor'), body.note);
@@ -67,5 +88,8 @@ export function incidentHandlers(deps: ApiDeps) {
     cancel,
     escalate,
     annotate,
+    unacknowledge,
+    reassign,
+    snooze,
   };
 }

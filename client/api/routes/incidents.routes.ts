@@ -4,6 +4,8 @@ import { StatsQuery } from '../../stats.js';
 import {
   AnnotateBody,
   EscalateBody,
+  ReassignBody,
+  SnoozeBody,
   errorResponse,
   IncidentBody,
   IncidentIdParam,
@@ -103,3 +105,14 @@ export const escalate = moveRoute(
   'Escalate now: to the next level, or to toLevel; an acknowledged incident becomes ACTIVE at that level and is paged',
 );
 export const annotate = moveRoute('annotate', AnnotateBody, 'Add a note to the timeline');
+export const unacknowledge = moveRoute(
+  'unacknowledge',
+  ReasonBody,
+  'Un-acknowledge: ACTIVE again, the level it is at paged again now and escalation going on from there',
+);
+export const reassign = moveRoute(
+  'reassign',
+  ReassignBody,
+  'Reassign: page these targets now; the incident is ACTIVE and the walk goes on from its level',
+);
+export const snooze = moveRoute('snooze', SnoozeBody, 'Snooze: ACKNOWLEDGED for a while, then ACTIVE at the level it is at and paged');

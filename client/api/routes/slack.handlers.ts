@@ -3,9 +3,9 @@ import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { slackActionOperation } from '../../../domain/chat-actions.js';
 import type { IncidentRecord } from '../../../domain/incident.js';
-import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError, type EscalateOptions } from '../../incidents.js';
+import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../../incidents.js';
 import { listIncidents } from '../../visibility.js';
-import { runMove, type ApiDeps, type MoveOperation } from '../deps.js';
+import { countMove, runMove, type ApiDeps, type MoveOperation, type TextMove } from '../deps.js';
 import type { ApiEnv } from '../env.js';
 import { errorBody } from '../errors.js';
 import { verifySlackSignature } from '../slack-signature.js';
@@ -43,6 +43,9 @@ const PAST: Record<MoveOperation, string> = {
   escalate: 'escalated',
   cancel: 'cancelled',
   annotate: 'annotated',
+  unacknowledge: 'un-acknowledged',
+  reassign: 'reassigned',
+  snooze: 'snoozed',
 };
 
 export function slackHandlers(deps: ApiDeps) {
@@ -56,17 +59,13 @@ export function slackHandlers(deps: ApiDeps) {
 
   const answer = async (
     operation: MoveOperation,
-    id: string,
     userId: string,
-    text?: string,
-    options: EscalateOptions = {},
+    work: (by: string) => Promise<IncidentRecord>,
   ): Promise<{ ok: boolean; text: string }> => {
     try {
-      const record = await runMove(deps, operation, id, actorFor(userId), text, options);
-      return {
-        ok: true,
-        text: `${record.workflowId} ${PAST[operation]} by <@${userId}>: now ${record.state}${operation === 'escalate' ? `, level ${record.level}` : ''}`,
-      };
+      const record = await work(actorFor(userId));
+      const where = operation === 'escalate' ? `, level ${record.level}` : operation === 'snooze' ? ` until ${record.snoozed?.until}` : '';
+      return { ok: true, text: `${record.workflowId} ${PAST[operation]} by <@${userId}>: now ${record.state}${where}` };
     } catch (error) {
       if (
         error instanceof IncidentMoveRefusedError ||
@@ -91,7 +90,8 @@ export function slackHandlers(deps: ApiDeps) {
     // Link buttons (Open in Temporal, Runbook) send interactions too: nothing to do for them.
     const action = payload.actions.map((a) => ({ operation: slackActionOperation(a.action_id), value: a.value })).find((a) => a.operation);
     if (payload.type !== 'block_actions' || !action?.operation || !action.value) return c.json({}, 200);
-    const result = await answer(action.operation, action.value, payload.user.id);
+    const { operation, value } = action;
+    const result = await answer(operation, payload.user.id, (by) => runMove(deps, operation, value, by));
     const message = { response_type: 'ephemeral' as const, replace_original: false, text: result.text };
     if (payload.response_url) postToResponseUrl(deps, payload.response_url, message);
     return c.json(message, 200);
@@ -108,17 +108,29 @@ export function slackHandlers(deps: ApiDeps) {
     const rest = levelWord !== undefined ? words.slice(2) : words;
     const note = rest.join(' ') || undefined;
     const ephemeral = (text: string) => c.json({ response_type: 'ephemeral' as const, text }, 200);
-    const operations: Record<string, MoveOperation> = {
+    const operations: Record<string, TextMove> = {
       ack: 'acknowledge',
       acknowledge: 'acknowledge',
+      unack: 'unacknowledge',
+      unacknowledge: 'unacknowledge',
       resolve: 'resolve',
       escalate: 'escalate',
     };
     const operation = operations[verb.toLowerCase()];
+    const said = (result: { ok: boolean; text: string }) =>
+      c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
     if (operation) {
       if (!id) return ephemeral(`usage: ${form.command} ${verb} <incident id> [note]`);
-      const result = await answer(operation, id, form.user_id, note, options);
-      return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
+      return said(await answer(operation, form.user_id, (by) => runMove(deps, operation, id, by, note, options)));
+    }
+    if (verb.toLowerCase() === 'snooze') {
+      // `/incident snooze ID 30m [note]`
+      const [duration, ...reason] = words;
+      if (!id || !duration) return ephemeral(`usage: ${form.command} snooze <incident id> <duration such as 30m> [note]`);
+      const text = reason.join(' ') || undefined;
+      return said(
+        await answer('snooze', form.user_id, (by) => countMove(deps, 'snooze', () => deps.incidents.snooze(id, by, duration, text))),
+      );
     }
     if (verb === 'show' && id) {
       try {
@@ -138,7 +150,8 @@ export function slackHandlers(deps: ApiDeps) {
       );
     }
     return ephemeral(
-      `usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} escalate <incident id> level <n>  ·  ${form.command} list`,
+      `usage: ${form.command} ack|unack|resolve|escalate|show <incident id> [note]  ·  ${form.command} escalate <incident id> level <n>  ·  ` +
+        `${form.command} snooze <incident id> <30m>  ·  ${form.command} list`,
     );
   };
 
