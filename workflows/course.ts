@@ -1,6 +1,6 @@
 import { ApplicationFailure, log, patched, workflowInfo } from '@temporalio/workflow';
 import { formatDuration } from '../domain/duration-text.js';
-import { advance, manualEscalation, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
+import { advance, manualEscalation, startsNewWalk, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { isTerminal } from '../domain/incident-state.js';
 import { nextEscalationAt, plan, repageStep, repagesWalkedLevel, unreachedStep, type Plan, type Position } from '../domain/planner.js';
@@ -145,7 +145,7 @@ export abstract class IncidentCourse {
     const level = this.policy.levels[step.level];
     if (!level) throw ApplicationFailure.nonRetryable(`policy ${this.policy.name} has no level ${step.level + 1}`);
     // A new walk of the policy: its pages must not be taken for the first walk's.
-    if (step.kind === 'level' && step.isEscalation && step.level === 0 && step.cycle > 0) this.epoch += 1;
+    if (startsNewWalk(this.policy, step)) this.epoch += 1;
     if (step.kind === 'level' && step.isEscalation && this.record.state === 'ACTIVE') {
       this.apply('escalate', { at, by: actor.by, reason: actor.reason ?? `level ${step.level + 1} due`, level: step.level + 1 });
     }

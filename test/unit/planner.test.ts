@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, manualEscalation, type EscalationCursor, type EscalationStep } from '../../domain/escalation.js';
+import { advance, manualEscalation, startsNewWalk, type EscalationCursor, type EscalationStep } from '../../domain/escalation.js';
 import {
   nextEscalationAt,
   plan,
@@ -109,6 +109,50 @@ describe('the planner: what comes next, and when', () => {
     const p = policy({ repeatPolicy: 1, finalWait: 100 }, [{}, { delay: 200 }]);
     const steps = [0, 1, 2, 3, 4].map((done) => describePlan(plan(p, walked(p, done), 0)));
     expect(steps).toEqual(['step L1@0', 'step L2@200', 'step C1:L1@300', 'step C1:L2@500', 'step timeout@600']);
+  });
+
+  it.each([
+    [
+      'repeatFrom: 2 loops from level 2: level 1 pages once',
+      { repeatFrom: 2 },
+      ['step L1@0', 'step L2@200', 'step L3@400', 'step C1:L2@500', 'step C1:L3@700', 'step C2:L2@800'],
+    ],
+    [
+      'repeatFrom: 3 loops the last level alone',
+      { repeatFrom: 3 },
+      ['step L1@0', 'step L2@200', 'step L3@400', 'step C1:L3@500', 'step C2:L3@600', 'step timeout@700'],
+    ],
+    [
+      'repeatFrom: 1 is the default walk',
+      { repeatFrom: 1 },
+      ['step L1@0', 'step L2@200', 'step L3@400', 'step C1:L1@500', 'step C1:L2@700', 'step C1:L3@900'],
+    ],
+  ] as const)('%s', (_what, options, expected) => {
+    const p = policy({ repeatPolicy: 2, finalWait: 100, ...options }, [{}, { delay: 200 }, { delay: 200 }]);
+    expect([0, 1, 2, 3, 4, 5].map((done) => describePlan(plan(p, walked(p, done), 0)))).toEqual(expected);
+  });
+
+  it('escalates by hand from the last level to the loop start of repeatFrom', () => {
+    const p = policy({ repeatPolicy: 1, repeatFrom: 2 });
+    expect(manualEscalation(p, walked(p, 3).cursor, 900)).toEqual({
+      ok: true,
+      step: { kind: 'level', cycle: 1, level: 1, dueAt: 900, isEscalation: true },
+    });
+  });
+
+  it.each([
+    ['the loop start of a later walk', { kind: 'level', cycle: 1, level: 1, dueAt: 0, isEscalation: true }, true],
+    ['level 1 of a later walk when the loop starts at level 2', { kind: 'level', cycle: 1, level: 0, dueAt: 0, isEscalation: true }, false],
+    ['the loop start level on the first walk', { kind: 'level', cycle: 0, level: 1, dueAt: 0, isEscalation: true }, false],
+  ] as const)('with repeatFrom: 2, a new epoch starts at %s: %s', (_what, step, expected) => {
+    expect(startsNewWalk(policy({ repeatPolicy: 1, repeatFrom: 2 }), step)).toBe(expected);
+  });
+
+  it('refuses a repeatFrom past the last level, naming the field', () => {
+    const parsed = Policy.safeParse({ name: 'p', levels: [{ targets: [{ type: 'log' }] }], repeatFrom: 2 });
+    expect(parsed.error?.issues).toMatchObject([
+      { path: ['repeatFrom'], message: 'the policy has 1 level(s); repeatFrom names one of them (1 to 1)' },
+    ]);
   });
 
   it('stops at maxEscalations with a timeout instead of the next level', () => {
