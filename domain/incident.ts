@@ -128,6 +128,8 @@ export interface IncidentRecord {
   symptoms?: number;
   /** Snoozed: ACKNOWLEDGED until then, then ACTIVE at its level and paged (POST .../snooze). */
   snoozed?: { until: string; by: string };
+  /** Reminders sent to whoever acknowledged (policy ackReminder) since the acknowledgement. */
+  ackReminders?: number;
   /** Levels (and fallbacks) that reached nobody: every delivery failed, or no target resolved to anyone. */
   unreachedLevels?: number;
   timeline: TimelineEntry[];

@@ -10,7 +10,7 @@ import {
   type EscalationStep,
 } from './escalation.js';
 import type { IncidentState } from './incident.js';
-import type { Policy } from './policy.js';
+import type { Policy, Target } from './policy.js';
 import type { Severity } from './severity.js';
 
 /**
@@ -38,6 +38,9 @@ export interface Position {
   groupWait?: number;
   /** Acknowledged by a snooze until then: it ends then (no ack timeout meanwhile). */
   snoozedUntil?: number;
+  /** Who acknowledged (the record's acknowledgedBy), and the reminders they were sent since. */
+  acknowledgedBy?: string;
+  ackReminders?: number;
 }
 
 export type PlannedAction =
@@ -47,7 +50,9 @@ export type PlannedAction =
   | { kind: 'autoResolve'; after: number }
   | { kind: 'ackTimeout'; after: number }
   /** A snooze ran out: ACTIVE again at the level it was at, paged now. */
-  | { kind: 'snoozeEnds' };
+  | { kind: 'snoozeEnds' }
+  /** Still acknowledged and unresolved: remind whoever acknowledged (the `n`th reminder). */
+  | { kind: 'ackReminder'; n: number; target: Target };
 
 export interface Plan {
   at: number;
@@ -81,6 +86,8 @@ export function plan(policy: Policy, position: Position, now: number): Plan | un
     const after = policy.ackTimeout;
     candidates.push({ at: position.acknowledgedAt + after, action: { kind: 'ackTimeout', after }, label: 'ack timeout' });
   }
+  const reminder = ackReminderPlan(policy, position);
+  if (reminder) candidates.push(reminder);
   // Earliest first; on a tie the order above decides (auto-resolve beats a page due the same moment).
   return candidates.reduce<Plan | undefined>((best, next) => (best === undefined || next.at < best.at ? next : best), undefined);
 }
@@ -181,4 +188,31 @@ export function repagesWalkedLevel(cursor: EscalationCursor | undefined, step: E
  */
 export function reassignedCursor(cursor: EscalationCursor | undefined, now: number): EscalationCursor {
   return cursor ? restartLevel(cursor, now) : advance(undefined, { kind: 'level', cycle: 0, level: 0, dueAt: now, isEscalation: false });
+}
+
+/**
+ * The next reminder to whoever acknowledged (`ackReminder: {every, count}`): every `every` after
+ * the acknowledgement, at most `count`; none while snoozed (the responder said when to come back).
+ */
+function ackReminderPlan(policy: Policy, position: Position): Plan | undefined {
+  const reminder = policy.ackReminder;
+  if (!reminder || position.state !== 'ACKNOWLEDGED' || position.snoozedUntil !== undefined) return undefined;
+  if (position.acknowledgedAt === undefined || position.acknowledgedBy === undefined) return undefined;
+  const n = (position.ackReminders ?? 0) + 1;
+  if (n > reminder.count) return undefined;
+  return {
+    at: position.acknowledgedAt + n * reminder.every,
+    action: { kind: 'ackReminder', n, target: reminderTarget(position.acknowledgedBy) },
+    label: `ack reminder ${n} of ${reminder.count} due`,
+  };
+}
+
+/**
+ * Whom a reminder goes to, from who acknowledged: a Slack user outside the directory
+ * (`slack:U123`) by a direct message, anyone else as a directory user (a name the directory does
+ * not know is recorded as not reached).
+ */
+export function reminderTarget(acknowledgedBy: string): Target {
+  const slack = /^slack:(.+)$/.exec(acknowledgedBy);
+  return slack?.[1] ? { type: 'channel', provider: 'slack', id: slack[1] } : { type: 'user', id: acknowledgedBy };
 }

@@ -88,6 +88,13 @@ export const Policy = z
     fallback: z.array(Target).min(1, 'list at least one fallback target, or leave fallback out').optional(),
     /** Where each `repeatPolicy` loop starts (1-based level; default 1): the levels before it page once. */
     repeatFrom: z.number().int('must be a whole level number').min(1, 'levels count from 1').optional(),
+    /** Re-notify whoever acknowledged, every `every`, at most `count` times, while it stays acknowledged. */
+    ackReminder: z
+      .strictObject({
+        every: Duration.refine((ms) => ms > 0, 'must be longer than 0'),
+        count: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'at most 100 reminders'),
+      })
+      .optional(),
   })
   .superRefine((policy, ctx) => {
     if (policy.repeatFrom !== undefined && policy.repeatFrom > policy.levels.length) {

@@ -53,6 +53,7 @@ export function applyEvent(record: IncidentRecord, event: IncidentEvent, ctx: Mo
   if (result.from === 'ACKNOWLEDGED') record.snoozed = undefined;
   switch (result.to) {
     case 'ACKNOWLEDGED':
+      record.ackReminders = undefined;
       record.acknowledgedAt = ctx.at;
       record.acknowledgedBy = ctx.by;
       record.nextEscalationAt = undefined;

@@ -4,7 +4,8 @@ import { advance, manualEscalation, startsNewWalk, type EscalationCursor, type E
 import type { IncidentRecord } from '../domain/incident.js';
 import { isTerminal } from '../domain/incident-state.js';
 import { nextEscalationAt, plan, repageStep, repagesWalkedLevel, unreachedStep, type Plan, type Position } from '../domain/planner.js';
-import type { Policy } from '../domain/policy.js';
+import type { Policy, Target } from '../domain/policy.js';
+import { targetLabel } from '../domain/targets.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { applyEvent, newRecord, recordNote, recordRefusal, webUiLink, type MoveContext } from '../domain/record.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
@@ -98,6 +99,8 @@ export abstract class IncidentCourse {
         return this.reopenAfterAckTimeout(action.after);
       case 'snoozeEnds':
         return this.endSnooze();
+      case 'ackReminder':
+        return this.remind(action.n, action.target);
       default: {
         const unknownAction: never = action;
         throw new Error(`unknown planned action ${JSON.stringify(unknownAction)}`);
@@ -274,6 +277,20 @@ export abstract class IncidentCourse {
     });
   }
 
+  /** Still acknowledged and unresolved: whoever acknowledged hears it again (policy ackReminder). */
+  private async remind(n: number, target: Target): Promise<void> {
+    const at = nowIso();
+    this.record.ackReminders = n;
+    const level = this.cursor?.level ?? 0;
+    recordNote(
+      this.record,
+      { at, by: 'policy', level: level + 1, reason: `reminder ${n} to ${targetLabel(target)}: still acknowledged and not resolved` },
+      'notification',
+    );
+    const round = { level, repeat: n, cycle: this.cursor?.cycle ?? 0, epoch: this.epoch, at, dueAt: Date.now() };
+    await this.notifier.notifyLevel([target], { ...round, kind: 'repeat', reminder: true });
+  }
+
   private endSnooze(): void {
     const snoozed = this.record.snoozed;
     const reason = snoozed ? `the snooze by ${snoozed.by} until ${snoozed.until} ended` : 'the snooze ended';
@@ -335,6 +352,8 @@ export abstract class IncidentCourse {
       ...(this.manual && { escalationRequested: true }),
       ...(this.input.groupWait !== undefined && { groupWait: this.input.groupWait }),
       ...(r.snoozed && { snoozedUntil: Date.parse(r.snoozed.until) }),
+      ...(r.acknowledgedBy !== undefined && { acknowledgedBy: r.acknowledgedBy }),
+      ...(r.ackReminders !== undefined && { ackReminders: r.ackReminders }),
     };
   }
 

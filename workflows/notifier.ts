@@ -39,6 +39,8 @@ export interface NotifyRound {
   /** Workflow time the round was due, ISO. */
   at: string;
   dueAt: number;
+  /** A reminder to whoever acknowledged: it goes out while the incident is acknowledged. */
+  reminder?: boolean;
 }
 
 /** How one round's pages are going: it reached nobody when none is left and none got through. */
@@ -117,8 +119,8 @@ export class Notifier {
       this.onUnreached(round, [`targets not resolved: ${reason}`]);
       return;
     }
-    // Someone may have answered while the targets were resolved.
-    if (!this.isPaging()) return;
+    // Someone may have answered while the targets were resolved (a reminder goes to that someone).
+    if (!this.isPaging() && !(round.reminder && this.record.state === 'ACKNOWLEDGED')) return;
     const tally: Tally = { pending: 0, reached: false, reasons: [] };
     for (const miss of resolved.unresolved) {
       this.recordUnresolved(miss, round);
@@ -229,11 +231,19 @@ export class Notifier {
       channel: delivery.channel,
     });
     // A fallback may page an address its level also had: its key must not be taken for that page.
-    const idempotencyKey = round.kind === 'fallback' ? `${key}/fallback` : key;
+    const idempotencyKey = round.kind === 'fallback' ? `${key}/fallback` : round.reminder ? `${key}/reminder` : key;
     tally.pending += 1;
     this.dispatch(
       delivery,
-      { idempotencyKey, kind: round.kind, level: round.level, repeat: round.repeat, cycle: round.cycle, at: round.at },
+      {
+        idempotencyKey,
+        kind: round.kind,
+        level: round.level,
+        repeat: round.repeat,
+        cycle: round.cycle,
+        at: round.at,
+        ...(round.reminder && { reminder: true }),
+      },
       undefined,
       (reached, reason) => {
         tally.pending -= 1;
@@ -276,6 +286,7 @@ export class Notifier {
       kind: send.kind === 'fallback' ? 'page' : send.kind,
       ...(send.event !== undefined && { event: send.event }),
       ...(providerMessageId !== undefined && { providerMessageId }),
+      ...(send.reminder && { reminder: true }),
       incident: snapshot,
       level: send.level,
       repeat: send.repeat,
@@ -335,4 +346,5 @@ export interface Send {
   repeat: number;
   cycle: number;
   at: string;
+  reminder?: boolean;
 }

@@ -70,6 +70,11 @@ function policies(peerUrl: string): Record<string, unknown>[] {
     },
     { name: 'office', levels: [log('team-lead'), { ...log('primary'), delay: '30s' }], businessHours: tomorrowOnly() },
     { name: 'grouped', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })] },
+    {
+      name: 'reminded',
+      levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })],
+      ackReminder: { every: '300ms', count: 2 },
+    },
     { name: 'cooling', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })], cooldown: '1h' },
     { name: 'warning-policy', levels: [webhook(peerUrl, 'w1', { delay: '30s' }), webhook(peerUrl, 'w2', { delay: '30s' })] },
     { name: 'critical-policy', levels: [webhook(peerUrl, 'c1'), webhook(peerUrl, 'c2', { delay: '30s' })] },
@@ -307,6 +312,19 @@ const scenarios: Scenario[] = [
       return closedState(incidents, this.name);
     },
   },
+  {
+    name: 'ack-reminder',
+    what: 'acknowledged by dana (a directory user with a webhook contact): two reminders 300 ms apart (policy ackReminder), then resolved',
+    async run(incidents, peer) {
+      await incidents.startIncident({ summary: 'cert expiring', severity: 'critical', key: this.name, policy: 'reminded' });
+      await waitFor(incidents, this.name, (r) => r.state === 'ACTIVE');
+      await incidents.acknowledge(this.name, 'dana', 'renewing');
+      await waitFor(incidents, this.name, (r) => r.ackReminders === 2);
+      await peer.waitFor((received) => received.filter((r) => r.path.endsWith('?who=dana')).length === 2);
+      await incidents.resolve(this.name, 'dana', 'renewed');
+      return closedState(incidents, this.name);
+    },
+  },
 ];
 
 async function waitFor(
@@ -353,6 +371,7 @@ async function main(): Promise<void> {
       delivery: { initialInterval: '100ms', backoff: 2, maximumInterval: '1s', maximumAttempts: 4, attemptTimeout: '5s' },
       policies: policies(peer.url),
       routes: routes(),
+      directory: { users: [{ id: 'dana', contacts: [{ channel: 'webhook', address: `${peer.url}?who=dana` }] }] },
     });
     const worker = await createEscalationWorker({
       connection: workerConnection,

@@ -5,6 +5,7 @@ import {
   plan,
   policySwitchStep,
   reassignedCursor,
+  reminderTarget,
   repageStep,
   repagesWalkedLevel,
   unreachedStep,
@@ -92,6 +93,30 @@ describe('the planner: what comes next, and when', () => {
       policy({ autoResolve: 2_000 }),
       at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, snoozedUntil: 5_000 }),
       'autoResolve@2000',
+    ],
+    [
+      'an acknowledged incident reminds whoever acknowledged, every interval',
+      policy({ ackReminder: { every: 300, count: 2 } }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, acknowledgedBy: 'dana', ackReminders: 1 }),
+      'ackReminder@700',
+    ],
+    [
+      'no reminder once count is spent',
+      policy({ ackReminder: { every: 300, count: 2 } }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, acknowledgedBy: 'dana', ackReminders: 2 }),
+      'nothing',
+    ],
+    [
+      'an ack timeout due first beats the reminder',
+      policy({ ackReminder: { every: 300, count: 2 }, ackTimeout: 250 }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, acknowledgedBy: 'dana' }),
+      'ackTimeout@350',
+    ],
+    [
+      'no reminder while snoozed',
+      policy({ ackReminder: { every: 300, count: 2 } }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, acknowledgedBy: 'dana', snoozedUntil: 9_000 }),
+      'snoozeEnds@9000',
     ],
     ['a resolved incident plans nothing', policy({ autoResolve: 9_000 }), at({ state: 'RESOLVED' }), 'nothing'],
     ['ESCALATING (a level being sent) plans nothing until it is ACTIVE again', policy(), at({ state: 'ESCALATING' }), 'nothing'],
@@ -339,5 +364,26 @@ describe('reassigning', () => {
   it('stands in for level 1 before it went out, so level 2 follows its delay from the reassignment', () => {
     const cursor = reassignedCursor(undefined, 1_000);
     expect(describePlan(plan(policy(), at({ state: 'ACTIVE', cursor }), 1_000))).toBe('step L2@1300');
+  });
+});
+
+describe('ack reminders', () => {
+  it('names the reminder and its target: a directory user, or a Slack user outside the directory by DM', () => {
+    const p = policy({ ackReminder: { every: 300, count: 3 } });
+    const next = plan(p, at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, acknowledgedBy: 'dana' }), 0);
+    expect(next).toEqual({
+      at: 400,
+      action: { kind: 'ackReminder', n: 1, target: { type: 'user', id: 'dana' } },
+      label: 'ack reminder 1 of 3 due',
+    });
+    expect(reminderTarget('slack:U0123')).toEqual({ type: 'channel', provider: 'slack', id: 'U0123' });
+  });
+
+  it.each([
+    [{ every: '0s', count: 1 }, 'ackReminder.every', 'must be longer than 0'],
+    [{ every: '30m', count: 0 }, 'ackReminder.count', 'must be at least 1'],
+  ])('refuses the ackReminder %j, naming the field', (ackReminder, path, message) => {
+    const parsed = Policy.safeParse({ name: 'p', levels: [{ targets: [{ type: 'log' }] }], ackReminder });
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([[path, message]]);
   });
 });
