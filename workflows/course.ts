@@ -5,7 +5,6 @@ import type { IncidentRecord } from '../domain/incident.js';
 import { isTerminal } from '../domain/incident-state.js';
 import { nextEscalationAt, plan, repageStep, repagesWalkedLevel, unreachedStep, type Plan, type Position } from '../domain/planner.js';
 import type { Policy, Target } from '../domain/policy.js';
-import { targetLabel } from '../domain/targets.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { applyEvent, newRecord, recordNote, recordRefusal, webUiLink, type MoveContext } from '../domain/record.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
@@ -277,25 +276,10 @@ export abstract class IncidentCourse {
     });
   }
 
-  /** Still acknowledged and unresolved: whoever acknowledged hears it again (policy ackReminder). */
-  private async remind(n: number, target: Target): Promise<void> {
-    const at = nowIso();
-    this.record.ackReminders = n;
-    const level = this.cursor?.level ?? 0;
-    recordNote(
-      this.record,
-      { at, by: 'policy', level: level + 1, reason: `reminder ${n} to ${targetLabel(target)}: still acknowledged and not resolved` },
-      'notification',
-    );
-    const round = { level, repeat: n, cycle: this.cursor?.cycle ?? 0, epoch: this.epoch, at, dueAt: Date.now() };
-    await this.notifier.notifyLevel([target], { ...round, kind: 'repeat', reminder: true });
-  }
-
-  private endSnooze(): void {
-    const snoozed = this.record.snoozed;
-    const reason = snoozed ? `the snooze by ${snoozed.by} until ${snoozed.until} ended` : 'the snooze ended';
-    this.pageAgain('reopen', { at: nowIso(), by: 'policy', reason });
-  }
+  /** A snooze ran out (IncidentResponses). */
+  protected abstract endSnooze(): void;
+  /** Reminds whoever acknowledged (IncidentResponses). */
+  protected abstract remind(n: number, target: Target): Promise<void>;
 
   /**
    * ACKNOWLEDGED → ACTIVE (ack timeout, snooze over, handed back): the level it was at goes out

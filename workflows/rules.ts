@@ -5,22 +5,12 @@ import { higherSeverity } from '../domain/severity-order.js';
 import { canMove } from '../domain/state-machine.js';
 import { reopenFrom } from '../domain/carry.js';
 import type { IncidentCarry, IncidentWorkflowInput, Occurrence } from '../domain/workflow-input.js';
-import { policySwitchStep, reassignedCursor } from '../domain/planner.js';
-import { formatDuration } from '../domain/duration-text.js';
-import { targetLabel } from '../domain/targets.js';
+import { policySwitchStep } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
-import { IncidentCourse, nowIso } from './course.js';
-import {
-  INCIDENT_CLOSED,
-  MOVE_REFUSED,
-  type ActorInput,
-  type EscalateInput,
-  type ReasonInput,
-  type ReassignInput,
-  type SnoozeInput,
-  type SymptomInput,
-} from './messages.js';
+import { nowIso } from './course.js';
+import { IncidentResponses, refuseWith, requireActor } from './responses.js';
+import { INCIDENT_CLOSED, type ActorInput, type EscalateInput, type ReasonInput, type SymptomInput } from './messages.js';
 
 const ANNOUNCEMENT = { acknowledge: 'acknowledged', resolve: 'resolved', cancel: 'cancelled' } as const;
 type Answer = keyof typeof ANNOUNCEMENT;
@@ -29,7 +19,7 @@ type Answer = keyof typeof ANNOUNCEMENT;
  * What an incident does when a message arrives: the bodies of the workflow's handlers and their
  * validators, one-liners in workflows/incident-escalation.ts. The steps live in IncidentCourse.
  */
-export class IncidentRules extends IncidentCourse {
+export class IncidentRules extends IncidentResponses {
   /** Alerts for this key that arrived after the incident closed (they open the next incident). */
   private readonly lateAlerts: Occurrence[] = [];
 
@@ -89,70 +79,6 @@ export class IncidentRules extends IncidentCourse {
   /** The escalate update waits for this: its escalation carried out, or the incident closed. */
   escalationSettled(ticket: number): boolean {
     return this.manualDone >= ticket || this.isClosed;
-  }
-
-  // ---- responders: un-acknowledge, reassign, snooze (issue 12) ------------------------------
-
-  /** Handed back: ACTIVE again, the level it is at paged again now, the walk going on from there. */
-  unacknowledge(input: ReasonInput): IncidentRecord {
-    this.pageAgain('unacknowledge', { at: nowIso(), by: input.by, reason: input.reason ?? `acknowledgement withdrawn by ${input.by}` });
-    this.visibility.sync();
-    return this.record;
-  }
-
-  validateUnacknowledge(input: ReasonInput): void {
-    requireActor(input.by);
-    if (!canMove(this.record.state, 'unacknowledge')) refuseWith(this.refusal('unacknowledge'));
-  }
-
-  /** The named targets are paged now in the level's place; the walk goes on from there. */
-  async reassign(input: ReassignInput): Promise<IncidentRecord> {
-    const at = nowIso();
-    const wasAcknowledged = this.record.state === 'ACKNOWLEDGED';
-    const to = input.targets.map(targetLabel).join(', ');
-    if (!this.apply('reassign', { at, by: input.by, reason: `reassigned to ${to}${input.reason ? `: ${input.reason}` : ''}` }))
-      return this.record;
-    if (wasAcknowledged) this.notifier.announce('reopened', at);
-    this.forced = undefined;
-    this.cursor = reassignedCursor(this.cursor, Date.now());
-    // Its own epoch: the named targets may be the level's own, paged before under the same keys.
-    this.epoch += 1;
-    Object.assign(this.record, { epoch: this.epoch, level: this.cursor.level + 1, repeat: 0, cycle: this.cursor.cycle });
-    this.visibility.sync();
-    const { level, cycle } = this.cursor;
-    await this.notifier.notifyLevel(input.targets, { level, repeat: 0, cycle, epoch: this.epoch, kind: 'page', at, dueAt: Date.now() });
-    return this.record;
-  }
-
-  validateReassign(input: ReassignInput): void {
-    requireActor(input.by);
-    if (!Array.isArray(input.targets) || input.targets.length === 0 || !input.targets.every(isTargetShaped))
-      refuseWith('reassign needs a list of targets, each with a type (user, team, schedule, email, phone, webhook ...)');
-    if (!canMove(this.record.state, 'reassign')) refuseWith(this.refusal('reassign'));
-    if (this.manual) refuseWith(`${this.record.workflowId}: an escalation is under way; reassign once it is done`);
-  }
-
-  /** ACKNOWLEDGED until `forMs` from now, then ACTIVE at the level it is at and paged (planner: snoozeEnds). */
-  snooze(input: SnoozeInput): IncidentRecord {
-    const at = nowIso();
-    const wasPaging = this.record.state !== 'ACKNOWLEDGED';
-    const until = new Date(Date.now() + input.forMs).toISOString();
-    const reason = `snoozed for ${formatDuration(input.forMs)}, until ${until}${input.reason ? `: ${input.reason}` : ''}`;
-    if (!this.apply('snooze', { at, by: input.by, reason })) return this.record;
-    this.record.snoozed = { until, by: input.by };
-    if (wasPaging) {
-      this.notifier.cancelPending();
-      this.notifier.announce('acknowledged', at);
-    }
-    this.visibility.sync();
-    return this.record;
-  }
-
-  validateSnooze(input: SnoozeInput): void {
-    requireActor(input.by);
-    if (typeof input.forMs !== 'number' || !Number.isFinite(input.forMs) || input.forMs <= 0)
-      refuseWith('snooze needs a duration longer than 0 (field "for", such as 30m)');
-    if (!canMove(this.record.state, 'snooze')) refuseWith(this.refusal('snooze'));
   }
 
   annotate(by: string, note: string): IncidentRecord {
@@ -290,16 +216,4 @@ export class IncidentRules extends IncidentCourse {
     this.forced = step;
     this.revision += 1;
   }
-}
-
-function isTargetShaped(target: unknown): boolean {
-  return typeof target === 'object' && target !== null && typeof (target as { type?: unknown }).type === 'string';
-}
-
-function requireActor(by: unknown): void {
-  if (typeof by !== 'string' || by.trim() === '') refuseWith('the request must say who is doing it (field "by")');
-}
-
-function refuseWith(message: string): never {
-  throw ApplicationFailure.create({ type: MOVE_REFUSED, message, nonRetryable: true });
 }
