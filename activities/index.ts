@@ -112,7 +112,8 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
       if (!provider) throw providerNotConfigured(request, config.providers, attempt);
       const answered =
         request.kind === 'update' || request.whenAnswered === 'send' ? undefined : await answeredSince(request, deps.incidentState);
-      if (answered) {
+      // A reminder is meant for an acknowledged incident; it stops once the incident is closed.
+      if (answered && !(request.reminder && answered === 'ACKNOWLEDGED')) {
         log().info('page not sent: the incident was answered while it was on its way', {
           incidentWorkflowId: request.incident.workflowId,
           idempotencyKey: request.idempotencyKey,

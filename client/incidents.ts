@@ -10,6 +10,8 @@ import { replyCode } from '../domain/responder.js';
 import { defaultIncidentKey, evaluateGates, pagingMode, routeLabels, selectPolicy } from '../domain/routing.js';
 import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/config-holder.js';
 import { policyVersion } from '../domain/policy-version.js';
+import type { z } from 'zod';
+import { ReassignTargets, SnoozeFor, ToLevel } from '../domain/responder-requests.js';
 import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
 import { slaFor } from '../domain/sla.js';
@@ -22,9 +24,12 @@ import {
   deliveryReceiptUpdate,
   escalateUpdate,
   MOVE_REFUSED,
+  reassignUpdate,
   resolveUpdate,
+  snoozeUpdate,
   stateQuery,
   workingStatusUpdate,
+  unacknowledgeUpdate,
 } from '../workflows/messages.js';
 import type { WorkingStatus } from '../domain/working-status.js';
 import { acceptAlert, AlertTooLargeError } from './ingest.js';
@@ -59,6 +64,11 @@ export class WorkerUnavailableError extends Error {
     super(message);
     this.name = 'WorkerUnavailableError';
   }
+}
+
+export interface EscalateOptions {
+  /** The level to page now (1-based); default: the next level. */
+  toLevel?: number;
 }
 
 /** The state machine refused the move (acknowledging a resolved incident, escalating past the end). */
@@ -284,9 +294,40 @@ export class IncidentClient {
     );
   }
 
-  escalate(id: string, by: string, reason?: string): Promise<IncidentRecord> {
+  /**
+   * Escalates now: to the next level, or to `toLevel` (1-based). An acknowledged incident becomes
+   * ACTIVE at that level and is paged. Refused (IncidentMoveRefusedError) for a level the policy lacks.
+   */
+  async escalate(id: string, by: string, reason?: string, options: EscalateOptions = {}): Promise<IncidentRecord> {
+    const { toLevel } = options;
+    if (toLevel !== undefined) checked('toLevel', ToLevel, toLevel);
     return this.update(id, 'escalate', (handle) =>
-      handle.executeUpdate(escalateUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }),
+      handle.executeUpdate(escalateUpdate, {
+        args: [{ by, ...(reason !== undefined && { reason }), ...(toLevel !== undefined && { toLevel }) }],
+      }),
+    );
+  }
+
+  /** Hands an acknowledged incident back: ACTIVE again, the level it is at paged again now. */
+  unacknowledge(id: string, by: string, reason?: string): Promise<IncidentRecord> {
+    return this.update(id, 'unacknowledge', (handle) =>
+      handle.executeUpdate(unacknowledgeUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }),
+    );
+  }
+
+  /** Pages these targets now in the place of the level it is at: ACTIVE, the walk goes on from there. */
+  async reassign(id: string, by: string, targets: unknown, reason?: string): Promise<IncidentRecord> {
+    const parsed = checked('targets', ReassignTargets, targets);
+    return this.update(id, 'reassign', (handle) =>
+      handle.executeUpdate(reassignUpdate, { args: [{ by, targets: parsed, ...(reason !== undefined && { reason }) }] }),
+    );
+  }
+
+  /** ACKNOWLEDGED for this long (`30m`), then ACTIVE at the level it is at and paged. */
+  async snooze(id: string, by: string, duration: string | number, reason?: string): Promise<IncidentRecord> {
+    const forMs = checked('for', SnoozeFor, duration);
+    return this.update(id, 'snooze', (handle) =>
+      handle.executeUpdate(snoozeUpdate, { args: [{ by, forMs, ...(reason !== undefined && { reason }) }] }),
     );
   }
 
@@ -467,6 +508,18 @@ function withMode(carry: IncidentCarry | undefined, shadow: boolean): IncidentCa
   if (!carry) return undefined;
   const { shadow: _previous, ...record } = carry.record;
   return { ...carry, record: shadow ? { ...record, shadow: true } : record };
+}
+
+/** Parses one field of an answer, or refuses it naming the field (nothing reaches the incident). */
+function checked<T extends z.ZodType>(field: string, schema: T, value: unknown): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new InvalidIncidentRequestError(
+    fieldErrors(parsed.error).map((e) => ({
+      ...e,
+      path: e.path === '' ? field : e.path.startsWith('[') ? `${field}${e.path}` : `${field}.${e.path}`,
+    })),
+  );
 }
 
 function failureType(error: unknown): string | undefined {

@@ -62,6 +62,8 @@ export interface DeliveryRequest {
   idempotencyKey: string;
   /** `page` and `repeat` wake someone; `update` tells a provider the incident moved (see `event`). */
   kind: 'page' | 'repeat' | 'update';
+  /** A reminder to whoever acknowledged (policy ackReminder): sent while the incident is ACKNOWLEDGED. */
+  reminder?: boolean;
   /** With kind `update`: what happened. */
   event?: AnnouncedEvent;
   /** With kind `update`: the provider's id of the page being followed up (Slack `channel:ts`, email Message-ID). */

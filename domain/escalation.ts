@@ -71,7 +71,7 @@ export function nextStep(policy: Policy, cursor: EscalationCursor): EscalationSt
   if (nextLevelDue !== undefined) return levelChange(policy, cursor, cursor.level + 1, cursor.cycle, nextLevelDue);
 
   const endAt = cursor.lastAt + finalWait(policy);
-  if (cursor.cycle < policy.repeatPolicy) return levelChange(policy, cursor, 0, cursor.cycle + 1, endAt);
+  if (cursor.cycle < policy.repeatPolicy) return levelChange(policy, cursor, loopStart(policy), cursor.cycle + 1, endAt);
   const walks = policy.repeatPolicy + 1;
   return {
     kind: 'timeout',
@@ -82,16 +82,47 @@ export function nextStep(policy: Policy, cursor: EscalationCursor): EscalationSt
 
 export type ManualEscalation = { ok: true; step: EscalationStep } | { ok: false; reason: string };
 
-/** A responder's "escalate now": the next level at `now`, or a refusal saying why not. */
-export function manualEscalation(policy: Policy, cursor: EscalationCursor | undefined, now: number): ManualEscalation {
+/**
+ * A responder's "escalate now": the next level at `now`, or the level they named (`toLevel`,
+ * 1-based; the same level pages it again, a lower one goes back), or a refusal saying why not.
+ */
+export function manualEscalation(policy: Policy, cursor: EscalationCursor | undefined, now: number, toLevel?: number): ManualEscalation {
+  if (toLevel !== undefined) return escalationTo(policy, cursor, now, toLevel);
   if (!cursor) return { ok: true, step: { kind: 'level', cycle: 0, level: 0, dueAt: now, isEscalation: false } };
   const isLastLevel = cursor.level === policy.levels.length - 1;
-  const target = isLastLevel ? { level: 0, cycle: cursor.cycle + 1 } : { level: cursor.level + 1, cycle: cursor.cycle };
+  const target = isLastLevel ? { level: loopStart(policy), cycle: cursor.cycle + 1 } : { level: cursor.level + 1, cycle: cursor.cycle };
   if (isLastLevel && cursor.cycle >= policy.repeatPolicy) {
     return { ok: false, reason: `already at the last level (${cursor.level + 1}) of policy ${policy.name} with no repeat left` };
   }
   const step = levelChange(policy, cursor, target.level, target.cycle, now);
   return step.kind === 'timeout' ? { ok: false, reason: step.reason } : { ok: true, step };
+}
+
+function escalationTo(policy: Policy, cursor: EscalationCursor | undefined, now: number, toLevel: number): ManualEscalation {
+  const count = policy.levels.length;
+  if (!Number.isInteger(toLevel) || toLevel < 1 || toLevel > count) {
+    return { ok: false, reason: `policy ${policy.name} has levels 1 to ${count}; there is no level ${toLevel}` };
+  }
+  const level = toLevel - 1;
+  const current = cursor?.level ?? 0;
+  // Paging the level it is at again changes no level: it does not count towards maxEscalations.
+  if (!cursor || level === current)
+    return { ok: true, step: { kind: 'level', cycle: cursor?.cycle ?? 0, level, dueAt: now, isEscalation: level !== current } };
+  const step = levelChange(policy, cursor, level, cursor.cycle, now);
+  return step.kind === 'timeout' ? { ok: false, reason: step.reason } : { ok: true, step };
+}
+
+/** The level (0-based) each `repeatPolicy` loop starts at: `repeatFrom`, else level 1. */
+export function loopStart(policy: Policy): number {
+  return policy.repeatFrom === undefined ? 0 : Math.min(policy.repeatFrom, policy.levels.length) - 1;
+}
+
+/**
+ * The step starts another walk of the policy (a `repeatPolicy` loop): its pages need a new epoch,
+ * or providers would take them for the first walk's.
+ */
+export function startsNewWalk(policy: Policy, step: EscalationStep): boolean {
+  return step.kind === 'level' && step.isEscalation && step.cycle > 0 && step.level === loopStart(policy);
 }
 
 /** The cursor after a notification step was carried out. */

@@ -189,6 +189,10 @@ export interface IncidentRecord {
   policyVersion?: string;
   /** New alerts this incident inhibited (noted on its timeline as symptoms). */
   symptoms?: number;
+  /** Snoozed: ACKNOWLEDGED until then, then ACTIVE at its level and paged (POST .../snooze). */
+  snoozed?: { until: string; by: string };
+  /** Reminders sent to whoever acknowledged (policy ackReminder) since the acknowledgement. */
+  ackReminders?: number;
   /** Levels (and fallbacks) that reached nobody: every delivery failed, or no target resolved to anyone. */
   unreachedLevels?: number;
   /** Automated responses its levels ran (policies[].levels[].actions), with their outcomes. */

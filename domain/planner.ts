@@ -1,8 +1,16 @@
 import { holdUntil } from './business-hours.js';
 import { formatDuration } from './duration-text.js';
-import { firstStep, nextStep, PolicyInvariantError, type EscalationCursor, type EscalationStep } from './escalation.js';
+import {
+  advance,
+  firstStep,
+  nextStep,
+  PolicyInvariantError,
+  restartLevel,
+  type EscalationCursor,
+  type EscalationStep,
+} from './escalation.js';
 import type { IncidentState } from './incident.js';
-import type { Policy } from './policy.js';
+import type { Policy, Target } from './policy.js';
 import type { Severity } from './severity-order.js';
 import type { SlaKind } from './sla.js';
 
@@ -32,6 +40,11 @@ export interface Position {
   /** The severity's response-time SLA (ms from the trigger), and the kinds already breached. */
   sla?: { respondWithin?: number; resolveWithin?: number };
   breached?: readonly SlaKind[];
+  /** Acknowledged by a snooze until then: it ends then (no ack timeout meanwhile). */
+  snoozedUntil?: number;
+  /** Who acknowledged (the record's acknowledgedBy), and the reminders they were sent since. */
+  acknowledgedBy?: string;
+  ackReminders?: number;
 }
 
 export type PlannedAction =
@@ -41,7 +54,11 @@ export type PlannedAction =
   | { kind: 'autoResolve'; after: number }
   | { kind: 'ackTimeout'; after: number }
   /** Not acknowledged (respond) or not resolved (resolve) within the SLA. */
-  | { kind: 'slaBreach'; sla: SlaKind; within: number };
+  | { kind: 'slaBreach'; sla: SlaKind; within: number }
+  /** A snooze ran out: ACTIVE again at the level it was at, paged now. */
+  | { kind: 'snoozeEnds' }
+  /** Still acknowledged and unresolved: remind whoever acknowledged (the `n`th reminder). */
+  | { kind: 'ackReminder'; n: number; target: Target };
 
 export interface Plan {
   at: number;
@@ -68,11 +85,16 @@ export function plan(policy: Policy, position: Position, now: number): Plan | un
     if (position.escalationRequested) candidates.push({ at: now, action: { kind: 'escalateNow' }, label: 'escalation requested' });
     else candidates.push(stepPlan(policy, position));
   }
-  if (position.state === 'ACKNOWLEDGED' && policy.ackTimeout !== undefined && position.acknowledgedAt !== undefined) {
+  if (position.state === 'ACKNOWLEDGED' && position.snoozedUntil !== undefined) {
+    // The responder said how long: the snooze, not the policy's ack timeout, decides.
+    candidates.push({ at: position.snoozedUntil, action: { kind: 'snoozeEnds' }, label: 'snooze ends' });
+  } else if (position.state === 'ACKNOWLEDGED' && policy.ackTimeout !== undefined && position.acknowledgedAt !== undefined) {
     const after = policy.ackTimeout;
     candidates.push({ at: position.acknowledgedAt + after, action: { kind: 'ackTimeout', after }, label: 'ack timeout' });
   }
   candidates.push(...slaPlans(position));
+  const reminder = ackReminderPlan(policy, position);
+  if (reminder) candidates.push(reminder);
   // Earliest first; on a tie the order above decides (auto-resolve beats a page due the same moment).
   return candidates.reduce<Plan | undefined>((best, next) => (best === undefined || next.at < best.at ? next : best), undefined);
 }
@@ -182,4 +204,48 @@ export function unreachedStep(policy: Policy, cursor: EscalationCursor, now: num
 /** When the walk's next step is due (the record's `nextEscalationAt`), while pages still go out. */
 export function nextEscalationAt(policy: Policy, position: Position): number | undefined {
   return PAGING.includes(position.state) ? stepPlan(policy, position).at : undefined;
+}
+
+/**
+ * A responder sent the incident back to a level this walk has paged already (or the one it is at):
+ * its pages need new idempotency keys (a new epoch), or providers would take them for the first.
+ */
+export function repagesWalkedLevel(cursor: EscalationCursor | undefined, step: EscalationStep): boolean {
+  return step.kind === 'level' && cursor !== undefined && step.cycle === cursor.cycle && step.level <= cursor.level;
+}
+
+/**
+ * A responder reassigned the incident: the targets they named stand in for the level it is at,
+ * paged now, and the walk goes on from there (its repeats and the levels after count from now).
+ * Before level 1 went out, they stand in for level 1.
+ */
+export function reassignedCursor(cursor: EscalationCursor | undefined, now: number): EscalationCursor {
+  return cursor ? restartLevel(cursor, now) : advance(undefined, { kind: 'level', cycle: 0, level: 0, dueAt: now, isEscalation: false });
+}
+
+/**
+ * The next reminder to whoever acknowledged (`ackReminder: {every, count}`): every `every` after
+ * the acknowledgement, at most `count`; none while snoozed (the responder said when to come back).
+ */
+function ackReminderPlan(policy: Policy, position: Position): Plan | undefined {
+  const reminder = policy.ackReminder;
+  if (!reminder || position.state !== 'ACKNOWLEDGED' || position.snoozedUntil !== undefined) return undefined;
+  if (position.acknowledgedAt === undefined || position.acknowledgedBy === undefined) return undefined;
+  const n = (position.ackReminders ?? 0) + 1;
+  if (n > reminder.count) return undefined;
+  return {
+    at: position.acknowledgedAt + n * reminder.every,
+    action: { kind: 'ackReminder', n, target: reminderTarget(position.acknowledgedBy) },
+    label: `ack reminder ${n} of ${reminder.count} due`,
+  };
+}
+
+/**
+ * Whom a reminder goes to, from who acknowledged: a Slack user outside the directory
+ * (`slack:U123`) by a direct message, anyone else as a directory user (a name the directory does
+ * not know is recorded as not reached).
+ */
+export function reminderTarget(acknowledgedBy: string): Target {
+  const slack = /^slack:(.+)$/.exec(acknowledgedBy);
+  return slack?.[1] ? { type: 'channel', provider: 'slack', id: slack[1] } : { type: 'user', id: acknowledgedBy };
 }

@@ -71,30 +71,49 @@ export const BusinessHours = z.strictObject({
 });
 export type BusinessHours = z.infer<typeof BusinessHours>;
 
-export const Policy = z.strictObject({
-  name: Id.regex(/^[A-Za-z0-9._-]+$/, 'may hold letters, digits, dot, dash and underscore only'),
-  description: z.string().optional(),
-  severities: z.array(SeverityName).optional(),
-  levels: z.array(Level).min(1, 'a policy needs at least one level'),
-  /** Walk all levels again this many times before TIMED_OUT. */
-  repeatPolicy: z.number().int().min(0).max(100).default(0),
-  /** Hard bound on level changes (ESCALATING moves), loops included. */
-  maxEscalations: z.number().int().min(0).optional(),
-  /** Wait after the last level (and its repeats) before looping or timing out. */
-  finalWait: Duration.optional(),
-  ackTimeout: Duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
-  autoResolve: Duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
-  cooldown: Duration.optional(),
-  businessHours: BusinessHours.optional(),
-  /**
-   * A level that reached nobody (every delivery failed for good, or its targets resolved to no
-   * one): `next` (the default) pages the next level now instead of after its delay; `fallback`
-   * pages `fallback` now and lets the walk go on as planned. The last level unreached pages
-   * `fallback` in every case.
-   */
-  onUnreached: z.enum(['next', 'fallback']).optional(),
-  /** Who is paged when a level reaches nobody (see onUnreached): a shared channel, a manager. */
-  fallback: z.array(Target).min(1, 'list at least one fallback target, or leave fallback out').optional(),
-});
+export const Policy = z
+  .strictObject({
+    name: Id.regex(/^[A-Za-z0-9._-]+$/, 'may hold letters, digits, dot, dash and underscore only'),
+    description: z.string().optional(),
+    severities: z.array(SeverityName).optional(),
+    levels: z.array(Level).min(1, 'a policy needs at least one level'),
+    /** Walk all levels again this many times before TIMED_OUT. */
+    repeatPolicy: z.number().int().min(0).max(100).default(0),
+    /** Hard bound on level changes (ESCALATING moves), loops included. */
+    maxEscalations: z.number().int().min(0).optional(),
+    /** Wait after the last level (and its repeats) before looping or timing out. */
+    finalWait: Duration.optional(),
+    ackTimeout: Duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
+    autoResolve: Duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
+    cooldown: Duration.optional(),
+    businessHours: BusinessHours.optional(),
+    /**
+     * A level that reached nobody (every delivery failed for good, or its targets resolved to no
+     * one): `next` (the default) pages the next level now instead of after its delay; `fallback`
+     * pages `fallback` now and lets the walk go on as planned. The last level unreached pages
+     * `fallback` in every case.
+     */
+    onUnreached: z.enum(['next', 'fallback']).optional(),
+    /** Who is paged when a level reaches nobody (see onUnreached): a shared channel, a manager. */
+    fallback: z.array(Target).min(1, 'list at least one fallback target, or leave fallback out').optional(),
+    /** Where each `repeatPolicy` loop starts (1-based level; default 1): the levels before it page once. */
+    repeatFrom: z.number().int('must be a whole level number').min(1, 'levels count from 1').optional(),
+    /** Re-notify whoever acknowledged, every `every`, at most `count` times, while it stays acknowledged. */
+    ackReminder: z
+      .strictObject({
+        every: Duration.refine((ms) => ms > 0, 'must be longer than 0'),
+        count: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'at most 100 reminders'),
+      })
+      .optional(),
+  })
+  .superRefine((policy, ctx) => {
+    if (policy.repeatFrom !== undefined && policy.repeatFrom > policy.levels.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repeatFrom'],
+        message: `the policy has ${policy.levels.length} level(s); repeatFrom names one of them (1 to ${policy.levels.length})`,
+      });
+    }
+  });
 /** A policy as parsed: every duration in milliseconds. This is also the snapshot a workflow runs. */
 export type Policy = z.infer<typeof Policy>;

@@ -50,8 +50,11 @@ export function applyEvent(record: IncidentRecord, event: IncidentEvent, ctx: Mo
   if (!result.ok) return result;
   record.state = result.to;
   record.updatedAt = ctx.at;
+  // A snooze lasts while the incident stays acknowledged (a new snooze sets its own after this).
+  if (result.from === 'ACKNOWLEDGED') record.snoozed = undefined;
   switch (result.to) {
     case 'ACKNOWLEDGED':
+      record.ackReminders = undefined;
       record.acknowledgedAt = ctx.at;
       record.acknowledgedBy = ctx.by;
       record.nextEscalationAt = undefined;

@@ -13,6 +13,9 @@ export const INCIDENT_EVENTS = [
   'cancel',
   'timeout',
   'reopen',
+  'unacknowledge',
+  'snooze',
+  'reassign',
   'refire',
   'fail',
 ] as const;
@@ -34,6 +37,12 @@ export const TRANSITIONS: Readonly<Record<IncidentEvent, { from: readonly Incide
   timeout: { from: ['ACTIVE'], to: 'TIMED_OUT' },
   /** Ack timeout ran out, or a responder handed the incident back. */
   reopen: { from: ['ACKNOWLEDGED'], to: 'ACTIVE' },
+  /** A responder withdrew the acknowledgement (un-acknowledge, or escalate an acknowledged incident). */
+  unacknowledge: { from: ['ACKNOWLEDGED'], to: 'ACTIVE' },
+  /** A responder took it for a while: ACKNOWLEDGED until then (again, when it was already). */
+  snooze: { from: ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED', 'TIMED_OUT'], to: 'ACKNOWLEDGED' },
+  /** A responder handed it to other targets, paged now. Not while a level is being paged (ESCALATING). */
+  reassign: { from: ['PENDING', 'ACTIVE', 'ACKNOWLEDGED', 'TIMED_OUT'], to: 'ACTIVE' },
   /** The alert fired again within the policy's cooldown after the resolve: the policy starts over. */
   refire: { from: ['RESOLVED'], to: 'PENDING' },
   /** The engine itself cannot go on (never a provider failing). */
@@ -53,6 +62,9 @@ export function canMove(from: IncidentState, event: IncidentEvent): boolean {
 }
 
 function refusal(from: IncidentState, event: IncidentEvent): string {
+  if (event === 'unacknowledge' && !isClosed(from)) return `cannot unacknowledge: the incident is ${from}, not ACKNOWLEDGED`;
+  if (event === 'reassign' && from === 'ESCALATING')
+    return 'cannot reassign: a level is being paged right now (ESCALATING); try again in a moment';
   switch (from) {
     case 'RESOLVED':
     case 'CANCELLED':
@@ -74,4 +86,8 @@ function refusal(from: IncidentState, event: IncidentEvent): string {
       return `cannot ${event} from unknown state ${String(unknownState)}`;
     }
   }
+}
+
+function isClosed(state: IncidentState): boolean {
+  return state === 'RESOLVED' || state === 'CANCELLED' || state === 'FAILED';
 }

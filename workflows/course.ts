@@ -1,10 +1,10 @@
 import { ApplicationFailure, log, patched, workflowInfo } from '@temporalio/workflow';
 import { formatDuration } from '../domain/duration-text.js';
-import { advance, manualEscalation, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
+import { advance, manualEscalation, startsNewWalk, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { isTerminal } from '../domain/incident-state.js';
-import { nextEscalationAt, plan, repageStep, unreachedStep, type Plan, type Position } from '../domain/planner.js';
-import type { Policy } from '../domain/policy.js';
+import { nextEscalationAt, plan, repageStep, repagesWalkedLevel, unreachedStep, type Plan, type Position } from '../domain/planner.js';
+import type { Policy, Target } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { applyEvent, newRecord, recordNote, recordRefusal, webUiLink, type MoveContext } from '../domain/record.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
@@ -31,7 +31,7 @@ export abstract class IncidentCourse {
   protected forced: EscalationStep | undefined;
   protected epoch: number;
   /** A responder asked to escalate now; the loop carries it out after any step under way. */
-  protected manual: { by: string; reason: string } | undefined;
+  protected manual: { by: string; reason: string; toLevel?: number } | undefined;
   protected manualDone = 0;
   /** The incident runs under a response-time SLA (a worker that knows SLAs started it). */
   private readonly slaOn: boolean;
@@ -102,6 +102,10 @@ export abstract class IncidentCourse {
         return this.reopenAfterAckTimeout(action.after);
       case 'slaBreach':
         return this.slaBreach(action.sla, action.within);
+      case 'snoozeEnds':
+        return this.endSnooze();
+      case 'ackReminder':
+        return this.remind(action.n, action.target);
       default: {
         const unknownAction: never = action;
         throw new Error(`unknown planned action ${JSON.stringify(unknownAction)}`);
@@ -149,7 +153,7 @@ export abstract class IncidentCourse {
     const level = this.policy.levels[step.level];
     if (!level) throw ApplicationFailure.nonRetryable(`policy ${this.policy.name} has no level ${step.level + 1}`);
     // A new walk of the policy: its pages must not be taken for the first walk's.
-    if (step.kind === 'level' && step.isEscalation && step.level === 0 && step.cycle > 0) this.epoch += 1;
+    if (startsNewWalk(this.policy, step)) this.epoch += 1;
     if (step.kind === 'level' && step.isEscalation && this.record.state === 'ACTIVE') {
       this.apply('escalate', { at, by: actor.by, reason: actor.reason ?? `level ${step.level + 1} due`, level: step.level + 1 });
     }
@@ -261,25 +265,68 @@ export abstract class IncidentCourse {
     this.manual = undefined;
     if (!manual) return;
     // Worked out now, not when asked: a step that was under way may have moved the cursor since.
-    const result = manualEscalation(this.policy, this.cursor, Date.now());
+    const result = manualEscalation(this.policy, this.cursor, Date.now(), manual.toLevel);
     if (!this.isEscalating())
-      this.refuse('escalate', manual.by, this.escalationRefusal() ?? `cannot escalate a ${this.record.state} incident`);
+      this.refuse('escalate', manual.by, this.escalationRefusal(true, manual.toLevel) ?? `cannot escalate a ${this.record.state} incident`);
     else if (!result.ok) this.refuse('escalate', manual.by, result.reason);
-    else await this.takeStep(result.step, manual);
+    else {
+      if (manual.toLevel !== undefined) this.jumpTo(result.step, manual);
+      await this.takeStep(result.step, manual);
+    }
     this.manualDone += 1;
   }
 
-  protected reopenAfterAckTimeout(ackTimeout: number): void {
+  /**
+   * Escalate to a named level: back to a level this walk paged already needs a new epoch (fresh
+   * idempotency keys), and paging the level it is at again moves no state, so the timeline says so.
+   */
+  private jumpTo(step: EscalationStep, manual: { by: string; reason: string }): void {
+    if (step.kind !== 'level') return;
+    if (repagesWalkedLevel(this.cursor, step)) {
+      this.epoch += 1;
+      this.record.epoch = this.epoch;
+    }
+    if (!step.isEscalation) {
+      recordNote(this.record, {
+        at: nowIso(),
+        by: manual.by,
+        reason: `${manual.reason}: level ${step.level + 1} paged again`,
+        level: step.level + 1,
+      });
+    }
+  }
+
+  /** A responder withdrew the acknowledgement: ACTIVE again, and the providers that paged hear so. */
+  protected withdrawAcknowledgement(by: string, reason: string): boolean {
     const at = nowIso();
-    this.apply('reopen', {
-      at,
+    if (!this.apply('unacknowledge', { at, by, reason })) return false;
+    this.notifier.announce('reopened', at);
+    this.visibility.sync();
+    return true;
+  }
+
+  protected reopenAfterAckTimeout(ackTimeout: number): void {
+    this.pageAgain('reopen', {
+      at: nowIso(),
       by: 'policy',
       reason: `acknowledgement not followed by a resolve within ${formatDuration(ackTimeout)} (ackTimeout)`,
     });
-    this.notifier.announce('reopened', at);
+  }
+
+  /** A snooze ran out (IncidentResponses). */
+  protected abstract endSnooze(): void;
+  /** Reminds whoever acknowledged (IncidentResponses). */
+  protected abstract remind(n: number, target: Target): Promise<void>;
+
+  /**
+   * ACKNOWLEDGED → ACTIVE (ack timeout, snooze over, handed back): the level it was at goes out
+   * again now under a new epoch; its repeats and the levels after count from now.
+   */
+  protected pageAgain(event: 'reopen' | 'unacknowledge', ctx: MoveContext): void {
+    this.apply(event, ctx);
+    this.notifier.announce('reopened', ctx.at);
     this.epoch += 1;
     this.record.epoch = this.epoch;
-    // The level it was at goes out again now; its repeats and the levels after count from now.
     this.forced = repageStep(this.cursor, Date.now());
   }
 
@@ -326,6 +373,9 @@ export abstract class IncidentCourse {
       ...(this.manual && { escalationRequested: true }),
       ...(this.input.groupWait !== undefined && { groupWait: this.input.groupWait }),
       ...(this.slaOn && this.input.sla && { sla: this.input.sla, breached: r.slaBreaches ?? [] }),
+      ...(r.snoozed && { snoozedUntil: Date.parse(r.snoozed.until) }),
+      ...(r.acknowledgedBy !== undefined && { acknowledgedBy: r.acknowledgedBy }),
+      ...(r.ackReminders !== undefined && { ackReminders: r.ackReminders }),
     };
   }
 
@@ -353,13 +403,23 @@ export abstract class IncidentCourse {
     return result.ok ? `${event} is allowed from ${this.record.state}` : `${this.record.workflowId}: ${result.reason}`;
   }
 
-  protected escalationRefusal(): string | undefined {
+  /**
+   * Why an escalation request is refused, if it is. `acknowledgedEscalates`: an ACKNOWLEDGED
+   * incident may be escalated (it becomes ACTIVE at that level); false where a running incident
+   * recorded before that change must keep refusing.
+   */
+  protected escalationRefusal(acknowledgedEscalates: boolean, toLevel?: number): string | undefined {
+    const acknowledged = acknowledgedEscalates && this.record.state === 'ACKNOWLEDGED';
     // ESCALATING is a moment (a level's targets are being resolved): the request is that escalation.
-    if (!this.isEscalating() && this.record.state !== 'ESCALATING') {
-      return `${this.record.workflowId}: cannot escalate a ${this.record.state} incident; only PENDING or ACTIVE incidents escalate`;
+    if (!this.isEscalating() && this.record.state !== 'ESCALATING' && !acknowledged) {
+      const which = acknowledgedEscalates ? 'PENDING, ACTIVE or ACKNOWLEDGED' : 'PENDING or ACTIVE';
+      return `${this.record.workflowId}: cannot escalate a ${this.record.state} incident; only ${which} incidents escalate`;
     }
     if (this.manual) return `${this.record.workflowId}: an escalation is already under way`;
-    const result = manualEscalation(this.policy, this.cursor, Date.now());
+    if (toLevel !== undefined && this.record.state === 'ESCALATING') {
+      return `${this.record.workflowId}: level ${this.record.level} is being paged right now; ask for level ${toLevel} again in a moment`;
+    }
+    const result = manualEscalation(this.policy, this.cursor, Date.now(), toLevel);
     return result.ok ? undefined : `${this.record.workflowId}: ${result.reason}`;
   }
 

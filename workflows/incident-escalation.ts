@@ -17,11 +17,14 @@ import {
   incidentStateQuery,
   occurrenceSignal,
   occurrenceUpdate,
+  reassignUpdate,
   resolveSignal,
   resolveUpdate,
+  snoozeUpdate,
   stateQuery,
   symptomSignal,
   workingStatusUpdate,
+  unacknowledgeUpdate,
   type ActorInput,
   type ReasonInput,
 } from './messages.js';
@@ -105,6 +108,9 @@ function handle(rules: IncidentRules): void {
   setHandler(occurrenceUpdate, (occurrence) => ({ created: !rules.occurrence(occurrence), record: rules.record }), {
     validator: (_occurrence: Occurrence) => rules.validateOccurrence(),
   });
+  setHandler(unacknowledgeUpdate, (input) => rules.unacknowledge(input), { validator: (input) => rules.validateUnacknowledge(input) });
+  setHandler(reassignUpdate, (input) => rules.reassign(input), { validator: (input) => rules.validateReassign(input) });
+  setHandler(snoozeUpdate, (input) => rules.snooze(input), { validator: (input) => rules.validateSnooze(input) });
   setHandler(symptomSignal, (symptom) => rules.symptom(symptom));
   setHandler(deliveryReceiptUpdate, (receipt) => rules.deliveryReceipt(receipt), {
     validator: (receipt) => rules.validateDeliveryReceipt(receipt),

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentRecord, IncidentState } from '../domain/incident.js';
 import type { DeliveryReceiptInput } from '../domain/receipt.js';
+import type { Target } from '../domain/policy.js';
 import type { Occurrence } from '../domain/workflow-input.js';
 import type { WorkingStatus } from '../domain/working-status.js';
 
@@ -19,6 +20,18 @@ export interface ActorInput {
 export interface ReasonInput {
   by: string;
   reason?: string;
+}
+/** Escalate now: to the next level, or to `toLevel` (1-based). */
+export interface EscalateInput extends ReasonInput {
+  toLevel?: number;
+}
+/** Page these targets now instead of the level's: ACTIVE, the walk goes on from there. */
+export interface ReassignInput extends ReasonInput {
+  targets: Target[];
+}
+/** ACKNOWLEDGED for `forMs`, then ACTIVE at the level it is at and paged. */
+export interface SnoozeInput extends ReasonInput {
+  forMs: number;
 }
 export interface AnnotateInput {
   by: string;
@@ -50,7 +63,7 @@ export interface OccurrenceAnswer {
 export const acknowledgeSignal = defineSignal<[ActorInput]>('acknowledge');
 export const resolveSignal = defineSignal<[ActorInput]>('resolve');
 export const cancelSignal = defineSignal<[ReasonInput]>('cancel');
-export const escalateSignal = defineSignal<[ReasonInput]>('escalate');
+export const escalateSignal = defineSignal<[EscalateInput]>('escalate');
 export const annotateSignal = defineSignal<[AnnotateInput]>('annotate');
 export const occurrenceSignal = defineSignal<[Occurrence]>('occurrence');
 export const symptomSignal = defineSignal<[SymptomInput]>('symptom');
@@ -58,13 +71,17 @@ export const symptomSignal = defineSignal<[SymptomInput]>('symptom');
 export const acknowledgeUpdate = defineUpdate<IncidentRecord, [ActorInput]>('acknowledgeIncident');
 export const resolveUpdate = defineUpdate<IncidentRecord, [ActorInput]>('resolveIncident');
 export const cancelUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('cancelIncident');
-export const escalateUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('escalateIncident');
+export const escalateUpdate = defineUpdate<IncidentRecord, [EscalateInput]>('escalateIncident');
 export const annotateUpdate = defineUpdate<IncidentRecord, [AnnotateInput]>('annotateIncident');
 /** An update, not a signal: the caller must hear a refusal (the incident is not acknowledged). */
 export const workingStatusUpdate = defineUpdate<IncidentRecord, [WorkingStatusInput]>('setWorkingStatus');
 export const occurrenceUpdate = defineUpdate<OccurrenceAnswer, [Occurrence]>('recordOccurrence');
 /** A provider's delivery receipt for a page (Twilio's status callback); a new handler, no patch needed. */
 export const deliveryReceiptUpdate = defineUpdate<IncidentRecord, [DeliveryReceiptInput]>('recordDeliveryReceipt');
+// Updates only: the caller needs to hear whether it worked (issue 12).
+export const unacknowledgeUpdate = defineUpdate<IncidentRecord, [ReasonInput]>('unacknowledgeIncident');
+export const reassignUpdate = defineUpdate<IncidentRecord, [ReassignInput]>('reassignIncident');
+export const snoozeUpdate = defineUpdate<IncidentRecord, [SnoozeInput]>('snoozeIncident');
 
 export const stateQuery = defineQuery<IncidentRecord>('state');
 /**

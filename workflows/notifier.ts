@@ -44,6 +44,8 @@ export interface NotifyRound {
   /** Workflow time the round was due, ISO. */
   at: string;
   dueAt: number;
+  /** A reminder to whoever acknowledged: it goes out while the incident is acknowledged. */
+  reminder?: boolean;
 }
 
 /** How one round's pages are going: it reached nobody when none is left and none got through. */
@@ -133,8 +135,9 @@ export class Notifier {
       this.onUnreached(round, [`targets not resolved: ${reason}`]);
       return;
     }
-    // Someone may have answered while the targets were resolved (a breach report goes out anyway).
-    if (round.kind !== 'breach' && !this.isPaging()) return;
+    // Someone may have answered while the targets were resolved (a breach report goes out anyway, a
+    // reminder goes to that someone).
+    if (round.kind !== 'breach' && !this.isPaging() && !(round.reminder && this.record.state === 'ACKNOWLEDGED')) return;
     const tally: Tally = { pending: 0, reached: false, reasons: [] };
     for (const miss of resolved.unresolved) {
       this.recordUnresolved(miss, round);
@@ -305,13 +308,26 @@ export class Notifier {
       target: delivery.target,
       channel: delivery.channel,
     });
-    // A fallback or breach page may reach an address its level also had: its key must not be taken for that page.
-    const extra = round.kind === 'fallback' || round.kind === 'breach' ? [round.kind, round.tag].filter(Boolean).join('-') : '';
+    // A fallback, breach or reminder page may reach an address its level also had: its key must not be taken for that page.
+    const extra =
+      round.kind === 'fallback' || round.kind === 'breach'
+        ? [round.kind, round.tag].filter(Boolean).join('-')
+        : round.reminder
+          ? 'reminder'
+          : '';
     const idempotencyKey = extra ? `${key}/${extra}` : key;
     tally.pending += 1;
     this.dispatch(
       delivery,
-      { idempotencyKey, kind: round.kind, level: round.level, repeat: round.repeat, cycle: round.cycle, at: round.at },
+      {
+        idempotencyKey,
+        kind: round.kind,
+        level: round.level,
+        repeat: round.repeat,
+        cycle: round.cycle,
+        at: round.at,
+        ...(round.reminder && { reminder: true }),
+      },
       undefined,
       (reached, reason) => {
         tally.pending -= 1;
@@ -354,6 +370,7 @@ export class Notifier {
       kind: send.kind === 'fallback' || send.kind === 'breach' ? 'page' : send.kind,
       ...(send.event !== undefined && { event: send.event }),
       ...(providerMessageId !== undefined && { providerMessageId }),
+      ...(send.reminder && { reminder: true }),
       incident: snapshot,
       level: send.level,
       repeat: send.repeat,
@@ -423,6 +440,7 @@ export interface Send {
   repeat: number;
   cycle: number;
   at: string;
+  reminder?: boolean;
 }
 
 /** One person's round of pages: the key a receipt hurries and a rule-delayed delivery waits on. */

@@ -1,4 +1,4 @@
-import { ApplicationFailure, log } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { IncidentRecord } from '../domain/incident.js';
 import { applyReceipt, receiptRefusal, type DeliveryReceiptInput } from '../domain/receipt.js';
 import { recordNote } from '../domain/record.js';
@@ -10,11 +10,12 @@ import type { IncidentCarry, IncidentWorkflowInput, Occurrence } from '../domain
 import { policySwitchStep } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
-import { IncidentCourse, nowIso } from './course.js';
+import { nowIso } from './course.js';
+import { IncidentResponses, refuseWith, requireActor } from './responses.js';
 import {
   INCIDENT_CLOSED,
-  MOVE_REFUSED,
   type ActorInput,
+  type EscalateInput,
   type ReasonInput,
   type SymptomInput,
   type WorkingStatusInput,
@@ -27,7 +28,7 @@ type Answer = keyof typeof ANNOUNCEMENT;
  * What an incident does when a message arrives: the bodies of the workflow's handlers and their
  * validators, one-liners in workflows/incident-escalation.ts. The steps live in IncidentCourse.
  */
-export class IncidentRules extends IncidentCourse {
+export class IncidentRules extends IncidentResponses {
   /** Alerts for this key that arrived after the incident closed (they open the next incident). */
   private readonly lateAlerts: Occurrence[] = [];
 
@@ -50,8 +51,10 @@ export class IncidentRules extends IncidentCourse {
     if (!canMove(this.record.state, event)) refuseWith(this.refusal(event));
   }
 
-  requestEscalation(input: ReasonInput): number {
-    const refusal = this.escalationRefusal();
+  requestEscalation(input: EscalateInput): number {
+    // Escalating an acknowledged incident was refused before: incidents recorded then keep refusing.
+    const acknowledgedEscalates = this.record.state === 'ACKNOWLEDGED' && patched('escalate-acknowledged');
+    const refusal = this.escalationRefusal(acknowledgedEscalates, input.toLevel);
     if (refusal) {
       this.refuse('escalate', input.by, refusal);
       return this.manualDone;
@@ -66,14 +69,19 @@ export class IncidentRules extends IncidentCourse {
       this.visibility.sync();
       return this.manualDone;
     }
-    this.manual = { by: input.by, reason: input.reason ?? `escalated by ${input.by}` };
+    const to = input.toLevel !== undefined ? ` to level ${input.toLevel}` : '';
+    const reason = input.reason ?? `escalated${to} by ${input.by}`;
+    if (acknowledgedEscalates) this.withdrawAcknowledgement(input.by, `${reason} (acknowledgement withdrawn)`);
+    this.manual = { by: input.by, reason, ...(input.toLevel !== undefined && { toLevel: input.toLevel }) };
     this.revision += 1;
     return this.manualDone + 1;
   }
 
-  validateEscalation(input: ReasonInput): void {
+  validateEscalation(input: EscalateInput): void {
     requireActor(input.by);
-    const refusal = this.escalationRefusal();
+    if (input.toLevel !== undefined && (typeof input.toLevel !== 'number' || !Number.isInteger(input.toLevel)))
+      refuseWith('toLevel must be a whole level number, 1 for the first level');
+    const refusal = this.escalationRefusal(true, input.toLevel);
     if (refusal) refuseWith(refusal);
   }
 
@@ -245,12 +253,4 @@ export class IncidentRules extends IncidentCourse {
     this.forced = step;
     this.revision += 1;
   }
-}
-
-function requireActor(by: unknown): void {
-  if (typeof by !== 'string' || by.trim() === '') refuseWith('the request must say who is doing it (field "by")');
-}
-
-function refuseWith(message: string): never {
-  throw ApplicationFailure.create({ type: MOVE_REFUSED, message, nonRetryable: true });
 }

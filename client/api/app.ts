@@ -182,6 +182,9 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...analyticsRoutes.analytics, middleware: [read] }, figures.analytics);
   app.openapi({ ...analyticsRoutes.oncallLoad, middleware: [read] }, figures.oncallLoad);
   app.openapi({ ...analyticsRoutes.serviceHealth, middleware: [read] }, figures.serviceHealth);
+  app.openapi({ ...incidentRoutes.unacknowledge, middleware: [write] }, incidents.unacknowledge);
+  app.openapi({ ...incidentRoutes.reassign, middleware: [write] }, incidents.reassign);
+  app.openapi({ ...incidentRoutes.snooze, middleware: [write] }, incidents.snooze);
 
   const integrations = integrationHandlers(deps);
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);

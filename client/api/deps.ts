@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../domain/config.js';
 import type { IncidentRecord } from '../../domain/incident.js';
 import type { WorkingStatus } from '../../domain/working-status.js';
-import { IncidentMoveRefusedError, IncidentNotFoundError, type IncidentClient } from '../incidents.js';
+import { IncidentMoveRefusedError, IncidentNotFoundError, type EscalateOptions, type IncidentClient } from '../incidents.js';
 import type { ResponderRuntime } from '../../runtime/responder.js';
 import type { VisibilityScope } from '../visibility.js';
 import type { ApiToken } from './auth.js';
@@ -29,27 +29,36 @@ export interface ApiDeps {
   now: () => number;
 }
 
-export type MoveOperation = 'acknowledge' | 'resolve' | 'cancel' | 'escalate' | 'annotate' | 'status';
+export type MoveOperation =
+  'acknowledge' | 'resolve' | 'cancel' | 'escalate' | 'annotate' | 'status' | 'unacknowledge' | 'reassign' | 'snooze';
+/** The answers that take a note or a reason and nothing else (runMove). */
+export type TextMove = Exclude<MoveOperation, 'reassign' | 'snooze' | 'status'>;
 
 /** One answer to an incident (from the API, Slack or a webhook), counted by its outcome. */
 export function runMove(
   deps: ApiDeps,
-  operation: Exclude<MoveOperation, 'status'>,
+  operation: TextMove,
   id: string,
   by: string,
   text?: string,
+  options: EscalateOptions = {},
 ): Promise<IncidentRecord> {
-  return counted(deps, operation, () =>
-    operation === 'annotate' ? deps.incidents.annotate(id, by, text ?? '') : deps.incidents[operation](id, by, text),
+  return countMove(deps, operation, () =>
+    operation === 'annotate'
+      ? deps.incidents.annotate(id, by, text ?? '')
+      : operation === 'escalate'
+        ? deps.incidents.escalate(id, by, text, options)
+        : deps.incidents[operation](id, by, text),
   );
 }
 
 /** A responder's working status (only while acknowledged), counted like the moves. */
 export function runWorkingStatus(deps: ApiDeps, id: string, by: string, status: WorkingStatus, note?: string): Promise<IncidentRecord> {
-  return counted(deps, 'status', () => deps.incidents.setWorkingStatus(id, by, status, note));
+  return countMove(deps, 'status', () => deps.incidents.setWorkingStatus(id, by, status, note));
 }
 
-async function counted(deps: ApiDeps, operation: MoveOperation, work: () => Promise<IncidentRecord>): Promise<IncidentRecord> {
+/** Runs one answer and counts it by its outcome (ok, refused, not_found, error). */
+export async function countMove(deps: ApiDeps, operation: MoveOperation, work: () => Promise<IncidentRecord>): Promise<IncidentRecord> {
   try {
     const record = await work();
     deps.metrics.moves.inc({ operation, outcome: 'ok' });

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { Actor, INCIDENT_STATES, IncidentInput } from '../../domain/incident.js';
 import { SEVERITIES } from '../../domain/severity.js';
 import { WorkingStatusBody } from '../../domain/working-status-schema.js';
+import { ReassignTargets, SnoozeFor, ToLevel } from '../../domain/responder-requests.js';
 
 /**
  * Wire schemas of the HTTP API. Request schemas come from domain/ (IncidentInput is the body of
@@ -96,6 +97,35 @@ export const NoteBody = z.strictObject({ by, note: text.optional() }).openapi('N
 export const ReasonBody = z.strictObject({ by, reason: text.optional() }).openapi('ReasonBody');
 export const AnnotateBody = z.strictObject({ by, note: text }).openapi('AnnotateBody');
 export const WorkingStatusSchema = WorkingStatusBody.clone().openapi('WorkingStatusBody');
+export const EscalateBody = z
+  .strictObject({
+    by,
+    reason: text.optional(),
+    toLevel: ToLevel.clone()
+      .openapi({
+        description: 'the level to page now (1-based); default: the next level. An acknowledged incident becomes ACTIVE at it',
+        example: 3,
+      })
+      .optional(),
+  })
+  .openapi('EscalateBody');
+export const ReassignBody = z
+  .strictObject({
+    by,
+    targets: ReassignTargets.clone().openapi({
+      description: 'whom to page now, as a level lists its targets',
+      example: [{ type: 'user', id: 'bob' }],
+    }),
+    reason: text.optional(),
+  })
+  .openapi('ReassignBody');
+export const SnoozeBody = z
+  .strictObject({
+    by,
+    for: SnoozeFor.clone().openapi({ description: 'how long: 30m, 2h, PT1H (at most 7d)', example: '30m' }),
+    reason: text.optional(),
+  })
+  .openapi('SnoozeBody');
 
 export const IncidentSummarySchema = z
   .object({

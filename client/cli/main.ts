@@ -17,6 +17,7 @@ import { registerPolicyCommands, registerReloadCommand } from './policy-commands
 import { registerImportCommand } from './import-command.js';
 import { registerReplayCommand } from './replay.js';
 import { ResponderSettingsError } from '../../runtime/responder.js';
+import { registerResponderCommands } from './responder-commands.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -130,18 +131,34 @@ function program(): Command {
     ['escalate', 'escalate an incident to its next level now', 'escalate', 'reason'],
   ];
   for (const [name, description, operation, textOption] of answers) {
-    cli
+    const command = cli
       .command(`${name} <incident>`)
       .description(`${description}; <incident> is <key> or incident-<key>`)
       .option('--by <who>', 'who is doing it', defaultActor())
       .option(`--${textOption} <text>`, textOption === 'note' ? 'a note for the timeline' : 'why')
-      .option('--json', 'print the incident record as JSON')
-      .action(async (id: string, options: { by: string; note?: string; reason?: string; json?: boolean }) => {
-        const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
-        const record = await incidents[operation](id, options.by, options.note ?? options.reason);
-        print(options.json, record, formatRecord(record, { timeline: false }));
-      });
+      .option('--json', 'print the incident record as JSON');
+    if (operation === 'escalate')
+      command.option(
+        '--to-level <n>',
+        'page this level now (1-based) instead of the next; an acknowledged incident becomes ACTIVE',
+        toNumber,
+      );
+    command.action(async (id: string, options: { by: string; note?: string; reason?: string; toLevel?: number; json?: boolean }) => {
+      const incidents = await connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL);
+      const text = options.note ?? options.reason;
+      const record =
+        operation === 'escalate'
+          ? await incidents.escalate(id, options.by, text, options.toLevel !== undefined ? { toLevel: options.toLevel } : {})
+          : await incidents[operation](id, options.by, text);
+      print(options.json, record, formatRecord(record, { timeline: false }));
+    });
   }
+
+  registerResponderCommands(cli, {
+    connect: () => connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL),
+    defaultActor: defaultActor(),
+    print,
+  });
 
   cli
     .command('annotate <incident>')
@@ -252,6 +269,11 @@ function collectLabel(value: string, labels: Record<string, string>): Record<str
   return { ...labels, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
+/** A number option as written; the schema behind the call says whether it is a good one. */
+function toNumber(value: string): number {
+  return /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+}
+
 function defaultActor(): string {
   try {
     return `cli:${userInfo().username}`;
@@ -305,7 +327,8 @@ function report(error: unknown): number {
     return EXIT.invalid;
   }
   if (error instanceof InvalidIncidentRequestError) {
-    process.stderr.write(`the incident was not started:\n${formatFieldErrors(error.errors)}\n`);
+    // The client library checks a start's body and an answer's options (escalate --to-level) alike.
+    process.stderr.write(`the request is not valid; nothing was started or changed:\n${formatFieldErrors(error.errors)}\n`);
     return EXIT.invalid;
   }
   if (error instanceof IncidentNotFoundError) {

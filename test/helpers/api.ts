@@ -25,7 +25,8 @@ export interface ApiStack extends Stack {
 
 /** A real worker, a real webhook peer as every level's target, and the API on a free port. */
 export async function startApiStack(
-  config: Record<string, unknown> = {},
+  /** Config beside the default; a function when it needs the webhook peer's URL (its own levels). */
+  config: Record<string, unknown> | ((peerUrl: string) => Record<string, unknown>) = {},
   apiOptions: Partial<ApiOptions> & { port?: number } = {},
   stackOptions: StackOptions = {},
 ): Promise<ApiStack> {
@@ -40,7 +41,7 @@ export async function startApiStack(
         ],
       },
       policies: [{ name: 'default', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '30s' })] }],
-      ...config,
+      ...(typeof config === 'function' ? config(peer.url) : config),
     },
     stackOptions,
   );

@@ -14,7 +14,7 @@ import type { IncidentRecord } from '../../domain/incident.js';
 import { startDevServer } from '../../worker/dev-server.js';
 import { createEscalationWorker } from '../../worker/worker.js';
 import { WorkflowSettings, type IncidentWorkflowInput } from '../../domain/workflow-input.js';
-import { cancelSignal, resolveSignal, WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { cancelSignal, escalateSignal, resolveSignal, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
 import { historyToJson } from './history-json.js';
 
@@ -83,6 +83,11 @@ function policies(peerUrl: string): Record<string, unknown>[] {
     },
     { name: 'office', levels: [log('team-lead'), { ...log('primary'), delay: '30s' }], businessHours: tomorrowOnly() },
     { name: 'grouped', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })] },
+    {
+      name: 'reminded',
+      levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })],
+      ackReminder: { every: '300ms', count: 2 },
+    },
     { name: 'cooling', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })], cooldown: '1h' },
     { name: 'warning-policy', levels: [webhook(peerUrl, 'w1', { delay: '30s' }), webhook(peerUrl, 'w2', { delay: '30s' })] },
     { name: 'critical-policy', levels: [webhook(peerUrl, 'c1'), webhook(peerUrl, 'c2', { delay: '30s' })] },
@@ -326,6 +331,22 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'escalate-acknowledged',
+    what: 'acknowledged by update, then escalated to level 3 by update: ACTIVE at level 3 and paged (patched escalate-acknowledged); back to level 1 by signal (new epoch); resolved',
+    async run(incidents) {
+      await incidents.startIncident({ summary: 'replica lag', severity: 'critical', key: this.name, policy: 'dedup' });
+      await waitFor(incidents, this.name, (r) => r.state === 'ACTIVE');
+      await incidents.acknowledge(this.name, 'dana', 'looking');
+      const escalated = await incidents.escalate(this.name, 'dana', 'needs the database team', { toLevel: 3 });
+      if (escalated.state !== 'ACTIVE' || escalated.level !== 3)
+        throw new Error(`${this.name}: expected ACTIVE at level 3, got ${escalated.state} ${escalated.level}`);
+      await incidents.handle(this.name).signal(escalateSignal, { by: 'eve', toLevel: 1 });
+      await waitFor(incidents, this.name, (r) => r.level === 1 && r.epoch === 1);
+      await incidents.resolve(this.name, 'dana', 'replica caught up');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
     name: 'level-actions',
     what: 'level 1 runs an HTTP action (503 once, then 200) beside its page; the action is recorded; resolved by update',
     async run(incidents, peer) {
@@ -339,6 +360,41 @@ const scenarios: Scenario[] = [
       });
       await waitFor(incidents, this.name, (r) => r.actions?.[0]?.status === 'succeeded');
       await incidents.resolve(this.name, 'runbook', 'checkout restarted');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'snooze-unack-reassign',
+    what: 'snoozed for 300 ms by update, woken ACTIVE and re-paged; acknowledged, un-acknowledged (re-paged), reassigned to a webhook (paged now); resolved',
+    async run(incidents, peer) {
+      const workflowId = `incident-${this.name}`;
+      await incidents.startIncident({ summary: 'billing lag', severity: 'critical', key: this.name, policy: 'grouped' });
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 1);
+      await incidents.snooze(this.name, 'dana', '300ms', 'after the deploy');
+      await waitFor(incidents, this.name, (r) => r.state === 'ACTIVE' && r.epoch === 1);
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 2);
+      await incidents.acknowledge(this.name, 'dana');
+      await incidents.unacknowledge(this.name, 'dana', 'handing over');
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 3);
+      await incidents.reassign(this.name, 'dana', [{ type: 'webhook', url: `${peer.url}?to=bob` }], 'bob owns billing');
+      await peer.waitFor(() => peer.keysFor(workflowId).length === 4);
+      await incidents.resolve(this.name, 'bob', 'lag gone');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'ack-reminder',
+    what: 'acknowledged by dana (a directory user with a webhook contact): two reminders 300 ms apart (policy ackReminder), then resolved',
+    async run(incidents, peer) {
+      await incidents.startIncident({ summary: 'cert expiring', severity: 'critical', key: this.name, policy: 'reminded' });
+      await waitFor(incidents, this.name, (r) => r.state === 'ACTIVE');
+      await incidents.acknowledge(this.name, 'dana', 'renewing');
+      await waitFor(incidents, this.name, (r) => r.ackReminders === 2);
+      await peer.waitFor(
+        (received) =>
+          received.filter((r) => r.body.incident.workflowId === `incident-${this.name}` && r.path.endsWith('?rule=now')).length === 2,
+      );
+      await incidents.resolve(this.name, 'dana', 'renewed');
       return closedState(incidents, this.name);
     },
   },

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { advance, type EscalationCursor, type EscalationStep } from '../../domain/escalation.js';
+import { advance, manualEscalation, startsNewWalk, type EscalationCursor, type EscalationStep } from '../../domain/escalation.js';
 import {
   nextEscalationAt,
   plan,
   policySwitchStep,
+  reassignedCursor,
+  reminderTarget,
   repageStep,
+  repagesWalkedLevel,
   stepLabel,
   unreachedStep,
   type Plan,
@@ -74,6 +77,48 @@ describe('the planner: what comes next, and when', () => {
       at({ state: 'TIMED_OUT' }),
       'autoResolve@9000',
     ],
+    [
+      'a snoozed incident wakes when its snooze ends',
+      policy({ ackTimeout: 700 }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, snoozedUntil: 5_000 }),
+      'snoozeEnds@5000',
+    ],
+    [
+      'a snooze shorter than the ack timeout still decides alone',
+      policy({ ackTimeout: 700 }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, snoozedUntil: 300 }),
+      'snoozeEnds@300',
+    ],
+    [
+      'auto-resolve due before the snooze ends still comes first',
+      policy({ autoResolve: 2_000 }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, snoozedUntil: 5_000 }),
+      'autoResolve@2000',
+    ],
+    [
+      'an acknowledged incident reminds whoever acknowledged, every interval',
+      policy({ ackReminder: { every: 300, count: 2 } }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, acknowledgedBy: 'dana', ackReminders: 1 }),
+      'ackReminder@700',
+    ],
+    [
+      'no reminder once count is spent',
+      policy({ ackReminder: { every: 300, count: 2 } }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, acknowledgedBy: 'dana', ackReminders: 2 }),
+      'nothing',
+    ],
+    [
+      'an ack timeout due first beats the reminder',
+      policy({ ackReminder: { every: 300, count: 2 }, ackTimeout: 250 }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, acknowledgedBy: 'dana' }),
+      'ackTimeout@350',
+    ],
+    [
+      'no reminder while snoozed',
+      policy({ ackReminder: { every: 300, count: 2 } }),
+      at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, acknowledgedBy: 'dana', snoozedUntil: 9_000 }),
+      'snoozeEnds@9000',
+    ],
     ['a resolved incident plans nothing', policy({ autoResolve: 9_000 }), at({ state: 'RESOLVED' }), 'nothing'],
     ['ESCALATING (a level being sent) plans nothing until it is ACTIVE again', policy(), at({ state: 'ESCALATING' }), 'nothing'],
   ] as const)('%s', (_what, p, position, expected) => {
@@ -90,6 +135,50 @@ describe('the planner: what comes next, and when', () => {
     const p = policy({ repeatPolicy: 1, finalWait: 100 }, [{}, { delay: 200 }]);
     const steps = [0, 1, 2, 3, 4].map((done) => describePlan(plan(p, walked(p, done), 0)));
     expect(steps).toEqual(['step L1@0', 'step L2@200', 'step C1:L1@300', 'step C1:L2@500', 'step timeout@600']);
+  });
+
+  it.each([
+    [
+      'repeatFrom: 2 loops from level 2: level 1 pages once',
+      { repeatFrom: 2 },
+      ['step L1@0', 'step L2@200', 'step L3@400', 'step C1:L2@500', 'step C1:L3@700', 'step C2:L2@800'],
+    ],
+    [
+      'repeatFrom: 3 loops the last level alone',
+      { repeatFrom: 3 },
+      ['step L1@0', 'step L2@200', 'step L3@400', 'step C1:L3@500', 'step C2:L3@600', 'step timeout@700'],
+    ],
+    [
+      'repeatFrom: 1 is the default walk',
+      { repeatFrom: 1 },
+      ['step L1@0', 'step L2@200', 'step L3@400', 'step C1:L1@500', 'step C1:L2@700', 'step C1:L3@900'],
+    ],
+  ] as const)('%s', (_what, options, expected) => {
+    const p = policy({ repeatPolicy: 2, finalWait: 100, ...options }, [{}, { delay: 200 }, { delay: 200 }]);
+    expect([0, 1, 2, 3, 4, 5].map((done) => describePlan(plan(p, walked(p, done), 0)))).toEqual(expected);
+  });
+
+  it('escalates by hand from the last level to the loop start of repeatFrom', () => {
+    const p = policy({ repeatPolicy: 1, repeatFrom: 2 });
+    expect(manualEscalation(p, walked(p, 3).cursor, 900)).toEqual({
+      ok: true,
+      step: { kind: 'level', cycle: 1, level: 1, dueAt: 900, isEscalation: true },
+    });
+  });
+
+  it.each([
+    ['the loop start of a later walk', { kind: 'level', cycle: 1, level: 1, dueAt: 0, isEscalation: true }, true],
+    ['level 1 of a later walk when the loop starts at level 2', { kind: 'level', cycle: 1, level: 0, dueAt: 0, isEscalation: true }, false],
+    ['the loop start level on the first walk', { kind: 'level', cycle: 0, level: 1, dueAt: 0, isEscalation: true }, false],
+  ] as const)('with repeatFrom: 2, a new epoch starts at %s: %s', (_what, step, expected) => {
+    expect(startsNewWalk(policy({ repeatPolicy: 1, repeatFrom: 2 }), step)).toBe(expected);
+  });
+
+  it('refuses a repeatFrom past the last level, naming the field', () => {
+    const parsed = Policy.safeParse({ name: 'p', levels: [{ targets: [{ type: 'log' }] }], repeatFrom: 2 });
+    expect(parsed.error?.issues).toMatchObject([
+      { path: ['repeatFrom'], message: 'the policy has 1 level(s); repeatFrom names one of them (1 to 1)' },
+    ]);
   });
 
   it('stops at maxEscalations with a timeout instead of the next level', () => {
@@ -244,5 +333,97 @@ describe('steps outside the walk', () => {
   it('an ack timeout pages the level the incident was at again, now; level 1 if none went out', () => {
     expect(repageStep(cursorAt(2, 1), 900)).toEqual({ kind: 'level', cycle: 1, level: 2, dueAt: 900, isEscalation: false });
     expect(repageStep(undefined, 900)).toEqual({ kind: 'level', cycle: 0, level: 0, dueAt: 900, isEscalation: false });
+  });
+});
+
+describe('escalating to a named level (toLevel)', () => {
+  const cursorAt = (level: number, options: Partial<EscalationCursor> = {}): EscalationCursor => ({
+    cycle: 0,
+    level,
+    repeat: 0,
+    levelAt: 0,
+    lastAt: 0,
+    escalationCount: level,
+    ...options,
+  });
+  const step = (level: number, isEscalation: boolean, cycle = 0) => ({
+    ok: true,
+    step: { kind: 'level', cycle, level, dueAt: 900, isEscalation },
+  });
+
+  it.each([
+    ['jumps from level 1 to level 3 now, counted as one escalation', {}, cursorAt(0), 3, step(2, true)],
+    ['pages the level it is at again, not counted as an escalation', {}, cursorAt(1), 2, step(1, false)],
+    ['goes back to a lower level in the same walk', {}, cursorAt(2), 1, step(0, true)],
+    ['keeps the walk it is on', { repeatPolicy: 2 }, cursorAt(0, { cycle: 2 }), 3, step(2, true, 2)],
+    ['pages a level before level 1 went out (PENDING, or acknowledged before any page)', {}, undefined, 2, step(1, true)],
+    ['pages level 1 before anything went out, as no escalation', {}, undefined, 1, step(0, false)],
+    ['escalates past the last level by name even with no repeat left', {}, cursorAt(2), 2, step(1, true)],
+  ] as const)('%s', (_what, options, cursor, toLevel, expected) => {
+    expect(manualEscalation(policy(options), cursor, 900, toLevel)).toEqual(expected);
+  });
+
+  it.each([
+    ['a level the policy lacks', {}, cursorAt(0), 4, 'policy ref has levels 1 to 3; there is no level 4'],
+    ['level 0', {}, cursorAt(0), 0, 'policy ref has levels 1 to 3; there is no level 0'],
+    ['a fraction', {}, cursorAt(0), 1.5, 'policy ref has levels 1 to 3; there is no level 1.5'],
+    [
+      'a level change once maxEscalations is spent',
+      { maxEscalations: 1 },
+      cursorAt(1, { escalationCount: 1 }),
+      3,
+      'policy ref reached maxEscalations (1) with no acknowledgement',
+    ],
+  ] as const)('refuses %s, saying why', (_what, options, cursor, toLevel, reason) => {
+    expect(manualEscalation(policy(options), cursor, 900, toLevel)).toEqual({ ok: false, reason });
+  });
+
+  it('still pages the level it is at again once maxEscalations is spent (no level changes)', () => {
+    expect(manualEscalation(policy({ maxEscalations: 1 }), cursorAt(1, { escalationCount: 1 }), 900, 2)).toEqual(step(1, false));
+  });
+
+  it.each([
+    ['the level it is at', cursorAt(1), 1, 0, true],
+    ['a level this walk paged before', cursorAt(2), 0, 0, true],
+    ['a level this walk has not reached', cursorAt(0), 2, 0, false],
+    ['a level of another walk', cursorAt(2), 0, 1, false],
+    ['anything before the first page', undefined, 0, 0, false],
+  ] as const)('needs new idempotency keys (a new epoch) for %s: %s', (_what, cursor, level, cycle, expected) => {
+    expect(repagesWalkedLevel(cursor, { kind: 'level', cycle, level, dueAt: 900, isEscalation: true })).toBe(expected);
+  });
+});
+
+describe('reassigning', () => {
+  it('restarts the level it is at from now: its repeats and the next level count from the reassignment', () => {
+    const p = policy({}, [{ repeat: { count: 2, interval: 100 } }, { delay: 300 }]);
+    const cursor = reassignedCursor(walked(p, 2).cursor, 1_000);
+    expect(cursor).toEqual({ cycle: 0, level: 0, repeat: 0, levelAt: 1_000, lastAt: 1_000, escalationCount: 0 });
+    expect(describePlan(plan(p, at({ state: 'ACTIVE', cursor }), 1_000))).toBe('step L1R1@1100');
+  });
+
+  it('stands in for level 1 before it went out, so level 2 follows its delay from the reassignment', () => {
+    const cursor = reassignedCursor(undefined, 1_000);
+    expect(describePlan(plan(policy(), at({ state: 'ACTIVE', cursor }), 1_000))).toBe('step L2@1300');
+  });
+});
+
+describe('ack reminders', () => {
+  it('names the reminder and its target: a directory user, or a Slack user outside the directory by DM', () => {
+    const p = policy({ ackReminder: { every: 300, count: 3 } });
+    const next = plan(p, at({ state: 'ACKNOWLEDGED', acknowledgedAt: 100, acknowledgedBy: 'dana' }), 0);
+    expect(next).toEqual({
+      at: 400,
+      action: { kind: 'ackReminder', n: 1, target: { type: 'user', id: 'dana' } },
+      label: 'ack reminder 1 of 3 due',
+    });
+    expect(reminderTarget('slack:U0123')).toEqual({ type: 'channel', provider: 'slack', id: 'U0123' });
+  });
+
+  it.each([
+    [{ every: '0s', count: 1 }, 'ackReminder.every', 'must be longer than 0'],
+    [{ every: '30m', count: 0 }, 'ackReminder.count', 'must be at least 1'],
+  ])('refuses the ackReminder %j, naming the field', (ackReminder, path, message) => {
+    const parsed = Policy.safeParse({ name: 'p', levels: [{ targets: [{ type: 'log' }] }], ackReminder });
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([[path, message]]);
   });
 });

@@ -20,6 +20,9 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: null,
+    unacknowledge: null,
+    snooze: 'ACKNOWLEDGED',
+    reassign: 'ACTIVE',
     refire: null,
     fail: 'FAILED',
   },
@@ -32,6 +35,9 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: 'TIMED_OUT',
     reopen: null,
+    unacknowledge: null,
+    snooze: 'ACKNOWLEDGED',
+    reassign: 'ACTIVE',
     refire: null,
     fail: 'FAILED',
   },
@@ -44,6 +50,9 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: null,
+    unacknowledge: null,
+    snooze: 'ACKNOWLEDGED',
+    reassign: null,
     refire: null,
     fail: 'FAILED',
   },
@@ -56,6 +65,9 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: 'ACTIVE',
+    unacknowledge: 'ACTIVE',
+    snooze: 'ACKNOWLEDGED',
+    reassign: 'ACTIVE',
     refire: null,
     fail: 'FAILED',
   },
@@ -68,6 +80,9 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: null,
     timeout: null,
     reopen: null,
+    unacknowledge: null,
+    snooze: null,
+    reassign: null,
     refire: 'PENDING',
     fail: null,
   },
@@ -80,6 +95,9 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: null,
     timeout: null,
     reopen: null,
+    unacknowledge: null,
+    snooze: null,
+    reassign: null,
     refire: null,
     fail: null,
   },
@@ -92,6 +110,9 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: 'CANCELLED',
     timeout: null,
     reopen: null,
+    unacknowledge: null,
+    snooze: 'ACKNOWLEDGED',
+    reassign: 'ACTIVE',
     refire: null,
     fail: 'FAILED',
   },
@@ -104,6 +125,9 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     cancel: null,
     timeout: null,
     reopen: null,
+    unacknowledge: null,
+    snooze: null,
+    reassign: null,
     refire: null,
     fail: null,
   },
@@ -120,7 +144,7 @@ describe('the incident state machine', () => {
     expect([...INCIDENT_STATES].sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
-  it('knows exactly the nine events this table covers', () => {
+  it('knows exactly the thirteen events this table covers', () => {
     expect([...INCIDENT_EVENTS].sort()).toEqual(Object.keys(EXPECTED.PENDING).sort());
   });
 
@@ -128,8 +152,8 @@ describe('the incident state machine', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual([...INCIDENT_EVENTS].sort());
   });
 
-  it('covers all 80 (state, event) pairs in the expectation table', () => {
-    expect(PAIRS).toHaveLength(80);
+  it('covers all 104 (state, event) pairs in the expectation table', () => {
+    expect(PAIRS).toHaveLength(104);
   });
 
   describe.each(ALLOWED.map(({ event, state, to }): [IncidentEvent, IncidentState, IncidentState] => [event, state, to]))(
@@ -205,6 +229,16 @@ describe('the incident state machine', () => {
     expect(result.ok ? '' : result.reason).toBe(
       'cannot acknowledge: the incident is already RESOLVED and closed; raise a new incident if the problem is back',
     );
+  });
+
+  it('tells a responder un-acknowledging an incident nobody acknowledged what state it is in', () => {
+    const result = move('ACTIVE', 'unacknowledge');
+    expect(result.ok ? '' : result.reason).toBe('cannot unacknowledge: the incident is ACTIVE, not ACKNOWLEDGED');
+  });
+
+  it('tells a responder reassigning while a level is being paged to try again in a moment', () => {
+    const result = move('ESCALATING', 'reassign');
+    expect(result.ok ? '' : result.reason).toBe('cannot reassign: a level is being paged right now (ESCALATING); try again in a moment');
   });
 
   it('tells a responder acknowledging twice that it is already acknowledged', () => {

@@ -3,7 +3,8 @@ import type { IncidentRecord } from '../../../domain/incident.js';
 import { incidentStats } from '../../stats.js';
 import { listIncidents as listFromVisibility } from '../../visibility.js';
 import type { Context } from 'hono';
-import { runMove, runWorkingStatus, type ApiDeps, type MoveOperation } from '../deps.js';
+import type { EscalateOptions } from '../../incidents.js';
+import { countMove, runMove, runWorkingStatus, type ApiDeps, type MoveOperation, type TextMove } from '../deps.js';
 import type { ApiEnv } from '../env.js';
 import type * as routes from './incidents.routes.js';
 
@@ -17,17 +18,19 @@ export function incidentHandlers(deps: ApiDeps) {
    * `by` is whoever the caller names; the token that sent it is recorded beside it in the API log
    * (an audit line per answer), so a claim can be traced to the credential that made it.
    */
+  const audit = (c: Context<ApiEnv>, operation: MoveOperation, id: string, by: string | undefined): string => {
+    const actor = c.get('actor');
+    deps.logger.info({ incident: id, operation, by: by ?? actor, token: actor }, `${operation} on ${id} by ${by ?? actor} (${actor})`);
+    return by ?? actor;
+  };
   const move = (
     c: Context<ApiEnv>,
-    operation: Exclude<MoveOperation, 'status'>,
+    operation: TextMove,
     id: string,
     by: string | undefined,
     text: string | undefined,
-  ) => {
-    const actor = c.get('actor');
-    deps.logger.info({ incident: id, operation, by: by ?? actor, token: actor }, `${operation} on ${id} by ${by ?? actor} (${actor})`);
-    return runMove(deps, operation, id, by ?? actor, text);
-  };
+    options: EscalateOptions = {},
+  ) => runMove(deps, operation, id, audit(c, operation, id, by), text, options);
 
   const startIncident: Handler<typeof routes.startIncident> = async (c) => {
     const result = await deps.incidents.startIncident(c.req.valid('json'));
@@ -57,13 +60,38 @@ export function incidentHandlers(deps: ApiDeps) {
       const record = await move(c, operation, c.req.valid('param').id, body.by, body.note);
       return c.json(asWire(record), 200);
     };
-  const reasoned =
-    (operation: 'cancel' | 'escalate'): Handler<typeof routes.cancel> =>
-    async (c) => {
-      const body = c.req.valid('json');
-      const record = await move(c, operation, c.req.valid('param').id, body.by, body.reason);
-      return c.json(asWire(record), 200);
-    };
+  const cancel: Handler<typeof routes.cancel> = async (c) => {
+    const body = c.req.valid('json');
+    const record = await move(c, 'cancel', c.req.valid('param').id, body.by, body.reason);
+    return c.json(asWire(record), 200);
+  };
+  const escalate: Handler<typeof routes.escalate> = async (c) => {
+    const body = c.req.valid('json');
+    const options = body.toLevel !== undefined ? { toLevel: body.toLevel } : {};
+    const record = await move(c, 'escalate', c.req.valid('param').id, body.by, body.reason, options);
+    return c.json(asWire(record), 200);
+  };
+  const unacknowledge: Handler<typeof routes.unacknowledge> = async (c) => {
+    const body = c.req.valid('json');
+    const id = c.req.valid('param').id;
+    const by = audit(c, 'unacknowledge', id, body.by);
+    const record = await countMove(deps, 'unacknowledge', () => deps.incidents.unacknowledge(id, by, body.reason));
+    return c.json(asWire(record), 200);
+  };
+  const reassign: Handler<typeof routes.reassign> = async (c) => {
+    const body = c.req.valid('json');
+    const id = c.req.valid('param').id;
+    const by = audit(c, 'reassign', id, body.by);
+    const record = await countMove(deps, 'reassign', () => deps.incidents.reassign(id, by, body.targets, body.reason));
+    return c.json(asWire(record), 200);
+  };
+  const snooze: Handler<typeof routes.snooze> = async (c) => {
+    const body = c.req.valid('json');
+    const id = c.req.valid('param').id;
+    const by = audit(c, 'snooze', id, body.by);
+    const record = await countMove(deps, 'snooze', () => deps.incidents.snooze(id, by, body.for, body.reason));
+    return c.json(asWire(record), 200);
+  };
   const annotate: Handler<typeof routes.annotate> = async (c) => {
     const body = c.req.valid('json');
     const record = await move(c, 'annotate', c.req.valid('param').id, body.by, body.note);
@@ -72,7 +100,8 @@ export function incidentHandlers(deps: ApiDeps) {
 
   const workingStatus: Handler<typeof routes.workingStatus> = async (c) => {
     const body = c.req.valid('json');
-    const record = await runWorkingStatus(deps, c.req.valid('param').id, body.by ?? c.get('actor'), body.status, body.note);
+    const id = c.req.valid('param').id;
+    const record = await runWorkingStatus(deps, id, audit(c, 'status', id, body.by), body.status, body.note);
     return c.json(asWire(record), 200);
   };
 
@@ -84,8 +113,11 @@ export function incidentHandlers(deps: ApiDeps) {
     stats,
     acknowledge: noted('acknowledge'),
     resolve: noted('resolve'),
-    cancel: reasoned('cancel'),
-    escalate: reasoned('escalate'),
+    cancel,
+    escalate,
     annotate,
+    unacknowledge,
+    reassign,
+    snooze,
   };
 }

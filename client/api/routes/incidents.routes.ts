@@ -3,6 +3,9 @@ import { ListOptions } from '../../visibility.js';
 import { StatsQuery } from '../../stats.js';
 import {
   AnnotateBody,
+  EscalateBody,
+  ReassignBody,
+  SnoozeBody,
   errorResponse,
   IncidentBody,
   IncidentIdParam,
@@ -104,10 +107,25 @@ function moveRoute<T extends z.ZodType>(operation: string, body: T, summary: str
 export const acknowledge = moveRoute('acknowledge', NoteBody, 'Acknowledge: escalation stops');
 export const resolve = moveRoute('resolve', NoteBody, 'Resolve: the incident closes');
 export const cancel = moveRoute('cancel', ReasonBody, 'Cancel (false alarm): the incident closes');
-export const escalate = moveRoute('escalate', ReasonBody, 'Escalate to the next level now');
+export const escalate = moveRoute(
+  'escalate',
+  EscalateBody,
+  'Escalate now: to the next level, or to toLevel; an acknowledged incident becomes ACTIVE at that level and is paged',
+);
 export const annotate = moveRoute('annotate', AnnotateBody, 'Add a note to the timeline');
 export const workingStatus = moveRoute(
   'status',
   WorkingStatusSchema,
   'Set the working status of an acknowledged incident (investigating, identified, monitoring, mitigated); 409 unless acknowledged',
 );
+export const unacknowledge = moveRoute(
+  'unacknowledge',
+  ReasonBody,
+  'Un-acknowledge: ACTIVE again, the level it is at paged again now and escalation going on from there',
+);
+export const reassign = moveRoute(
+  'reassign',
+  ReassignBody,
+  'Reassign: page these targets now; the incident is ACTIVE and the walk goes on from its level',
+);
+export const snooze = moveRoute('snooze', SnoozeBody, 'Snooze: ACKNOWLEDGED for a while, then ACTIVE at the level it is at and paged');

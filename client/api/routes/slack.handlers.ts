@@ -2,11 +2,11 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { slackActionOperation, slackActionWorkingStatus } from '../../../domain/chat-actions.js';
-import { isWorkingStatus, WORKING_STATUSES, type WorkingStatus } from '../../../domain/working-status.js';
+import { isWorkingStatus, WORKING_STATUSES } from '../../../domain/working-status.js';
 import type { IncidentRecord } from '../../../domain/incident.js';
-import { IncidentMoveRefusedError, IncidentNotFoundError } from '../../incidents.js';
+import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError } from '../../incidents.js';
 import { listIncidents } from '../../visibility.js';
-import { runMove, runWorkingStatus, type ApiDeps, type MoveOperation } from '../deps.js';
+import { countMove, runMove, runWorkingStatus, type ApiDeps, type MoveOperation, type TextMove } from '../deps.js';
 import type { ApiEnv } from '../env.js';
 import { BODY_LIMITS, limitBody } from '../body-limits.js';
 import { errorBody } from '../errors.js';
@@ -72,6 +72,9 @@ const PAST: Record<ChatMove, string> = {
   escalate: 'escalated',
   cancel: 'cancelled',
   annotate: 'annotated',
+  unacknowledge: 'un-acknowledged',
+  reassign: 'reassigned',
+  snooze: 'snoozed',
 };
 
 export function slackHandlers(deps: ApiDeps) {
@@ -84,23 +87,24 @@ export function slackHandlers(deps: ApiDeps) {
   };
 
   const answer = async (
-    operation: ChatMove | WorkingStatus,
-    id: string,
+    operation: MoveOperation,
     userId: string,
-    text?: string,
+    work: (by: string) => Promise<IncidentRecord>,
   ): Promise<{ ok: boolean; text: string }> => {
     try {
-      if (isWorkingStatus(operation)) {
-        const record = await runWorkingStatus(deps, id, actorFor(userId), operation, text);
-        return { ok: true, text: `${record.workflowId} is ${operation} (set by <@${userId}>)` };
+      const record = await work(actorFor(userId));
+      const who = `<@${slackText(userId)}>`;
+      if (operation === 'status') {
+        return { ok: true, text: `${slackText(record.workflowId)} is ${record.workingStatus?.status ?? 'updated'} (set by ${who})` };
       }
-      const record = await runMove(deps, operation, id, actorFor(userId), text);
-      return {
-        ok: true,
-        text: `${slackText(record.workflowId)} ${PAST[operation]} by <@${slackText(userId)}>: now ${record.state}${operation === 'escalate' ? `, level ${record.level}` : ''}`,
-      };
+      const where = operation === 'escalate' ? `, level ${record.level}` : operation === 'snooze' ? ` until ${record.snoozed?.until}` : '';
+      return { ok: true, text: `${slackText(record.workflowId)} ${PAST[operation]} by ${who}: now ${record.state}${where}` };
     } catch (error) {
-      if (error instanceof IncidentMoveRefusedError || error instanceof IncidentNotFoundError)
+      if (
+        error instanceof IncidentMoveRefusedError ||
+        error instanceof IncidentNotFoundError ||
+        error instanceof InvalidIncidentRequestError
+      )
         return { ok: false, text: `:warning: ${slackText(error.message)}` };
       throw error;
     }
@@ -121,7 +125,10 @@ export function slackHandlers(deps: ApiDeps) {
       .map((a) => ({ operation: slackActionOperation(a.action_id) ?? slackActionWorkingStatus(a.action_id), value: a.value }))
       .find((a) => a.operation);
     if (payload.type !== 'block_actions' || !action?.operation || !action.value) return c.json({}, 200);
-    const result = await answer(action.operation, action.value, payload.user.id);
+    const { operation, value } = action;
+    const result = isWorkingStatus(operation)
+      ? await answer('status', payload.user.id, (by) => runWorkingStatus(deps, value, by, operation))
+      : await answer(operation, payload.user.id, (by) => runMove(deps, operation, value, by));
     const message = { response_type: 'ephemeral' as const, replace_original: false, text: result.text };
     if (payload.response_url) postToResponseUrl(deps, payload.response_url, message);
     return c.json(message, 200);
@@ -129,27 +136,48 @@ export function slackHandlers(deps: ApiDeps) {
 
   const commands: RouteHandler<typeof routes.commands, ApiEnv> = async (c) => {
     const form = c.req.valid('form');
-    const [verb = 'help', id, ...rest] = form.text.trim().split(/\s+/).filter(Boolean);
+    const [verb = 'help', id, ...words] = form.text.trim().split(/\s+/).filter(Boolean);
+    // `/escalate ID level 3 [note]`: escalate to that level.
+    const levelWord = verb.toLowerCase() === 'escalate' && words[0]?.toLowerCase() === 'level' ? words[1] : undefined;
+    if (levelWord !== undefined && !/^[1-9]\d*$/.test(levelWord))
+      return c.json(
+        { response_type: 'ephemeral' as const, text: `usage: ${slackText(form.command)} escalate <incident id> level <n> [note]` },
+        200,
+      );
+    const options = levelWord !== undefined ? { toLevel: Number(levelWord) } : {};
+    const rest = levelWord !== undefined ? words.slice(2) : words;
     const note = rest.join(' ').slice(0, 2000) || undefined; // as the API's notes: at most 2,000 characters
     const ephemeral = (text: string) => c.json({ response_type: 'ephemeral' as const, text }, 200);
-    const operations: Record<string, ChatMove> = {
+    const operations: Record<string, TextMove> = {
       ack: 'acknowledge',
       acknowledge: 'acknowledge',
+      unack: 'unacknowledge',
+      unacknowledge: 'unacknowledge',
       resolve: 'resolve',
       escalate: 'escalate',
     };
     const operation = operations[verb.toLowerCase()];
+    const said = (result: { ok: boolean; text: string }) =>
+      c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
     if (operation) {
       if (!id) return ephemeral(slackText(`usage: ${form.command} ${verb} <incident id> [note]`));
-      const result = await answer(operation, id, form.user_id, note);
-      return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
+      return said(await answer(operation, form.user_id, (by) => runMove(deps, operation, id, by, note, options)));
+    }
+    if (verb.toLowerCase() === 'snooze') {
+      // `/incident snooze ID 30m [note]`
+      const [duration, ...reason] = words;
+      if (!id || !duration) return ephemeral(slackText(`usage: ${form.command} snooze <incident id> <duration such as 30m> [note]`));
+      const text = reason.join(' ').slice(0, 2000) || undefined;
+      return said(
+        await answer('snooze', form.user_id, (by) => countMove(deps, 'snooze', () => deps.incidents.snooze(id, by, duration, text))),
+      );
     }
     if (verb.toLowerCase() === 'status') {
-      const [status, ...words] = rest;
+      const [status, ...statusNote] = rest;
       if (!id || !isWorkingStatus(status))
-        return ephemeral(`usage: ${form.command} status <incident id> ${WORKING_STATUSES.join('|')} [note]`);
-      const result = await answer(status, id, form.user_id, words.join(' ') || undefined);
-      return c.json({ response_type: result.ok ? ('in_channel' as const) : ('ephemeral' as const), text: result.text }, 200);
+        return ephemeral(slackText(`usage: ${form.command} status <incident id> ${WORKING_STATUSES.join('|')} [note]`));
+      const text = statusNote.join(' ').slice(0, 2000) || undefined;
+      return said(await answer('status', form.user_id, (by) => runWorkingStatus(deps, id, by, status, text)));
     }
     if (verb === 'show' && id) {
       try {
@@ -170,7 +198,8 @@ export function slackHandlers(deps: ApiDeps) {
     }
     return ephemeral(
       slackText(
-        `usage: ${form.command} ack|resolve|escalate|show <incident id> [note]  ·  ${form.command} status <incident id> <status> [note]  ·  ${form.command} list`,
+        `usage: ${form.command} ack|unack|resolve|escalate|show <incident id> [note]  ·  ${form.command} escalate <incident id> level <n>  ·  ` +
+          `${form.command} snooze <incident id> <30m>  ·  ${form.command} status <incident id> <status> [note]  ·  ${form.command} list`,
       ),
     );
   };
