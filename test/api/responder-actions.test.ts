@@ -181,7 +181,7 @@ describe('snooze and unack in Slack, unack, reassign and snooze in the CLI', () 
     expect(snoozed.text).toBe(`incident-slack-snooze snoozed by <@${DANA_SLACK_ID}>: now ACKNOWLEDGED until ${record.snoozed?.until}`);
     expect(record.snoozed?.by).toBe('dana');
     expect((await slackCommand('/incident', 'snooze slack-snooze')).text).toBe(
-      'usage: /incident snooze <incident id> <duration such as 30m> [note]',
+      'usage: /incident snooze &lt;incident id&gt; &lt;duration such as 30m&gt; [note]',
     );
     const unacked = await slackCommand('/incident', 'unack slack-snooze');
     expect(unacked.text).toBe(`incident-slack-snooze un-acknowledged by <@${DANA_SLACK_ID}>: now ACTIVE`);

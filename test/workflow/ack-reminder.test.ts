@@ -35,7 +35,11 @@ describe('ackReminder', () => {
   it('reminds whoever acknowledged every interval, count times, and then stops', async () => {
     await openIncident('reminded');
     const acked = await stack.incidents.acknowledge('reminded', 'dana');
-    const record = await stack.waitForRecord('reminded', (r) => r.ackReminders === 2);
+    // The count moves before the reminder's target is resolved: wait for both notifications too.
+    const record = await stack.waitForRecord(
+      'reminded',
+      (r) => r.ackReminders === 2 && r.notifications.filter((n) => n.idempotencyKey.endsWith('/reminder')).length === 2,
+    );
     await peer.waitFor(() => remindersTo('dana').length === 2);
     const reminders = record.notifications.filter((n) => n.idempotencyKey.endsWith('/reminder'));
     expect(reminders.map((n) => [n.kind, n.repeat, n.recipient])).toEqual([
