@@ -103,15 +103,15 @@ describe('escalating to a named level', () => {
   });
 
   it('takes the level by signal too, and records a refused one on the timeline', async () => {
-    await openIncident('by-signal');
-    const handle = stack.incidents.handle('by-signal');
+    await openIncident('level-by-signal');
+    const handle = stack.incidents.handle('level-by-signal');
     await handle.signal(escalateSignal, { by: 'slack:U1', toLevel: 3 });
-    await stack.waitForRecord('by-signal', (r) => r.level === 3 && r.state === 'ACTIVE');
+    await stack.waitForRecord('level-by-signal', (r) => r.level === 3 && r.state === 'ACTIVE');
     await handle.signal(escalateSignal, { by: 'slack:U2', toLevel: 7 });
-    const record = await stack.waitForRecord('by-signal', (r) => r.timeline.some((e) => e.kind === 'refused'));
+    const record = await stack.waitForRecord('level-by-signal', (r) => r.timeline.some((e) => e.kind === 'refused'));
     expect(record.timeline.find((e) => e.kind === 'refused')).toMatchObject({
       by: 'slack:U2',
-      reason: 'incident-by-signal: policy three-levels has levels 1 to 3; there is no level 7',
+      reason: 'incident-level-by-signal: policy three-levels has levels 1 to 3; there is no level 7',
     });
   });
 });
