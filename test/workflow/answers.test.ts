@@ -111,6 +111,9 @@ describe('answering an incident', () => {
   it('tells the webhook that paged the incident when it is acknowledged and resolved', async () => {
     await openIncident('announced');
     await peer.waitFor((r) => r.some((x) => x.body.incident.workflowId === 'incident-announced'));
+    // Answered only once the page is on the record as delivered: a page still settling when the answer
+    // comes is not followed up (a known gap, see the closing note of 2026-12-01).
+    await stack.waitForRecord('announced', (r) => r.notifications.some((n) => n.kind === 'page' && n.status === 'delivered'));
     await stack.incidents.acknowledge('announced', 'dana');
     await stack.incidents.resolve('announced', 'dana');
     await peer.waitFor(() => peer.eventsFor('incident-announced').length >= 3);
