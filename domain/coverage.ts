@@ -106,7 +106,7 @@ class Reach {
         const team = directory.teams.find((candidate) => candidate.id === target.id);
         if (!team) return `team "${target.id}" is not in the directory`;
         const reasons = team.members.map((id) => this.user(id));
-        // round-robin pages one member per incident: any member out of reach leaves some incidents unpaged.
+        // round-robin pages one member per incident: a single member out of reach leaves some incidents unpaged.
         const lost = team.notify === 'all' ? reasons.every((r) => r !== undefined) : reasons.some((r) => r !== undefined);
         return lost ? `team "${team.id}" (${team.notify}): ${reasons.filter((r) => r !== undefined).join('; ')}` : undefined;
       }

@@ -302,7 +302,7 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'unreached-level',
+    name: 'unreached-levels',
     what: 'level 1 reaches nobody (400) so level 2 goes out at once; it reaches nobody too, so the fallback is paged; acknowledged, resolved',
     async run(incidents, peer) {
       peer.respondWith(({ path }) => ({ status: path.includes('level=dead') ? 400 : 200 }));
@@ -314,7 +314,7 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'sla-breach',
+    name: 'sla-breaches',
     what: 'an info incident breaks its respond SLA (onBreach paged), is acknowledged, breaks its resolve SLA (paged again), is resolved',
     async run(incidents, peer) {
       peer.respondWith(() => ({ status: 200 }));
