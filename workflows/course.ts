@@ -3,13 +3,14 @@ import { formatDuration } from '../domain/duration-text.js';
 import { advance, manualEscalation, startsNewWalk, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { isTerminal } from '../domain/incident-state.js';
-import { nextEscalationAt, plan, repageStep, repagesWalkedLevel, unreachedStep, type Plan, type Position } from '../domain/planner.js';
+import { nextEscalationAt, plan, repageStep, repagesWalkedLevel, type Plan, type Position } from '../domain/planner.js';
 import type { Policy, Target } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { applyEvent, newRecord, recordNote, recordRefusal, webUiLink, type MoveContext } from '../domain/record.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
 import type { SlaKind } from '../domain/sla.js';
 import type { IncidentWorkflowInput } from '../domain/workflow-input.js';
+import { ActionRunner } from './actions.js';
 import { Notifier, type NotifyRound } from './notifier.js';
 import { Visibility } from './visibility.js';
 
@@ -26,6 +27,7 @@ export abstract class IncidentCourse {
   /** The policy snapshot this incident escalates by (a severity raise may move it to another). */
   protected policy: Policy;
   protected readonly notifier: Notifier;
+  protected readonly actions: ActionRunner;
   protected readonly visibility: Visibility;
   protected cursor: EscalationCursor | undefined;
   protected forced: EscalationStep | undefined;
@@ -57,6 +59,12 @@ export abstract class IncidentCourse {
       (round, reasons) => this.levelUnreached(round, reasons),
     );
     this.visibility = new Visibility(this.record, this.policy.levels.length, info.typedSearchAttributes);
+    this.actions = new ActionRunner(
+      this.record,
+      input.settings.delivery,
+      (run) => this.notifier.track(run),
+      () => this.visibility.syncDetails(),
+    );
     this.slaOn = input.sla !== undefined && patched('sla-breaches');
   }
 
@@ -177,7 +185,7 @@ export abstract class IncidentCourse {
     };
     // A level's automated responses run once when it comes due (not on its repeats), beside its pages.
     if (step.kind === 'level' && level.actions && level.actions.length > 0 && patched('level-actions')) {
-      this.notifier.runActions(level.actions, round);
+      this.actions.run(level.actions, round);
     }
     if (level.targets.length > 0) await this.notifier.notifyLevel(level.targets, round);
     // An answer may have arrived while targets were resolved; the state machine decides what stands.
@@ -193,72 +201,10 @@ export abstract class IncidentCourse {
     }
   }
 
-  /**
-   * A round reached nobody: every delivery failed for good, or its targets resolved to no one. Said
-   * on the timeline and in visibility; then the next level now (`onUnreached: next`, the default)
-   * or the policy's fallback (`onUnreached: fallback`, and always after the last level).
-   */
-  protected levelUnreached(round: NotifyRound, reasons: string[]): void {
-    // Answered meanwhile (its pages were cancelled or skipped), or closed: nobody needs reaching.
-    if (!this.isPaging() || !patched('unreached-levels')) return;
-    const at = nowIso();
-    const level = round.level + 1;
-    const what =
-      round.kind === 'fallback' ? `the fallback for level ${level}` : round.kind === 'breach' ? 'the SLA breach page' : `level ${level}`;
-    this.record.unreachedLevels = (this.record.unreachedLevels ?? 0) + 1;
-    recordNote(this.record, { at, by: 'engine', level, reason: `${what} reached nobody: ${reasons.join('; ')}` }, 'notification');
-    log.warn('a level reached nobody', { workflowId: this.record.workflowId, level, fallback: round.kind === 'fallback', reasons });
-    this.visibility.sync();
-    if (round.kind === 'fallback' || round.kind === 'breach') return;
-    const current = this.cursor?.level === round.level && this.cursor.cycle === round.cycle && this.epoch === round.epoch;
-    const next = current && this.cursor ? unreachedStep(this.policy, this.cursor, Date.now()) : undefined;
-    if (next) {
-      recordNote(this.record, {
-        at,
-        by: 'policy',
-        level: level + 1,
-        reason: `level ${level + 1} paged now: level ${level} reached nobody`,
-      });
-      this.forced = next;
-      this.revision += 1;
-      return;
-    }
-    if (this.policy.fallback) {
-      void this.notifier.notifyLevel(this.policy.fallback, { ...round, kind: 'fallback', at, dueAt: Date.now() });
-    } else if (this.policy.onUnreached === 'fallback' || round.level === this.policy.levels.length - 1) {
-      recordNote(this.record, {
-        at,
-        by: 'policy',
-        level,
-        reason: `no fallback to page: policy ${this.policy.name} has no fallback targets (add policies[].fallback to escalation.yaml)`,
-      });
-    }
-  }
-
-  /** An SLA ran out: said once on the timeline and in visibility, and `onBreach` is paged. */
-  protected slaBreach(kind: SlaKind, within: number): void {
-    const at = nowIso();
-    this.record.slaBreaches = [...(this.record.slaBreaches ?? []), kind];
-    const what = kind === 'respond' ? 'acknowledged' : 'resolved';
-    const reason = `SLA breached: not ${what} within ${formatDuration(within)} (${this.record.severity} ${kind}Within)`;
-    recordNote(this.record, { at, by: 'sla', reason, ...(this.record.level > 0 && { level: this.record.level }) });
-    log.warn('SLA breached', { workflowId: this.record.workflowId, kind, within });
-    this.revision += 1;
-    this.visibility.sync();
-    const onBreach = this.input.sla?.onBreach;
-    if (onBreach && onBreach.length > 0) {
-      void this.notifier.notifyLevel(onBreach, {
-        level: Math.max(this.record.level - 1, 0),
-        repeat: 0,
-        cycle: this.cursor?.cycle ?? 0,
-        epoch: this.epoch,
-        kind: 'breach',
-        tag: kind,
-        at,
-        dueAt: Date.now(),
-      });
-    }
-  }
+  /** A round reached nobody (workflows/outcomes.ts). */
+  protected abstract levelUnreached(round: NotifyRound, reasons: string[]): void;
+  /** An SLA ran out (workflows/outcomes.ts). */
+  protected abstract slaBreach(kind: SlaKind, within: number): void;
 
   protected async runManualEscalation(): Promise<void> {
     const manual = this.manual;

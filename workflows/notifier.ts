@@ -22,7 +22,6 @@ import {
 } from '../domain/delivery.js';
 import { notificationKey } from '../domain/escalation.js';
 import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
-import type { Action, ActionRecord } from '../domain/actions.js';
 import type { Channel, Target } from '../domain/policy.js';
 import { recordNote, trimNotifications } from '../domain/record.js';
 import { mergeDeliveries, staticDeliveries, targetLabel } from '../domain/targets.js';
@@ -70,7 +69,7 @@ export class Notifier {
 
   constructor(
     private readonly record: IncidentRecord,
-    private readonly delivery: DeliverySettings,
+    delivery: DeliverySettings,
     private readonly uiUrl: string | undefined,
     private readonly onChange: () => void,
     private readonly isPaging: () => boolean,
@@ -200,60 +199,10 @@ export class Notifier {
     });
   }
 
-  /**
-   * A level's automated responses, beside its pages: each its own activity with the action's own
-   * attempts and time limit, recorded in `actions[]` and on the timeline. Never cancelled by an
-   * answer (a restart half done is worse than one finished), never awaited by the escalation.
-   */
-  runActions(actions: Action[], round: NotifyRound): void {
-    for (const action of actions) {
-      const idempotencyKey = `${this.record.workflowId}/E${round.epoch}/L${round.level + 1}/R${round.repeat}/action/${action.name}`;
-      const entry: ActionRecord = { name: action.name, level: round.level + 1, idempotencyKey, status: 'running', at: round.at };
-      (this.record.actions ??= []).push(entry);
-      const { runAction } = proxyActivities<NotificationActivities>({
-        startToCloseTimeout: action.timeout + 5_000,
-        retry: {
-          initialInterval: this.delivery.initialInterval,
-          backoffCoefficient: this.delivery.backoff,
-          maximumInterval: this.delivery.maximumInterval,
-          maximumAttempts: action.maxAttempts,
-          nonRetryableErrorTypes: ['ActionRejected'],
-        },
-      });
-      const r = this.record;
-      const incident = {
-        workflowId: r.workflowId,
-        key: r.key,
-        summary: r.summary,
-        severity: r.severity,
-        state: r.state,
-        level: r.level,
-        labels: r.labels,
-        ...(r.service !== undefined && { service: r.service }),
-        ...(r.source !== undefined && { source: r.source }),
-      };
-      const run = runAction
-        .executeWithOptions({ summary: `L${round.level + 1} action ${action.name}` }, [{ idempotencyKey, action, incident }])
-        .then(
-          (result) => {
-            Object.assign(entry, { status: 'succeeded', ...result });
-            return `action ${action.name} succeeded: HTTP ${result.httpStatus} in ${result.durationMs} ms${result.excerpt ? ` (${result.excerpt.slice(0, 80)})` : ''}`;
-          },
-          (error: unknown) => {
-            Object.assign(entry, { status: 'failed', error: failureMessage(error), attempt: failureAttempt(error) ?? action.maxAttempts });
-            log.warn('action failed; escalation continues', { workflowId: r.workflowId, action: action.name, error: entry.error });
-            return `action ${action.name} failed: ${entry.error}`;
-          },
-        )
-        .then((reason) => {
-          entry.settledAt = new Date().toISOString();
-          recordNote(r, { at: entry.settledAt, by: 'engine', level: round.level + 1, reason }, 'notification');
-          this.inFlight.delete(run);
-          this.onChange();
-        });
-      this.inFlight.add(run);
-    }
-    this.onChange();
+  /** Counts `run` as in flight until it settles: drain() and idle wait for it (a level's actions too). */
+  track(run: Promise<void>): void {
+    const tracked = run.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 
   /** Stops every delivery still waiting or retrying. */

@@ -6,7 +6,8 @@ import type { Target } from '../domain/policy.js';
 import { recordNote } from '../domain/record.js';
 import { canMove } from '../domain/state-machine.js';
 import { targetLabel } from '../domain/targets.js';
-import { IncidentCourse, nowIso } from './course.js';
+import { nowIso } from './course.js';
+import { IncidentOutcomes } from './outcomes.js';
 import { MOVE_REFUSED, type ReasonInput, type ReassignInput, type SnoozeInput } from './messages.js';
 
 /**
@@ -14,7 +15,7 @@ import { MOVE_REFUSED, type ReasonInput, type ReassignInput, type SnoozeInput } 
  * snooze with their validators, and the steps the planner schedules for them (a snooze ending, a
  * reminder to whoever acknowledged). IncidentRules adds the other handlers on top.
  */
-export abstract class IncidentResponses extends IncidentCourse {
+export abstract class IncidentResponses extends IncidentOutcomes {
   /** Handed back: ACTIVE again, the level it is at paged again now, the walk going on from there. */
   unacknowledge(input: ReasonInput): IncidentRecord {
     this.pageAgain('unacknowledge', { at: nowIso(), by: input.by, reason: input.reason ?? `acknowledgement withdrawn by ${input.by}` });
