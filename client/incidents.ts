@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import { ReassignTargets, SnoozeFor, ToLevel } from '../domain/responder-requests.js';
 import { checkInhibition } from './inhibition.js';
 import { move, type IncidentEvent } from '../domain/state-machine.js';
+import { isRepeatedAnswer } from '../domain/record.js';
 import { slaFor } from '../domain/sla.js';
 import { reopenFrom, WorkflowSettings, type IncidentCarry, type IncidentWorkflowInput } from '../domain/workflow-input.js';
 import {
@@ -277,20 +278,29 @@ export class IncidentClient {
   }
 
   acknowledge(id: string, by: string, note?: string): Promise<IncidentRecord> {
-    return this.update(id, 'acknowledge', (handle) =>
-      handle.executeUpdate(acknowledgeUpdate, { args: [{ by, ...(note !== undefined && { note }) }] }),
+    return this.update(
+      id,
+      'acknowledge',
+      (handle) => handle.executeUpdate(acknowledgeUpdate, { args: [{ by, ...(note !== undefined && { note }) }] }),
+      by,
     );
   }
 
   resolve(id: string, by: string, note?: string): Promise<IncidentRecord> {
-    return this.update(id, 'resolve', (handle) =>
-      handle.executeUpdate(resolveUpdate, { args: [{ by, ...(note !== undefined && { note }) }] }),
+    return this.update(
+      id,
+      'resolve',
+      (handle) => handle.executeUpdate(resolveUpdate, { args: [{ by, ...(note !== undefined && { note }) }] }),
+      by,
     );
   }
 
   cancel(id: string, by: string, reason?: string): Promise<IncidentRecord> {
-    return this.update(id, 'cancel', (handle) =>
-      handle.executeUpdate(cancelUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }),
+    return this.update(
+      id,
+      'cancel',
+      (handle) => handle.executeUpdate(cancelUpdate, { args: [{ by, ...(reason !== undefined && { reason }) }] }),
+      by,
     );
   }
 
@@ -402,6 +412,8 @@ export class IncidentClient {
     id: string,
     event: IncidentEvent | 'annotate',
     call: (handle: WorkflowHandle) => Promise<IncidentRecord>,
+    /** Who answers: the same answer repeated by them after the incident closed is not a refusal. */
+    by?: string,
   ): Promise<IncidentRecord> {
     const workflowId = workflowIdForKey(id);
     const waiting = this.inFlight.get(workflowId) ?? 0;
@@ -421,6 +433,8 @@ export class IncidentClient {
     try {
       return await this.withinAnswerTimeout(workflowId, event, settled);
     } catch (error) {
+      const repeated = by !== undefined && event !== 'annotate' ? await this.repeatedOnClosed(error, workflowId, event, by) : undefined;
+      if (repeated) return repeated;
       throw await this.translate(id, error, event);
     }
   }
@@ -488,6 +502,18 @@ export class IncidentClient {
       );
     }
     return error;
+  }
+
+  /** A retried resolve or cancel whose first try closed the incident: its record, not a 409. */
+  private async repeatedOnClosed(
+    error: unknown,
+    workflowId: string,
+    event: IncidentEvent,
+    by: string,
+  ): Promise<IncidentRecord | undefined> {
+    if (!(error instanceof WorkflowNotFoundError)) return undefined;
+    const closed = await this.closedRecord(workflowId);
+    return closed && isRepeatedAnswer(closed, event, by) ? closed : undefined;
   }
 
   private async closedRecord(workflowId: string): Promise<IncidentRecord | undefined> {

@@ -44,6 +44,24 @@ export interface MoveContext {
   level?: number;
 }
 
+/**
+ * The same answer from the same person, already taken: a retry (a chat button pressed twice, a
+ * script retrying after a 503 whose first try the worker applied later). It is answered with the
+ * record as it stands rather than refused, and changes nothing.
+ */
+export function isRepeatedAnswer(record: IncidentRecord, event: IncidentEvent, by: string): boolean {
+  switch (event) {
+    case 'acknowledge':
+      return record.state === 'ACKNOWLEDGED' && record.acknowledgedBy === by;
+    case 'resolve':
+      return record.state === 'RESOLVED' && record.resolvedBy === by;
+    case 'cancel':
+      return record.state === 'CANCELLED' && record.resolvedBy === by;
+    default:
+      return false;
+  }
+}
+
 /** Applies an event to the record if the state machine allows it; records the move or the refusal. */
 export function applyEvent(record: IncidentRecord, event: IncidentEvent, ctx: MoveContext): Move {
   const result = move(record.state, event);

@@ -87,7 +87,7 @@ function handle(rules: IncidentRules): void {
     ['cancel', cancelSignal, cancelUpdate],
   ] as const) {
     setHandler(signal, (input: ActorInput | ReasonInput) => rules.answer(event, input));
-    setHandler(update, (input: ActorInput | ReasonInput) => (rules.answer(event, input), rules.record), {
+    setHandler(update, (input: ActorInput | ReasonInput) => rules.answerOnce(event, input), {
       validator: (input: ActorInput | ReasonInput) => rules.validateAnswer(event, input),
     });
   }

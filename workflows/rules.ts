@@ -1,7 +1,7 @@
 import { ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { IncidentRecord } from '../domain/incident.js';
 import { applyReceipt, receiptRefusal, type DeliveryReceiptInput } from '../domain/receipt.js';
-import { recordNote } from '../domain/record.js';
+import { isRepeatedAnswer, recordNote } from '../domain/record.js';
 import { higherSeverity } from '../domain/severity-order.js';
 import { workingStatusReason, workingStatusRefusal } from '../domain/working-status.js';
 import { canMove } from '../domain/state-machine.js';
@@ -34,6 +34,12 @@ export class IncidentRules extends IncidentResponses {
 
   // ---- answers -------------------------------------------------------------------------------
 
+  /** An update's answer: a repeat of one already taken (same person, same move) changes nothing. */
+  answerOnce(event: Answer, input: ActorInput | ReasonInput): IncidentRecord {
+    if (!isRepeatedAnswer(this.record, event, input.by)) this.answer(event, input);
+    return this.record;
+  }
+
   answer(event: Answer, input: ActorInput | ReasonInput): void {
     if (!canMove(this.record.state, event)) return this.refuse(event, input.by);
     const reason = 'note' in input ? input.note : 'reason' in input ? input.reason : undefined;
@@ -48,6 +54,7 @@ export class IncidentRules extends IncidentResponses {
   /** An update's validator: refuses before anything reaches the history. */
   validateAnswer(event: Answer, input: ActorInput | ReasonInput): void {
     requireActor(input.by);
+    if (isRepeatedAnswer(this.record, event, input.by)) return;
     if (!canMove(this.record.state, event)) refuseWith(this.refusal(event));
   }
 

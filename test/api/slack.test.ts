@@ -83,10 +83,18 @@ describe('POST /v1/chat/slack/interactions', () => {
     expect(peer.received[0]).toMatchObject({ response_type: 'ephemeral', replace_original: false });
 
     // A second press is another request (its own action_ts); the same signed request again would be a replay.
+    // Pressed again by the same person it is the same acknowledgement; by someone else it is refused.
     const secondPress = { payload: buttonPress('incident-slack-ack', peer.url).payload.replace('1700000000.000100', '1700000000.000200') };
-    const refused = await post('/v1/chat/slack/interactions', signed(secondPress));
+    const repeated = await post('/v1/chat/slack/interactions', signed(secondPress));
+    expect(repeated.status).toBe(200);
+    expect(repeated.body.text).toContain('now ACKNOWLEDGED');
+    const otherPress = JSON.parse(secondPress.payload.replace('1700000000.000200', '1700000000.000300')) as { user: { id: string } };
+    otherPress.user.id = 'U999OTHER';
+    const refused = await post('/v1/chat/slack/interactions', signed({ payload: JSON.stringify(otherPress) }));
     expect(refused.status).toBe(200);
     expect(refused.body.text).toContain('already ACKNOWLEDGED');
+    const after = await stack.incidents.getIncident('slack-ack');
+    expect(after.timeline.filter((e) => e.kind === 'move' && e.to === 'ACKNOWLEDGED')).toHaveLength(1);
   });
 
   it('resolves with the Resolve button, as slack:<id> for a user outside the directory', async () => {

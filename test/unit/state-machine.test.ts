@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INCIDENT_STATES, type IncidentState } from '../../domain/incident.js';
 import { INCIDENT_EVENTS, TRANSITIONS, canMove, move, type IncidentEvent } from '../../domain/state-machine.js';
+import { applyEvent, isRepeatedAnswer, newRecord } from '../../domain/record.js';
 
 /**
  * The lifecycle of DESIGN.md section 3, written out by hand for every (state, event) pair: the state
@@ -244,5 +245,36 @@ describe('the incident state machine', () => {
   it('tells a responder acknowledging twice that it is already acknowledged', () => {
     const result = move('ACKNOWLEDGED', 'acknowledge');
     expect(result.ok ? '' : result.reason).toBe('cannot acknowledge: the incident is already ACKNOWLEDGED');
+  });
+});
+
+describe('isRepeatedAnswer: the same answer from the same person, already taken, is a retry', () => {
+  const AT = '2026-01-05T15:00:00.000Z';
+  const opened = () =>
+    newRecord({ key: 'retry', summary: 'retry', severity: 'critical', labels: {}, links: [] }, 'p', 'incident-retry', AT);
+  const after = (...events: [IncidentEvent, string][]) => {
+    const record = opened();
+    for (const [event, by] of events) applyEvent(record, event, { at: AT, by });
+    return record;
+  };
+  const cases: [string, () => ReturnType<typeof opened>, IncidentEvent, string, boolean][] = [
+    ['ack by dana, dana acks again', () => after(['acknowledge', 'dana']), 'acknowledge', 'dana', true],
+    ['ack by dana, eve acks', () => after(['acknowledge', 'dana']), 'acknowledge', 'eve', false],
+    ['open, dana acks (a first answer)', opened, 'acknowledge', 'dana', false],
+    ['resolved by dana, dana resolves again', () => after(['resolve', 'dana']), 'resolve', 'dana', true],
+    ['resolved by dana, dana acks', () => after(['resolve', 'dana']), 'acknowledge', 'dana', false],
+    [
+      'acked then resolved by dana, dana acks again',
+      () => after(['acknowledge', 'dana'], ['resolve', 'dana']),
+      'acknowledge',
+      'dana',
+      false,
+    ],
+    ['cancelled by dana, dana cancels again', () => after(['cancel', 'dana']), 'cancel', 'dana', true],
+    ['cancelled by dana, dana resolves', () => after(['cancel', 'dana']), 'resolve', 'dana', false],
+    ['acked by dana, dana escalates', () => after(['acknowledge', 'dana']), 'escalate', 'dana', false],
+  ];
+  it.each(cases)('%s → %s', (_name, record, event, by, expected) => {
+    expect(isRepeatedAnswer(record(), event, by)).toBe(expected);
   });
 });

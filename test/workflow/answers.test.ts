@@ -93,6 +93,20 @@ describe('answering an incident', () => {
     expect(after.timeline).toHaveLength(first.timeline.length);
   });
 
+  it('takes the same answer from the same person again as a retry: the record as it stands, nothing added', async () => {
+    await openIncident('ack-retried');
+    const first = await stack.incidents.acknowledge('ack-retried', 'dana');
+    const retried = await stack.incidents.acknowledge('ack-retried', 'dana');
+    expect(retried).toMatchObject({ state: 'ACKNOWLEDGED', acknowledgedBy: 'dana', acknowledgedAt: first.acknowledgedAt });
+    expect(retried.timeline).toHaveLength(first.timeline.length);
+    // A resolve retried after its first try closed the incident answers with the closed record.
+    const resolved = await stack.incidents.resolve('ack-retried', 'dana');
+    const again = await stack.incidents.resolve('ack-retried', 'dana');
+    expect(again).toMatchObject({ state: 'RESOLVED', resolvedBy: 'dana', resolvedAt: resolved.resolvedAt });
+    const refusal = await stack.incidents.resolve('ack-retried', 'eve').catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(IncidentMoveRefusedError);
+  });
+
   it('refuses to escalate past the last level when no repeat is left', async () => {
     await openIncident('escalate-end');
     await stack.incidents.escalate('escalate-end', 'dana');
