@@ -108,6 +108,8 @@ export interface IncidentClientOptions {
   uiUrl?: string;
   /** How long an answer or a read waits for a worker before 503 (default 5 s). */
   answerTimeoutMs?: number;
+  /** How long accepting an alert may take before the Temporal server counts as unreachable (default 2 s). */
+  acceptTimeoutMs?: number;
   /** Only for the time-skipping test server (see AcceptAlert.timeoutMs); real servers need none. */
   incidentTimeoutMs?: number;
 }
@@ -119,6 +121,9 @@ export interface IncidentClientOptions {
  * caller stops waiting, and two API replicas stay under the server's limit together.
  */
 const MAX_ANSWERS_IN_FLIGHT = 4;
+
+/** A healthy server takes an alert in milliseconds (tens under load); past this it is away. */
+const DEFAULT_ACCEPT_TIMEOUT_MS = 2_000;
 /** An answer no worker has taken after this long stops counting here (the server has dropped it by then). */
 const MAX_ANSWER_HOLD_MS = 10 * 60_000;
 const DEFAULT_ANSWER_TIMEOUT_MS = 5_000;
@@ -170,19 +175,25 @@ export class IncidentClient {
     const group = choice.route ? groupKey(choice.route, routeLabels(input)) : undefined;
     const key = group ?? input.key ?? defaultIncidentKey(input);
     const workflowId = workflowIdForKey(key);
-    const inhibition = await checkInhibition(this.options.client, this.taskQueue, config.inhibitions, {
-      workflowId,
-      summary: input.summary,
-      severity: choice.severity,
-      labels: input.labels ?? {},
-      ...(input.service !== undefined && { service: input.service }),
-      ...(input.source !== undefined && { source: input.source }),
-    });
+    // Every Temporal call of one start shares a deadline: with the server away (a restart, a network
+    // cut) the caller hears 503 in seconds and can retry, instead of hanging on the SDK's reconnects.
+    const deadline = Date.now() + (this.options.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS);
+    const within = <T>(work: () => Promise<T>): Promise<T> => this.options.client.withDeadline(deadline, work);
+    const inhibition = await within(() =>
+      checkInhibition(this.options.client, this.taskQueue, config.inhibitions, {
+        workflowId,
+        summary: input.summary,
+        severity: choice.severity,
+        labels: input.labels ?? {},
+        ...(input.service !== undefined && { service: input.service }),
+        ...(input.source !== undefined && { source: input.source }),
+      }),
+    );
     if (inhibition) return { escalated: false, reason: inhibition.reason, inhibitedBy: inhibition.source.workflowId };
     // A caller-given id (a webhook alert's own) makes a retry of this call the same alert, not two.
     const occurrenceId = options.occurrenceId ?? randomUUID();
     const shadow = pagingMode(config.gates, choice) === 'shadow';
-    const carry = withMode(await this.cooldownCarry(workflowId, choice.policy.cooldown), shadow);
+    const carry = withMode(await within(() => this.cooldownCarry(workflowId, choice.policy.cooldown)), shadow);
     const sla = slaFor(config.slas, choice.severity, config.onBreach);
     const workflowInput: IncidentWorkflowInput = {
       incident: {
@@ -224,23 +235,25 @@ export class IncidentClient {
       policy: choice.policy,
     };
 
-    const accepted = await acceptAlert(this.options.client, {
-      workflowId,
-      taskQueue: this.taskQueue,
-      input: workflowInput,
-      occurrence,
-      staticSummary: `[${choice.severity}] ${input.summary}`,
-      staticDetails: `${shadow ? '**Shadow mode**: pages are recorded, not sent · ' : ''}Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
-      searchAttributes: startSearchAttributes(
-        choice.severity,
-        choice.policy.name,
-        input.service,
-        config.providers.twilio ? replyCode(workflowId) : undefined,
-        shadow,
-      ),
-      memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
-      ...(this.options.incidentTimeoutMs !== undefined && { timeoutMs: this.options.incidentTimeoutMs }),
-    }).catch((error: unknown) => {
+    const accepted = await within(() =>
+      acceptAlert(this.options.client, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        input: workflowInput,
+        occurrence,
+        staticSummary: `[${choice.severity}] ${input.summary}`,
+        staticDetails: `${shadow ? '**Shadow mode**: pages are recorded, not sent · ' : ''}Policy **${choice.policy.name}** (${choice.how})${input.service ? ` · service ${input.service}` : ''}`,
+        searchAttributes: startSearchAttributes(
+          choice.severity,
+          choice.policy.name,
+          input.service,
+          config.providers.twilio ? replyCode(workflowId) : undefined,
+          shadow,
+        ),
+        memo: { [ROUTE_LABELS_MEMO]: routeLabels({ ...input, severity: choice.severity }) },
+        ...(this.options.incidentTimeoutMs !== undefined && { timeoutMs: this.options.incidentTimeoutMs }),
+      }),
+    ).catch((error: unknown) => {
       if (error instanceof AlertTooLargeError) throw new InvalidIncidentRequestError([{ path: 'details', message: error.message }]);
       throw error;
     });

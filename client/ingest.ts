@@ -72,6 +72,7 @@ export async function acceptAlert(client: Client, alert: AcceptAlert): Promise<A
     memo: { fields: await encodeMapToPayloads(converter, alert.memo) },
     userMetadata: await encodeUserMetadata(converter, alert.staticSummary, alert.staticDetails),
     header: { fields: {} },
+    workflowTaskTimeout: msToTs(WORKFLOW_TASK_TIMEOUT_MS),
     ...(alert.timeoutMs !== undefined && {
       workflowExecutionTimeout: msToTs(alert.timeoutMs),
       workflowRunTimeout: msToTs(alert.timeoutMs),
@@ -79,6 +80,15 @@ export async function acceptAlert(client: Client, alert: AcceptAlert): Promise<A
   });
   return { started: response.started === true, runId: response.runId ?? '' };
 }
+
+/**
+ * How long a worker may hold one of the incident's workflow tasks (Temporal's default: 10 s). A
+ * worker killed mid-task (SIGKILL, OOM, a lost node) never reports back, and the task waits this
+ * long before another worker may run it: every page due meanwhile is that much late. The incident's
+ * tasks are small (a few milliseconds of decisions), so 3 s leaves a starved machine room while
+ * cutting what a dead worker costs. Runs started by continue-as-new keep it.
+ */
+export const WORKFLOW_TASK_TIMEOUT_MS = 3_000;
 
 /**
  * Temporal refuses payloads over 2 MB, and an incident's record (its input plus what happens to it)

@@ -74,9 +74,14 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     taskQueue: options.taskQueue,
     ...workflowSource(options.workflowBundlePath ?? prebuiltWorkflowBundle()),
     activities: options.metrics ? instrumentActivities(activities, options.metrics) : activities,
+    // An incident cached on a worker that died waits this long before any worker may take it (SDK
+    // default 10 s): a live worker picks its sticky tasks up in milliseconds, so 2 s costs nothing.
+    stickyQueueScheduleToStartTimeout: STICKY_SCHEDULE_TO_START_TIMEOUT,
     ...options.tuning,
   });
 }
+
+const STICKY_SCHEDULE_TO_START_TIMEOUT = '2s';
 
 /** How long a page waits to hear whether its incident was answered before it goes out anyway. */
 const ANSWER_CHECK_MS = 2_000;

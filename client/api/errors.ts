@@ -61,7 +61,13 @@ export function errorAnswer(error: unknown, logger: Logger): ErrorAnswer {
   }
   if (isUnavailable(error)) {
     logger.warn({ err: error }, 'Temporal is unreachable');
-    return { status: 503, body: errorBody('Temporal is unreachable; nothing was changed, retry shortly'), headers: { 'Retry-After': '5' } };
+    return {
+      status: 503,
+      body: errorBody(
+        'the Temporal server is unreachable or did not answer in time; retry shortly (an alert sent again joins the same incident, an answer sent again by the same person is taken once)',
+      ),
+      headers: { 'Retry-After': '2' },
+    };
   }
   // The caller gets a reference, not internal text; the log has the error under the same id.
   const errorId = randomUUID();

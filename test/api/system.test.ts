@@ -36,6 +36,29 @@ describe('GET /healthz', () => {
   });
 });
 
+describe('POST /v1/incidents with the Temporal server away', () => {
+  it('answers 503 with Retry-After once its deadline passes, rather than hanging on reconnects', async () => {
+    const connection = await Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
+    const client = new Client({ connection, namespace: 'default' });
+    const config = Config.parse({
+      api: { tokens: [{ name: 'ci', token: 'server-away-token-0001', scopes: ['incidents:write'] }] },
+      policies: [{ name: 'p', levels: [{ targets: [{ type: 'webhook', url: 'http://127.0.0.1:9/' }] }] }],
+    });
+    const incidents = new IncidentClient({ client, config, acceptTimeoutMs: 500 });
+    const app = createApi({ incidents, config, logger: pino({ level: 'silent' }) });
+    const answer = await app.request('/v1/incidents', {
+      method: 'POST',
+      headers: { authorization: 'Bearer server-away-token-0001', 'content-type': 'application/json' },
+      body: JSON.stringify({ summary: 'server away', severity: 'critical', key: 'server-away' }),
+    });
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('2');
+    const body = (await answer.json()) as { error: string };
+    expect(body.error).toContain('unreachable or did not answer in time');
+    await connection.close().catch(() => undefined);
+  });
+});
+
 describe('GET /metrics', () => {
   it('counts incidents started, moves by outcome and request latency by route', async () => {
     stack = await startApiStack();

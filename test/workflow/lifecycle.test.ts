@@ -10,6 +10,7 @@ import {
   IncidentStateKey,
 } from '../../workflows/search-attributes.js';
 import { startStack, webhookLevel, type Stack } from '../helpers/stack.js';
+import { WORKFLOW_TASK_TIMEOUT_MS } from '../../client/ingest.js';
 import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
 
 // Timeouts, dedup, what the Web UI sees, and long lives.
@@ -121,6 +122,7 @@ describe('incident lifecycle', () => {
     const handle = await client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: stack.taskQueue,
       workflowId: 'incident-long-lived',
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT_MS,
       args: [
         {
           incident: { key: 'long-lived', summary: 'long lived', severity: 'critical' },
@@ -142,6 +144,8 @@ describe('incident lifecycle', () => {
     expect(new Set(keys).size).toBe(13);
     const description = await client.workflow.getHandle('incident-long-lived').describe();
     expect(description.runId).not.toBe(handle.firstExecutionRunId);
+    // The short workflow task timeout (what a killed worker costs) carries over to the new run.
+    expect(Number(description.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds)).toBe(WORKFLOW_TASK_TIMEOUT_MS / 1000);
   });
 
   it('ends FAILED, saying why, when started with an invalid policy', async () => {

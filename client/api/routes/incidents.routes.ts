@@ -41,7 +41,9 @@ export const startIncident = createRoute({
     200: json(StartAnswer, 'not escalated: gated off or inhibited (escalated false with the reason)'),
     400: errorResponse('the body is not valid; nothing was started'),
     ...tooLarge,
-    503: errorResponse('the Temporal server is unreachable; nothing was accepted, retry after Retry-After'),
+    503: errorResponse(
+      'the Temporal server is unreachable or did not take the alert within 2 s; send it again after Retry-After (it joins the same incident)',
+    ),
     ...auth,
   },
 });
