@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { Delivery, DeliveryFailureDetails } from '../domain/delivery.js';
 import type { Send } from './notifier.js';
 
@@ -17,6 +17,11 @@ function rootCause(error: unknown): unknown {
 
 export function failureMessage(error: unknown): string {
   const cause = rootCause(error);
+  if (cause instanceof TimeoutFailure) {
+    // No verdict ever came back: the worker died mid-send, or the provider hung past the attempt's timeout.
+    const which = cause.timeoutType ? cause.timeoutType.toLowerCase().replace(/_/g, '-') : 'its';
+    return `no outcome: the last attempt did not report back within ${which} timeout (a worker that died mid-send, or a provider that hung); it may have reached the provider (look for its idempotency key there)`;
+  }
   if (cause instanceof Error) return cause.message;
   return String(cause);
 }

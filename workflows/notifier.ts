@@ -356,7 +356,9 @@ export class Notifier {
         (error: unknown) => {
           if (isCancellation(error)) {
             entry.status = 'cancelled';
-            entry.error = 'cancelled: the incident was answered before this notification went out';
+            // The workflow cannot tell a page still waiting from one whose request was under way.
+            entry.error =
+              'cancelled: the incident was answered while this notification was waiting or being sent; an attempt already under way may still have reached the provider (look for its idempotency key there)';
           } else {
             entry.status = 'failed';
             entry.error = failureMessage(error);
