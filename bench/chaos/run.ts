@@ -2,6 +2,7 @@
 //   npm run chaos                                   every scenario, 200 alerts each, on the dev server and on PostgreSQL
 //   npm run chaos -- --topology dev                 the dev server only (or postgres)
 //   npm run chaos -- --scenario worker-kill,no-worker --count 50 --kills 5
+//   npm run chaos -- --source                       processes run the source through tsx, not `npm run build`'s dist/
 //   npm run chaos -- --seed 7                        the same kill moments and answer plans as seed 7
 // Everything runs on 127.0.0.1 and stops by itself (a hard limit ends a stuck run); the figures go to
 // stdout, to RELIABILITY.md (the topology's section, on a full run) and to .artifacts/chaos/<topology>.json.
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machineFacts } from '../report.js';
-import { bundleWorkflowsOnce } from './bundle.js';
+import { buildProduction, bundleWorkflowsOnce } from './bundle.js';
 import { seededRandom, type ScenarioContext } from './alerts.js';
 import { checkScenario } from './check.js';
 import { explainAfterAnswer, latenessPhases, workflowTaskFailures } from './history.js';
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
       bounces: { type: 'string', default: '2' },
       topology: { type: 'string', default: 'all' },
       seed: { type: 'string' },
+      source: { type: 'boolean', default: false },
     },
   });
   const names = values.scenario?.split(',') ?? SCENARIOS.map((s) => s.name);
@@ -63,8 +65,13 @@ async function main(): Promise<number> {
   const full = values.scenario === undefined && count >= 200 && sizes.workerKills >= 20;
   const command = `npm run chaos${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   let failed = 0;
-  const bundle = await bundleWorkflowsOnce();
-  log(`workflows bundled in ${bundle.ms} ms; workers load ${bundle.path}`);
+  // Production's processes by default (compiled, prebuilt bundle); `--source` runs them through tsx.
+  const build = values.source
+    ? { entry: undefined, ...(await bundleWorkflowsOnce().then(({ path, ms }) => ({ bundle: path, ms }))) }
+    : buildProduction();
+  log(
+    `${values.source ? 'workflows bundled' : 'npm run build'} in ${build.ms} ms; processes run ${build.entry ?? 'bin/escalate.mjs'}, workers load ${build.bundle}`,
+  );
 
   for (const topology of topologies) {
     const startServer = TOPOLOGIES[topology];
@@ -84,7 +91,8 @@ async function main(): Promise<number> {
         server,
         workers: scenario.workers,
         restartDelayMs: RESTART_DELAY_MS,
-        workflowBundle: bundle.path,
+        workflowBundle: build.bundle,
+        ...(build.entry !== undefined && { entry: build.entry }),
         log,
       }).catch(async (error: unknown) => {
         await server.stop();

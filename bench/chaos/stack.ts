@@ -45,6 +45,8 @@ export interface StackOptions {
   restartDelayMs: number;
   /** A prebuilt workflow bundle for the workers (ESCALATION_WORKFLOW_BUNDLE); without it each start bundles. */
   workflowBundle?: string;
+  /** The `escalate` command the processes run: `bin/escalate.mjs` (source through tsx, the default) or `dist/client/cli/run.js` (what production runs). */
+  entry?: string;
   log: (line: string) => void;
 }
 
@@ -85,13 +87,13 @@ export async function startChaosStack(options: StackOptions): Promise<ChaosStack
     };
 
     const apiPort = await freePort();
-    const api = apiProcess(apiPort, env, options.restartDelayMs, log);
+    const api = apiProcess(apiPort, env, options.restartDelayMs, log, options.entry);
     cleanups.push(() => api.stop());
     api.start();
 
     const workers: Supervised[] = [];
     const addWorker = () => {
-      const worker = workerProcess(`worker-${workers.length + 1}`, env, options.restartDelayMs, log);
+      const worker = workerProcess(`worker-${workers.length + 1}`, env, options.restartDelayMs, log, options.entry);
       workers.push(worker);
       cleanups.push(() => worker.stop());
       worker.start();

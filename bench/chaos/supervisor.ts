@@ -184,11 +184,20 @@ export class Supervised {
   }
 }
 
+/** The source CLI through tsx's loader; the compiled one is `dist/client/cli/run.js` (npm run build). */
+const SOURCE_ENTRY = 'bin/escalate.mjs';
+
 /** `escalate worker` (the real CLI, one process: SIGKILL reaches the worker itself, not a tsx wrapper). */
-export function workerProcess(name: string, env: Record<string, string>, restartDelayMs: number, log?: (line: string) => void): Supervised {
+export function workerProcess(
+  name: string,
+  env: Record<string, string>,
+  restartDelayMs: number,
+  log?: (line: string) => void,
+  entry = SOURCE_ENTRY,
+): Supervised {
   return new Supervised({
     name,
-    args: ['bin/escalate.mjs', 'worker'],
+    args: [entry, 'worker'],
     env: { LOG_LEVEL: 'info', ...env },
     isReady: (line) => line.includes('escalation worker polling'),
     // Workers that outlive a server restart say so, and poll again once it is back.
@@ -199,10 +208,16 @@ export function workerProcess(name: string, env: Record<string, string>, restart
 }
 
 /** `escalate api --port P --json`: ready when it prints its URL. */
-export function apiProcess(port: number, env: Record<string, string>, restartDelayMs: number, log?: (line: string) => void): Supervised {
+export function apiProcess(
+  port: number,
+  env: Record<string, string>,
+  restartDelayMs: number,
+  log?: (line: string) => void,
+  entry = SOURCE_ENTRY,
+): Supervised {
   return new Supervised({
     name: 'api',
-    args: ['bin/escalate.mjs', 'api', '--port', String(port), '--host', '127.0.0.1', '--json'],
+    args: [entry, 'api', '--port', String(port), '--host', '127.0.0.1', '--json'],
     env: { LOG_LEVEL: 'warn', ...env },
     isReady: (line) => line.includes('"url"'),
     restartDelayMs,
