@@ -85,10 +85,11 @@ export async function acceptAlert(client: Client, alert: AcceptAlert): Promise<A
  * How long a worker may hold one of the incident's workflow tasks (Temporal's default: 10 s). A
  * worker killed mid-task (SIGKILL, OOM, a lost node) never reports back, and the task waits this
  * long before another worker may run it: every page due meanwhile is that much late. The incident's
- * tasks are small (a few milliseconds of decisions), so 3 s leaves a starved machine room while
- * cutting what a dead worker costs. Runs started by continue-as-new keep it.
+ * tasks take milliseconds, but a worker may hold dozens at once after an outage, on a starved
+ * machine: shorter than 5 s and a slow worker is taken for a dead one (the failure runs showed 3 s
+ * timing out tasks that were merely queued). Runs started by continue-as-new keep it.
  */
-export const WORKFLOW_TASK_TIMEOUT_MS = 3_000;
+export const WORKFLOW_TASK_TIMEOUT_MS = 5_000;
 
 /**
  * Temporal refuses payloads over 2 MB, and an incident's record (its input plus what happens to it)

@@ -75,13 +75,14 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     ...workflowSource(options.workflowBundlePath ?? prebuiltWorkflowBundle()),
     activities: options.metrics ? instrumentActivities(activities, options.metrics) : activities,
     // An incident cached on a worker that died waits this long before any worker may take it (SDK
-    // default 10 s): a live worker picks its sticky tasks up in milliseconds, so 2 s costs nothing.
+    // default 10 s). A live worker picks its sticky tasks up in milliseconds; one so busy that they
+    // wait longer hands them to the normal queue, which costs a replay, so not much shorter than this.
     stickyQueueScheduleToStartTimeout: STICKY_SCHEDULE_TO_START_TIMEOUT,
     ...options.tuning,
   });
 }
 
-const STICKY_SCHEDULE_TO_START_TIMEOUT = '2s';
+const STICKY_SCHEDULE_TO_START_TIMEOUT = '3s';
 
 /** How long a page waits to hear whether its incident was answered before it goes out anyway. */
 const ANSWER_CHECK_MS = 2_000;
