@@ -12,7 +12,6 @@ import {
 import type { DeliverySettings } from '../domain/config.js';
 import {
   DELIVERY_FAILURE,
-  FOLLOWING_CHANNELS,
   type AnnouncedEvent,
   type Delivery,
   type DeliveryRequest,
@@ -22,9 +21,10 @@ import {
 } from '../domain/delivery.js';
 import { notificationKey } from '../domain/escalation.js';
 import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
-import type { Channel, Target } from '../domain/policy.js';
+import type { Target } from '../domain/policy.js';
 import { recordNote, trimNotifications } from '../domain/record.js';
 import { mergeDeliveries, staticDeliveries, targetLabel } from '../domain/targets.js';
+import { Announcer } from './announcer.js';
 import { deliverySummary, failureAttempt, failureMessage, isNonRetryable } from './delivery-outcome.js';
 
 /**
@@ -63,7 +63,7 @@ export class Notifier {
   private readonly inFlight = new Set<Promise<void>>();
   /** Cancelled when the incident is answered: nobody needs paging about it any more. */
   private scope = new CancellationScope();
-  private announcements = 0;
+  private readonly announcer: Announcer;
   /** Rounds (`cycle/level/repeat/recipient`) whose page a provider reported undelivered: their later rules go now. */
   private readonly hurried = new Set<string>();
 
@@ -75,6 +75,9 @@ export class Notifier {
     private readonly isPaging: () => boolean,
     private readonly onUnreached: UnreachedHandler,
   ) {
+    this.announcer = new Announcer(record, isPaging, (delivery, send, providerMessageId) =>
+      this.dispatch(delivery, send, providerMessageId),
+    );
     this.deliver = proxyActivities<NotificationActivities>({
       startToCloseTimeout: delivery.attemptTimeout,
       // The heartbeat lets a cancelled delivery stop mid-request instead of paging anyway.
@@ -216,33 +219,9 @@ export class Notifier {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /**
-   * Tells every provider that can follow an incident (and was paged) that it moved: PagerDuty and
-   * Opsgenie acknowledge or close their alert, Slack updates its message, webhooks get an event.
-   * Not cancelled by the answer that caused it.
-   */
+  /** Tells the providers that paged someone that the incident moved (workflows/announcer.ts). */
   announce(event: AnnouncedEvent, at: string): void {
-    const paged = new Map<string, NotificationRecord & { channel: Channel }>();
-    for (const n of this.record.notifications) {
-      const { channel } = n;
-      if (n.kind !== 'update' && n.status === 'delivered' && channel !== undefined && FOLLOWING_CHANNELS.includes(channel))
-        paged.set(`${channel}|${n.address ?? ''}`, { ...n, channel });
-    }
-    this.announcements += 1;
-    for (const page of paged.values()) {
-      const delivery: Delivery = {
-        target: page.target,
-        channel: page.channel,
-        address: page.address ?? '',
-        ...(page.recipient !== undefined && { recipient: page.recipient }),
-      };
-      const idempotencyKey = `${this.record.workflowId}/U${this.announcements}-${event}/${page.target}/${page.channel}`;
-      this.dispatch(
-        delivery,
-        { idempotencyKey, kind: 'update', event, level: page.level - 1, repeat: page.repeat, cycle: page.cycle, at },
-        page.providerMessageId,
-      );
-    }
+    this.announcer.announce(event, at);
     this.onChange();
   }
 
@@ -352,6 +331,7 @@ export class Notifier {
           entry.attempt = result.attempt;
           entry.settledAt = result.at;
           if (result.providerMessageId !== undefined) entry.providerMessageId = result.providerMessageId;
+          if (entry.status === 'delivered' && !send.reminder) this.announcer.pageSettled(entry);
         },
         (error: unknown) => {
           if (isCancellation(error)) {

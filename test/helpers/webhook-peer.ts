@@ -19,10 +19,13 @@ export interface WebhookBody {
   incident: { workflowId: string; state: string; summary: string; severity: string };
 }
 
-export type Responder = (request: { path: string; attempt: number; body: WebhookBody }) => {
+export interface PeerAnswer {
   status: number;
   headers?: Record<string, string>;
-};
+}
+
+/** How the peer answers a request; a promise holds the request open until it settles. */
+export type Responder = (request: { path: string; attempt: number; body: WebhookBody }) => PeerAnswer | Promise<PeerAnswer>;
 
 export interface WebhookPeer {
   url: string;
@@ -43,12 +46,12 @@ export async function startWebhookPeer(): Promise<WebhookPeer> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
       const body = JSON.parse(rawBody) as WebhookBody;
       const attempt = (attempts.get(body.idempotencyKey) ?? 0) + 1;
       attempts.set(body.idempotencyKey, attempt);
-      const answer = responder({ path: req.url ?? '/', attempt, body });
+      const answer = await responder({ path: req.url ?? '/', attempt, body });
       if (answer.status >= 200 && answer.status < 300) {
         received.push({ at: Date.now(), path: req.url ?? '/', headers: req.headers, rawBody, body });
       }

@@ -88,6 +88,7 @@ function policies(peerUrl: string): Record<string, unknown>[] {
       levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })],
       ackReminder: { every: '300ms', count: 2 },
     },
+    { name: 'late', levels: [webhook(peerUrl, 'late'), webhook(peerUrl, '2', { delay: '30s' })] },
     { name: 'cooling', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })], cooldown: '1h' },
     { name: 'warning-policy', levels: [webhook(peerUrl, 'w1', { delay: '30s' }), webhook(peerUrl, 'w2', { delay: '30s' })] },
     { name: 'critical-policy', levels: [webhook(peerUrl, 'c1'), webhook(peerUrl, 'c2', { delay: '30s' })] },
@@ -379,6 +380,32 @@ const scenarios: Scenario[] = [
       await incidents.reassign(this.name, 'dana', [{ type: 'webhook', url: `${peer.url}?to=bob` }], 'bob owns billing');
       await peer.waitFor(() => peer.keysFor(workflowId).length === 4);
       await incidents.resolve(this.name, 'bob', 'lag gone');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'late-page-follow-up',
+    what: 'level 1 reaches the webhook, which answers only after dana acknowledged: the page settles delivered after the announcement and is followed up on its own',
+    async run(incidents, peer) {
+      const workflowId = `incident-${this.name}`;
+      let arrived!: () => void;
+      const atPeer = new Promise<void>((resolve) => (arrived = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      peer.respondWith(async ({ body }) => {
+        if (body.incident.workflowId === workflowId && body.event === 'incident.page') {
+          arrived();
+          await released;
+        }
+        return { status: 200 };
+      });
+      await incidents.startIncident({ summary: 'queue stuck', severity: 'critical', key: this.name, policy: 'late' });
+      await atPeer;
+      await incidents.acknowledge(this.name, 'dana', 'looking');
+      release();
+      await waitFor(incidents, this.name, (r) => r.notifications.some((n) => n.kind === 'update' && n.status === 'delivered'));
+      peer.respondWith(() => ({ status: 200 }));
+      await incidents.resolve(this.name, 'dana', 'drained');
       return closedState(incidents, this.name);
     },
   },

@@ -93,6 +93,33 @@ describe('answering an incident', () => {
     expect(after.timeline).toHaveLength(first.timeline.length);
   });
 
+  it('tells the provider of a page that landed while the answer was being taken', async () => {
+    // The page reaches its provider, which answers only after the acknowledgement was taken: the
+    // delivery settles delivered after the answer's announcement, and is followed up on its own.
+    let arrived!: () => void;
+    const atPeer = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    peer.respondWith(async ({ body }) => {
+      if (body.incident.workflowId === 'incident-ack-late-page' && body.event === 'incident.page') {
+        arrived();
+        await released;
+      }
+      return { status: 200 };
+    });
+    await stack.incidents.startIncident({ summary: 'late page', severity: 'critical', key: 'ack-late-page' });
+    await atPeer;
+    const acknowledged = await stack.incidents.acknowledge('ack-late-page', 'dana');
+    expect(acknowledged.notifications.find((n) => n.kind === 'page')?.status).toBe('pending');
+    release();
+    const record = await stack.waitForRecord('ack-late-page', (r) =>
+      r.notifications.some((n) => n.kind === 'update' && n.event === 'acknowledged' && n.status === 'delivered'),
+    );
+    expect(record.notifications.find((n) => n.kind === 'page')?.status).toBe('delivered');
+    expect(record.notifications.filter((n) => n.kind === 'update')).toHaveLength(1);
+    expect(peer.eventsFor('incident-ack-late-page')).toEqual(['incident.page', 'incident.acknowledged']);
+  });
+
   it('takes the same answer from the same person again as a retry: the record as it stands, nothing added', async () => {
     await openIncident('ack-retried');
     const first = await stack.incidents.acknowledge('ack-retried', 'dana');
