@@ -93,6 +93,14 @@ const text = z
   .min(1)
   .max(2000)
   .openapi({ pattern: '\\S', description: 'surrounding whitespace is trimmed; must not be blank' });
+/** A sender's own id for one alert: the same POST sent again with it is one occurrence, not two. */
+export const StartHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(200, 'must be at most 200 characters').optional().openapi({
+    description:
+      'Your id for this alert: the same request sent again with the same key (a retry after a timeout or a 503) is counted once on the incident',
+    example: 'alert-7f3a9c',
+  }),
+});
 export const NoteBody = z.strictObject({ by, note: text.optional() }).openapi('NoteBody');
 export const ReasonBody = z.strictObject({ by, reason: text.optional() }).openapi('ReasonBody');
 export const AnnotateBody = z.strictObject({ by, note: text }).openapi('AnnotateBody');

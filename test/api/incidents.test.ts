@@ -136,6 +136,30 @@ describe('GET /v1/incidents/:id', () => {
   });
 });
 
+describe('POST /v1/incidents with Idempotency-Key', () => {
+  it('counts a retried alert once, and another key as another occurrence', async () => {
+    stack = await startApiStack();
+    const body = { summary: 'retried', severity: 'critical', key: 'api-idempotent' };
+    const send = (key: string) => stack!.call('POST', '/v1/incidents', { body, headers: { 'Idempotency-Key': key } });
+    const first = await send('alert-1');
+    expect(first.status).toBe(202);
+    expect(first.body.created).toBe(true);
+    await stack.waitForState('api-idempotent', 'ACTIVE');
+    expect((await send('alert-1')).status).toBe(202);
+    expect((await send('alert-2')).status).toBe(202);
+    expect((await send('alert-2')).status).toBe(202);
+    const record = await stack.waitForRecord('api-idempotent', (r) => r.occurrences >= 2);
+    // Two distinct alerts; the repeats of each were dropped by the server. Read again once the
+    // last repeat has surely been taken, to see no third occurrence arrive.
+    await stack.call('POST', '/v1/incidents/api-idempotent/annotate', { body: { note: 'barrier' } });
+    expect((await stack.incidents.getIncident('api-idempotent')).occurrences).toBe(2);
+    expect(record.occurrences).toBe(2);
+    const tooLong = await stack.call('POST', '/v1/incidents', { body, headers: { 'Idempotency-Key': 'k'.repeat(201) } });
+    expect(tooLong.status).toBe(400);
+    expect(JSON.stringify(tooLong.body.details)).toContain('idempotency-key');
+  });
+});
+
 describe('POST /v1/incidents/:id/{operation}', () => {
   it('acknowledges, refuses a second acknowledgement with 409, annotates, then resolves', async () => {
     stack = await startApiStack();

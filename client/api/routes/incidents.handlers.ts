@@ -33,7 +33,9 @@ export function incidentHandlers(deps: ApiDeps) {
   ) => runMove(deps, operation, id, audit(c, operation, id, by), text, options);
 
   const startIncident: Handler<typeof routes.startIncident> = async (c) => {
-    const result = await deps.incidents.startIncident(c.req.valid('json'));
+    // A sender's Idempotency-Key, per token: a retried POST is the same alert (the server drops the repeat).
+    const key = c.req.valid('header')['idempotency-key'];
+    const result = await deps.incidents.startIncident(c.req.valid('json'), key ? { occurrenceId: `${c.get('actor')}:${key}` } : {});
     const outcome = !result.escalated ? 'gated' : result.created ? 'created' : 'occurrence';
     deps.metrics.incidentsStarted.inc({ source: 'api', outcome });
     return result.escalated ? c.json(result, 202) : c.json(result, 200);

@@ -6,6 +6,7 @@ import {
   EscalateBody,
   ReassignBody,
   SnoozeBody,
+  StartHeaders,
   errorResponse,
   IncidentBody,
   IncidentIdParam,
@@ -33,7 +34,7 @@ export const startIncident = createRoute({
   tags: ['incidents'],
   summary: 'Open an incident, or count an occurrence on the open one with the same key',
   security: bearer,
-  request: { body: { content: { 'application/json': { schema: IncidentBody } }, required: true } },
+  request: { headers: StartHeaders, body: { content: { 'application/json': { schema: IncidentBody } }, required: true } },
   description:
     'Answers as soon as the Temporal server has the alert, whether or not a worker is running: the alert is durable and pages when a worker runs it.',
   responses: {
