@@ -192,6 +192,11 @@ function groupedFirstLevel(policy: Policy, position: Position): Plan {
   };
 }
 
+/** The walk's next step alone (no auto-resolve, SLA or reminder): `policy test`'s walk preview. */
+export function walkPlan(policy: Policy, position: Position, now: number): Plan {
+  return stepPlan(policy, position, now);
+}
+
 /**
  * Under urgency holds, whether the walk's step that is due now is held (business hours closed for
  * a low-urgency incident): the workflow asks this before it pages a step planned before it came due.
