@@ -234,7 +234,14 @@ export abstract class IncidentCourse {
       defaultZone: conditionZone(when, this.policy.businessHours?.timezone),
     });
     if (failed === undefined) return false;
+    // A skipped loop start still starts a new walk: the pages after it must not reuse the last walk's keys.
+    if (startsNewWalk(this.policy, step)) {
+      this.epoch += 1;
+      this.record.epoch = this.epoch;
+    }
     this.cursor = skippedCursor(this.policy, this.cursor, step);
+    // The record stands where the walk does (what an un-acknowledge or a manual escalation goes on from).
+    Object.assign(this.record, { level: step.level + 1, repeat: 0, cycle: step.cycle, escalationCount: this.cursor.escalationCount });
     recordNote(this.record, {
       at: nowIso(),
       by: 'policy',
