@@ -30,7 +30,7 @@ export function checkConfig(config: Config): ConfigProblem[] {
   ];
 }
 
-function zoneMessage(zone: string, consequence = ''): string {
+export function zoneMessage(zone: string, consequence = ''): string {
   const hint = suggestZone(zone);
   return (
     `"${zone}" is not an IANA time zone${consequence}; ${hint ? `did you mean ${hint}? ` : ''}` +

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zoneMessage } from './config-checks.js';
 import { parseBetween } from './level-conditions.js';
 import { SeverityName } from './severity.js';
 import { normalizeSeverity, SEVERITIES, type Severity } from './severity-order.js';
@@ -64,7 +65,12 @@ export const LevelWhen = z.strictObject({
     })
     .optional(),
   /** Where `days` and `between` are read: default the policy's businessHours zone, else UTC. */
-  timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC').optional(),
+  timezone: z
+    .string()
+    .superRefine((zone, ctx) => {
+      if (!isValidTimeZone(zone)) ctx.addIssue({ code: 'custom', message: zoneMessage(zone) });
+    })
+    .optional(),
   minSeverity: SeverityName.optional(),
   minOccurrences: z.number().int('must be a whole number').min(1, 'counts start at 1 (the alert that opened the incident)').optional(),
 });

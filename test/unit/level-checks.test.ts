@@ -44,7 +44,7 @@ const refusals: { name: string; text: string; path: string; lineHolding: string;
     text: config({ levels: level2('{ days: [sat], timezone: Europe/Berln }') }),
     path: 'policies[0].levels[1].when.timezone',
     lineHolding: 'Berln',
-    message: /must be an IANA time zone/,
+    message: /"Europe\/Berln" is not an IANA time zone; did you mean Europe\/Berlin\?/,
   },
   {
     name: 'an unknown severity in a condition',

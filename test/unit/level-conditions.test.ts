@@ -123,7 +123,7 @@ describe('failedCondition: the first condition that does not hold, as the timeli
 describe('the when schema', () => {
   it.each([
     [{ between: '8-9' }, 'between', 'is not a time range'],
-    [{ timezone: 'Europe/Berln' }, 'timezone', 'must be an IANA time zone'],
+    [{ timezone: 'Europe/Berln' }, 'timezone', 'is not an IANA time zone; did you mean Europe/Berlin?'],
     [{ minSeverity: 'sev1' }, 'minSeverity', 'is not a severity'],
     [{ days: ['saturday'] }, 'days', 'must be a weekday'],
     [{ days: [] }, 'days', 'list at least one weekday'],
