@@ -198,12 +198,14 @@ export function walkPlan(policy: Policy, position: Position, now: number): Plan 
 }
 
 /**
- * Under urgency holds, whether the walk's step that is due now is held (business hours closed for
- * a low-urgency incident): the workflow asks this before it pages a step planned before it came due.
+ * Under urgency holds, whether the walk's next step is held past `now` (business hours closed at
+ * its due time for a low-urgency incident): the workflow asks this before it pages a step planned
+ * before it came due. Read as of its due time even when asked a little before it (a timer may
+ * fire a few ms early), so an early timer never slips a page past the hours.
  */
 export function isWalkHeld(policy: Policy, position: Position, now: number): boolean {
   if (!position.levelHolds || position.forced || !PAGING.includes(position.state)) return false;
-  const planned = stepPlan(policy, position, now);
+  const planned = stepPlan(policy, position, Number.POSITIVE_INFINITY);
   return planned.hold !== undefined && planned.at > now;
 }
 

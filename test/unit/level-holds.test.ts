@@ -76,10 +76,13 @@ describe('the planner holds a low-urgency walk on every level', () => {
     );
   });
 
-  it('tells the workflow a step planned before it came due is held now', () => {
+  it('tells the workflow a step planned before it came due is held now, even on a timer that fired early', () => {
     const position = active(pagedLevel1(friday('17:50')));
-    expect(isWalkHeld(policy(), position, friday('18:04'))).toBe(false);
     expect(isWalkHeld(policy(), position, friday('18:05'))).toBe(true);
+    expect(isWalkHeld(policy(), position, friday('18:05') - 3)).toBe(true);
+    expect(isWalkHeld(policy(), position, mondayNine)).toBe(false);
+    expect(isWalkHeld(policy(), position, mondayNine - 3)).toBe(true);
+    expect(isWalkHeld(policy(), active(pagedLevel1(friday('10:00'))), friday('10:15') - 3)).toBe(false);
     expect(isWalkHeld(policy(), { ...position, severity: 'error' }, friday('18:05'))).toBe(false);
     expect(isWalkHeld(policy(), { ...position, levelHolds: false }, friday('18:05'))).toBe(false);
   });
