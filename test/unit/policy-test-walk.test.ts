@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { explainPolicy, formatExplanation } from '../../client/cli/policy-commands.js';
 import { Config } from '../../domain/config.js';
+import { runEscalate } from '../helpers/cli.js';
 
 // `escalate policy test --at T --occurrences N`: besides the route, the urgency the incident runs
 // at and the walk if nobody answers, with each business-hours hold and each skipped level.
@@ -54,5 +58,39 @@ describe('policy test shows the hold and skip decisions', () => {
     const explanation = explainPolicy(config, { labels: {}, severity: 'error', service: 'batch' }, { at });
     expect(explanation.urgency).toBe('low (the route)');
     expect(explanation.walk?.steps[1]?.reason).toContain('low urgency (error) outside business hours');
+  });
+});
+
+describe('escalate policy test --at --occurrences, the real binary', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'escalate-walk-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'escalation.yaml');
+  writeFileSync(
+    file,
+    [
+      'policies:',
+      '  - name: nightly',
+      '    levels:',
+      '      - targets: [{ type: log }]',
+      '      - { delay: 10m, targets: [{ type: log }], when: { minOccurrences: 3 } }',
+      '',
+    ].join('\n'),
+  );
+
+  it('prints the walk with the skipped level, then pages it once enough alerts are counted', async () => {
+    const args = ['--config', file, 'policy', 'test', '--labels', 'service=db', '--severity', 'error', '--at', '2026-12-04T12:00:00Z'];
+    const skipped = await runEscalate(args);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toContain(
+      '2026-12-04T12:10:00.000Z  level 2 skipped: when.minOccurrences: 1 occurrence(s) so far, fewer than 3',
+    );
+    const paged = await runEscalate([...args, '--occurrences', '3']);
+    expect(paged.stdout).toContain('2026-12-04T12:10:00.000Z  level 2 paged');
+  });
+
+  it('refuses a time it cannot read, saying how to write it', async () => {
+    const result = await runEscalate(['--config', file, 'policy', 'test', '--labels', 'service=db', '--at', 'friday']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--at friday: not a time; write ISO 8601 such as 2026-12-04T17:50:00Z');
   });
 });
