@@ -220,6 +220,7 @@ export class IncidentClient {
         ...(choice.route?.groupWait !== undefined && { groupWait: choice.route.groupWait }),
       }),
       ...(sla && { sla }),
+      ...(choice.route?.urgency !== undefined && { urgency: choice.route.urgency }),
       ...(carry && { carry }),
     };
     const occurrence = {

@@ -1,5 +1,6 @@
 import type { Config, Providers, Schedule, User } from './config.js';
 import type { Channel, Target } from './policy.js';
+import { levelProblems } from './level-checks.js';
 import { staticDeliveries } from './targets.js';
 import { isValidTimeZone } from './zoned-time.js';
 
@@ -25,10 +26,11 @@ export function checkConfig(config: Config): ConfigProblem[] {
     ...fallbackProblems(config),
     ...overrideProblems(config),
     ...duplicateProblems(config),
+    ...levelProblems(config),
   ];
 }
 
-function zoneMessage(zone: string, consequence = ''): string {
+export function zoneMessage(zone: string, consequence = ''): string {
   const hint = suggestZone(zone);
   return (
     `"${zone}" is not an IANA time zone${consequence}; ${hint ? `did you mean ${hint}? ` : ''}` +

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Duration } from './duration.js';
+import { UrgencyMap } from './level-schemas.js';
 import { InhibitRule } from './inhibition.js';
 import { MatcherText } from './matchers.js';
 import { Channel, Policy, Target } from './policy.js';
@@ -47,6 +48,8 @@ export const Route = z.strictObject({
   groupWait: Duration.optional(),
   /** `shadow` or `live` for this route's incidents, whatever `gates.mode` says. */
   mode: PagingMode.optional(),
+  /** Urgency per severity for this route's incidents, over the policy's own map (domain/urgency.ts). */
+  urgency: UrgencyMap.optional(),
 });
 export type Route = z.infer<typeof Route>;
 

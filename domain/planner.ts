@@ -1,4 +1,4 @@
-import { holdUntil } from './business-hours.js';
+import { holdUntil, nextOpening } from './business-hours.js';
 import { formatDuration } from './duration-text.js';
 import {
   advance,
@@ -13,6 +13,8 @@ import type { IncidentState } from './incident.js';
 import type { Policy, Target } from './policy.js';
 import type { Severity } from './severity-order.js';
 import type { SlaKind } from './sla.js';
+import type { UrgencyMap } from './level-schemas.js';
+import { holdReason, urgencyOf } from './urgency.js';
 
 /**
  * The planner: given the policy an incident runs, where it stands and nothing else, when is the
@@ -45,6 +47,13 @@ export interface Position {
   /** Who acknowledged (the record's acknowledgedBy), and the reminders they were sent since. */
   acknowledgedBy?: string;
   ackReminders?: number;
+  /**
+   * Urgency holds every level and repeat of the walk (issue 12, item 5), where the policy or the
+   * route has an urgency map; unset, business hours hold level 1 only (an incident recorded before).
+   */
+  levelHolds?: boolean;
+  /** The route's urgency map, over the policy's. */
+  routeUrgency?: UrgencyMap;
 }
 
 export type PlannedAction =
@@ -65,7 +74,7 @@ export interface Plan {
   action: PlannedAction;
   /** What the wait is for, as the timer's summary in the Web UI: `level 2 due`. */
   label: string;
-  /** Why level 1 is later than its delay alone says (business hours), for the timeline. */
+  /** Why the step is later than its delay alone says (business hours, urgency), for the timeline. */
   hold?: string;
 }
 
@@ -83,7 +92,7 @@ export function plan(policy: Policy, position: Position, now: number): Plan | un
   }
   if (PAGING.includes(position.state)) {
     if (position.escalationRequested) candidates.push({ at: now, action: { kind: 'escalateNow' }, label: 'escalation requested' });
-    else candidates.push(stepPlan(policy, position));
+    else candidates.push(stepPlan(policy, position, now));
   }
   if (position.state === 'ACKNOWLEDGED' && position.snoozedUntil !== undefined) {
     // The responder said how long: the snooze, not the policy's ack timeout, decides.
@@ -125,14 +134,88 @@ function slaPlans(position: Position): Plan[] {
   return plans;
 }
 
-function stepPlan(policy: Policy, position: Position): Plan {
+/**
+ * The walk's next step. `now` matters only under urgency holds: a step is held once it has come
+ * due (so the timeline notes the hold when it happens, and a severity raised meanwhile is heard).
+ */
+function stepPlan(policy: Policy, position: Position, now: number): Plan {
   if (position.forced)
     return { at: position.forced.dueAt, action: { kind: 'step', step: position.forced }, label: stepLabel(position.forced) };
+  const urgency = position.levelHolds ? urgencyOf(position.severity, policy, position.routeUrgency) : undefined;
   if (position.cursor) {
     const step = nextStep(policy, position.cursor);
+    const planned: Plan = { at: step.dueAt, action: { kind: 'step', step }, label: stepLabel(step) };
+    return urgency === 'low' ? heldStep(policy, position, planned, now) : planned;
+  }
+  if (urgency === undefined) return firstLevel(policy, position);
+  const planned = groupedFirstLevel(policy, position);
+  return urgency === 'low' ? heldStep(policy, position, planned, now) : planned;
+}
+
+/**
+ * The walk's step as a low-urgency incident takes it: at its due time inside business hours,
+ * else at the next opening, at the level the walk reached by then. A repeat that would go out at
+ * the opening together with the next level gives way to that level (one page, not two).
+ */
+function heldStep(policy: Policy, position: Position, planned: Plan, now: number): Plan {
+  const hours = policy.businessHours;
+  if (planned.action.kind !== 'step') return planned;
+  let step = planned.action.step;
+  if (!hours || step.kind === 'timeout' || step.dueAt > now) return planned;
+  const until = nextOpening(hours, step.dueAt);
+  if (until <= step.dueAt) return planned;
+  const cursor = position.cursor;
+  if (step.kind === 'repeat' && cursor) {
+    const after = nextStep(policy, { ...cursor, repeat: policy.levels[cursor.level]?.repeat?.count ?? cursor.repeat });
+    if (after.kind === 'level' && after.dueAt <= until) step = after;
+  }
+  const what = step.kind === 'repeat' ? `level ${step.level + 1} repeat ${step.repeat}` : `level ${step.level + 1}`;
+  return {
+    at: until,
+    action: { kind: 'step', step: { ...step, dueAt: until } },
+    label: `${stepLabel(step)} (business hours)`,
+    hold: holdReason(hours, position.severity, what, until),
+  };
+}
+
+/** Level 1 at its delay after the trigger, and at least the group's window. */
+function groupedFirstLevel(policy: Policy, position: Position): Plan {
+  const step = firstStep(policy, position.triggeredAt);
+  if (position.groupWait === undefined || position.triggeredAt + position.groupWait <= step.dueAt) {
     return { at: step.dueAt, action: { kind: 'step', step }, label: stepLabel(step) };
   }
-  return firstLevel(policy, position);
+  const at = position.triggeredAt + position.groupWait;
+  return {
+    at,
+    action: { kind: 'step', step: { ...step, dueAt: at } },
+    label: `level 1 due (after the group wait of ${formatDuration(position.groupWait)})`,
+  };
+}
+
+/** The walk's next step alone (no auto-resolve, SLA or reminder): `policy test`'s walk preview. */
+export function walkPlan(policy: Policy, position: Position, now: number): Plan {
+  return stepPlan(policy, position, now);
+}
+
+/**
+ * Under urgency holds, whether the walk's next step is held past `now` (business hours closed at
+ * its due time for a low-urgency incident): the workflow asks this before it pages a step planned
+ * before it came due. Read as of its due time even when asked a little before it (a timer may
+ * fire a few ms early), so an early timer never slips a page past the hours.
+ */
+export function isWalkHeld(policy: Policy, position: Position, now: number): boolean {
+  if (!position.levelHolds || position.forced || !PAGING.includes(position.state)) return false;
+  const planned = stepPlan(policy, position, Number.POSITIVE_INFINITY);
+  return planned.hold !== undefined && planned.at > now;
+}
+
+/**
+ * A level whose `when` failed as it came due is skipped as if it had been paged: the walk goes on
+ * from its due time (the next level's delay counts from it), without its repeats.
+ */
+export function skippedCursor(policy: Policy, cursor: EscalationCursor | undefined, step: LevelStep): EscalationCursor {
+  const after = advance(cursor, step);
+  return { ...after, repeat: policy.levels[step.level]?.repeat?.count ?? 0 };
 }
 
 /**
@@ -202,8 +285,8 @@ export function unreachedStep(policy: Policy, cursor: EscalationCursor, now: num
 }
 
 /** When the walk's next step is due (the record's `nextEscalationAt`), while pages still go out. */
-export function nextEscalationAt(policy: Policy, position: Position): number | undefined {
-  return PAGING.includes(position.state) ? stepPlan(policy, position).at : undefined;
+export function nextEscalationAt(policy: Policy, position: Position, now = Number.NEGATIVE_INFINITY): number | undefined {
+  return PAGING.includes(position.state) ? stepPlan(policy, position, now).at : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Action } from './actions.js';
 import { Duration } from './duration.js';
+import { LevelWhen, UrgencyMap } from './level-schemas.js';
 import { SeverityName } from './severity.js';
 import { isValidTimeZone } from './zoned-time.js';
 
@@ -51,6 +52,8 @@ export const Level = z
     actions: z.array(Action).min(1, 'list at least one action, or leave actions out').optional(),
     /** Give the actions this long to clear the alert: the next level pages no sooner (`waitFor: { resolved: 2m }`). */
     waitFor: z.strictObject({ resolved: Duration }).optional(),
+    /** Conditions that must all hold when the level comes due, else it is skipped (domain/level-conditions.ts). */
+    when: LevelWhen.optional(),
   })
   .refine((level) => level.targets.length > 0 || (level.actions?.length ?? 0) > 0, {
     message: 'a level needs at least one target (or an action)',
@@ -105,6 +108,8 @@ export const Policy = z
         count: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'at most 100 reminders'),
       })
       .optional(),
+    /** Per severity, high (pages at any hour) or low (waits for businessHours on every level): domain/urgency.ts. */
+    urgency: UrgencyMap.optional(),
   })
   .superRefine((policy, ctx) => {
     if (policy.repeatFrom !== undefined && policy.repeatFrom > policy.levels.length) {

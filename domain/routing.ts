@@ -38,6 +38,8 @@ export interface RouteChoice {
   groupWait?: number;
   /** The route's own paging mode, when it sets one. */
   mode?: PagingMode;
+  /** The route's urgency map, over the policy's (domain/urgency.ts). */
+  urgency?: Route['urgency'];
 }
 
 export type PolicyChoice =
@@ -124,6 +126,7 @@ export function explainRoutes(config: Config, alert: Pick<IncidentInput, 'labels
           ...(route.groupBy !== undefined && { groupBy: route.groupBy }),
           ...(route.groupWait !== undefined && { groupWait: route.groupWait }),
           ...(route.mode !== undefined && { mode: route.mode }),
+          ...(route.urgency !== undefined && { urgency: route.urgency }),
         },
       };
       return;

@@ -33,8 +33,8 @@ export const TRANSITIONS: Readonly<Record<IncidentEvent, { from: readonly Incide
   acknowledge: { from: ['PENDING', 'ACTIVE', 'ESCALATING', 'TIMED_OUT'], to: 'ACKNOWLEDGED' },
   resolve: { from: OPEN, to: 'RESOLVED' },
   cancel: { from: OPEN, to: 'CANCELLED' },
-  /** Policy exhausted with nobody answering. */
-  timeout: { from: ['ACTIVE'], to: 'TIMED_OUT' },
+  /** Policy exhausted with nobody answering (from PENDING: every level's `when` skipped it). */
+  timeout: { from: ['PENDING', 'ACTIVE'], to: 'TIMED_OUT' },
   /** Ack timeout ran out, or a responder handed the incident back. */
   reopen: { from: ['ACKNOWLEDGED'], to: 'ACTIVE' },
   /** A responder withdrew the acknowledgement (un-acknowledge, or escalate an acknowledged incident). */

@@ -5,6 +5,7 @@ import { IncidentKey, Link, type IncidentRecord } from './incident.js';
 import { Policy } from './policy.js';
 import { SeverityName } from './severity.js';
 import { IncidentSla } from './sla.js';
+import { UrgencyMap } from './level-schemas.js';
 import { isCarriedPolicy, isCarriedRecord } from './carry.js';
 
 export { checkWorkflowInput, reopenFrom } from './carry.js';
@@ -79,6 +80,8 @@ export const IncidentWorkflowInput = z.strictObject({
   alsoSeen: z.number().int().min(0).optional(),
   /** The response-time SLA of the incident's severity (config `slas`), and whom a breach pages. */
   sla: IncidentSla.optional(),
+  /** The route's urgency map (`routes[].urgency`), over the policy's for this incident. */
+  urgency: UrgencyMap.optional(),
   /** The story carried into this run: continue-as-new, or a re-open (IncidentCarry). */
   carry: z.lazy(() => IncidentCarry).optional(),
 });

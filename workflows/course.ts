@@ -3,7 +3,18 @@ import { formatDuration } from '../domain/duration-text.js';
 import { advance, manualEscalation, startsNewWalk, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { isTerminal } from '../domain/incident-state.js';
-import { nextEscalationAt, plan, repageStep, repagesWalkedLevel, type Plan, type Position } from '../domain/planner.js';
+import {
+  isWalkHeld,
+  nextEscalationAt,
+  plan,
+  repageStep,
+  repagesWalkedLevel,
+  skippedCursor,
+  type LevelStep,
+  type Plan,
+  type Position,
+} from '../domain/planner.js';
+import { conditionZone, failedCondition } from '../domain/level-conditions.js';
 import type { Policy, Target } from '../domain/policy.js';
 import { policyVersion } from '../domain/policy-version.js';
 import { applyEvent, newRecord, recordNote, recordRefusal, webUiLink, type MoveContext } from '../domain/record.js';
@@ -37,6 +48,8 @@ export abstract class IncidentCourse {
   protected manualDone = 0;
   /** The incident runs under a response-time SLA (a worker that knows SLAs started it). */
   private readonly slaOn: boolean;
+  /** Urgency holds every level, and a level's `when` may skip it (issue 12, items 5 and 6). */
+  private readonly levelRulesOn: boolean;
   revision = 0;
 
   constructor(protected readonly input: IncidentWorkflowInput) {
@@ -66,6 +79,7 @@ export abstract class IncidentCourse {
       () => this.visibility.syncDetails(),
     );
     this.slaOn = input.sla !== undefined && patched('sla-breaches');
+    this.levelRulesOn = patched('level-holds-and-skips');
   }
 
   /**
@@ -91,7 +105,7 @@ export abstract class IncidentCourse {
     if (next?.hold && !this.record.timeline.some((e) => e.reason === next.hold)) {
       recordNote(this.record, { at: nowIso(), by: 'policy', reason: next.hold });
     }
-    const due = nextEscalationAt(this.policy, position);
+    const due = nextEscalationAt(this.policy, position, this.levelRulesOn ? Date.now() : undefined);
     this.record.nextEscalationAt = due === undefined ? undefined : new Date(due).toISOString();
     return next;
   }
@@ -101,6 +115,11 @@ export abstract class IncidentCourse {
     const action = next.action;
     switch (action.kind) {
       case 'step':
+        if (this.levelRulesOn && !this.forced) {
+          // Planned before it came due: business hours may hold it now (the loop plans the hold).
+          if (isWalkHeld(this.policy, this.position(), Date.now())) return;
+          if (action.step.kind === 'level' && this.skipsLevel(action.step)) return;
+        }
         return this.takeStep(action.step, { by: 'policy' });
       case 'escalateNow':
         return this.runManualEscalation();
@@ -190,7 +209,7 @@ export abstract class IncidentCourse {
     if (level.targets.length > 0) await this.notifier.notifyLevel(level.targets, round);
     // An answer may have arrived while targets were resolved; the state machine decides what stands.
     const done = { at: nowIso(), by: actor.by, level: step.level + 1 };
-    if (this.record.state === 'PENDING') this.apply('activate', { ...done, reason: 'level 1 notified' });
+    if (this.record.state === 'PENDING') this.apply('activate', { ...done, reason: `level ${step.level + 1} notified` });
     else if (this.record.state === 'ESCALATING') this.apply('levelNotified', { ...done, reason: `level ${step.level + 1} notified` });
     else if (step.kind === 'repeat') {
       recordNote(
@@ -199,6 +218,38 @@ export abstract class IncidentCourse {
         'notification',
       );
     }
+  }
+
+  /**
+   * A level whose `when` does not hold as it comes due is skipped at once: nobody is paged, the
+   * timeline says which condition failed, and the walk goes on as if it had been paged.
+   */
+  private skipsLevel(step: LevelStep): boolean {
+    const when = this.policy.levels[step.level]?.when;
+    if (!when) return false;
+    const failed = failedCondition(when, {
+      at: step.dueAt,
+      severity: this.record.severity,
+      occurrences: this.record.occurrences,
+      defaultZone: conditionZone(when, this.policy.businessHours?.timezone),
+    });
+    if (failed === undefined) return false;
+    // A skipped loop start still starts a new walk: the pages after it must not reuse the last walk's keys.
+    if (startsNewWalk(this.policy, step)) {
+      this.epoch += 1;
+      this.record.epoch = this.epoch;
+    }
+    this.cursor = skippedCursor(this.policy, this.cursor, step);
+    // The record stands where the walk does (what an un-acknowledge or a manual escalation goes on from).
+    Object.assign(this.record, { level: step.level + 1, repeat: 0, cycle: step.cycle, escalationCount: this.cursor.escalationCount });
+    recordNote(this.record, {
+      at: nowIso(),
+      by: 'policy',
+      reason: `level ${step.level + 1} skipped: its condition failed (when.${failed})`,
+      level: step.level + 1,
+    });
+    this.visibility.syncDetails();
+    return true;
   }
 
   /** A round reached nobody (workflows/outcomes.ts). */
@@ -322,6 +373,8 @@ export abstract class IncidentCourse {
       ...(r.snoozed && { snoozedUntil: Date.parse(r.snoozed.until) }),
       ...(r.acknowledgedBy !== undefined && { acknowledgedBy: r.acknowledgedBy }),
       ...(r.ackReminders !== undefined && { ackReminders: r.ackReminders }),
+      ...(this.levelRulesOn && { levelHolds: true }),
+      ...(this.levelRulesOn && this.input.urgency && { routeUrgency: this.input.urgency }),
     };
   }
 

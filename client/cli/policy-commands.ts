@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Config, PagingMode } from '../../domain/config.js';
 import { explainGates, type GateCheck } from '../../domain/gate-explanation.js';
+import { previewWalk, urgencyLabel, type PreviewStep } from '../../domain/level-preview.js';
 import { explainRoutes, evaluateGates, pagingMode, type RouteExplanation } from '../../domain/routing.js';
 import { normalizeSeverity, type Severity } from '../../domain/severity.js';
 import { loadConfigFile } from '../../runtime/config-file.js';
@@ -19,18 +20,24 @@ export function registerPolicyCommands(policy: Command): void {
     .description('show which route and policy an alert with these labels would take, and why')
     .requiredOption('--labels <name=value...>', 'the alert labels (service, source and severity match those fields)')
     .option('--severity <severity>', 'the alert severity (default: the severity label, else warning)')
+    .option('--at <time>', 'when the alert is raised, for the walk preview (ISO 8601, default now)')
+    .option('--occurrences <n>', 'alerts counted by then, for level conditions (default 1)')
     .option('--json', 'print the explanation as JSON')
-    .action(function (this: Command, options: { labels: string[]; severity?: string; json?: boolean }) {
+    .action(function (this: Command, options: { labels: string[]; severity?: string; at?: string; occurrences?: string; json?: boolean }) {
       const config = loadConfigFile(configFile(this));
       const labels = parseLabels(options.labels);
       const severity = parseSeverity(options.severity ?? labels['severity'] ?? 'warning');
       const { severity: _ignored, service, source, ...rest } = labels;
-      const explanation = explainPolicy(config, {
-        labels: rest,
-        severity,
-        ...(service !== undefined && { service }),
-        ...(source !== undefined && { source }),
-      });
+      const explanation = explainPolicy(
+        config,
+        {
+          labels: rest,
+          severity,
+          ...(service !== undefined && { service }),
+          ...(source !== undefined && { source }),
+        },
+        { at: parseAt(options.at), occurrences: parseOccurrences(options.occurrences) },
+      );
       process.stdout.write(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatExplanation(explanation)}\n`);
     });
 }
@@ -109,20 +116,58 @@ export interface PolicyExplanation extends RouteExplanation {
   gates: GateCheck[];
   /** `shadow`: the incident would escalate but send nothing (gates.mode, or the route's own mode). */
   mode?: PagingMode;
+  /** The urgency the incident runs at, and where it comes from (route, policy, default, the older rule). */
+  urgency?: string;
+  /** The walk if nobody answers, raised at `raisedAt`: each page, hold and skip, and the end. */
+  walk?: { raisedAt: string; occurrences: number; steps: PreviewStep[] };
 }
 
 export function explainPolicy(
   config: Config,
   alert: { labels: Record<string, string>; severity: Severity; service?: string; source?: string },
+  preview: { at?: number; occurrences?: number } = {},
 ): PolicyExplanation {
   const routes = explainRoutes(config, alert);
+  const choice = routes.choice;
+  const at = preview.at ?? Date.now();
+  const occurrences = preview.occurrences ?? 1;
   return {
     severity: alert.severity,
     gate: evaluateGates(config.gates, alert.severity),
     gates: explainGates(config.gates, alert.severity),
     ...routes,
-    ...(routes.choice.ok && { mode: pagingMode(config.gates, routes.choice) }),
+    ...(choice.ok && {
+      mode: pagingMode(config.gates, choice),
+      urgency: urgencyLabel(choice.policy, choice.severity, choice.route?.urgency),
+      walk: {
+        raisedAt: new Date(at).toISOString(),
+        occurrences,
+        steps: previewWalk(choice.policy, {
+          triggeredAt: at,
+          severity: choice.severity,
+          occurrences,
+          ...(choice.route?.urgency && { routeUrgency: choice.route.urgency }),
+          ...(choice.route?.groupWait !== undefined && { groupWait: choice.route.groupWait }),
+        }),
+      },
+    }),
   };
+}
+
+/** One line per step of the walk preview: `2026-12-07T09:00:00.000Z  level 2 paged (held: …)`. */
+function formatWalk(walk: NonNullable<PolicyExplanation['walk']>): string[] {
+  const lines = [`if nobody answers (raised ${walk.raisedAt}, ${walk.occurrences} occurrence(s)):`];
+  for (const step of walk.steps) {
+    const loop = step.walk > 1 ? ` (walk ${step.walk})` : '';
+    const what =
+      step.kind === 'timeout'
+        ? `TIMED_OUT: ${step.reason ?? ''}`
+        : step.kind === 'skip'
+          ? `level ${step.level}${loop} skipped: ${step.reason ?? ''}`
+          : `level ${step.level}${step.kind === 'repeat' ? ` repeat ${step.repeat}` : ''}${loop} paged${step.reason ? ` (held: ${step.reason})` : ''}`;
+    lines.push(`    ${new Date(step.at).toISOString()}  ${what}`);
+  }
+  return lines;
 }
 
 export function formatExplanation(explanation: PolicyExplanation): string {
@@ -150,6 +195,8 @@ export function formatExplanation(explanation: PolicyExplanation): string {
   const choice = explanation.choice;
   lines.push(choice.ok ? `policy ${choice.policy.name} at severity ${choice.severity} (${choice.how})` : `no policy: ${choice.reason}`);
   if (explanation.mode === 'shadow') lines.push('shadow mode: it would escalate and record each page as "would page ...", sending nothing');
+  if (explanation.urgency !== undefined) lines.push(`urgency: ${explanation.urgency}`);
+  if (explanation.walk) lines.push(...formatWalk(explanation.walk));
   return lines.join('\n');
 }
 
@@ -166,6 +213,22 @@ function parseLabels(pairs: string[]): Record<string, string> {
     labels[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return labels;
+}
+
+function parseAt(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const at = Date.parse(value);
+  if (Number.isNaN(at))
+    throw new CommanderError(INVALID, 'escalate.label', `--at ${value}: not a time; write ISO 8601 such as 2026-12-04T17:50:00Z`);
+  return at;
+}
+
+function parseOccurrences(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CommanderError(INVALID, 'escalate.label', `--occurrences ${value}: write a whole number of alerts, 1 or more`);
+  return n;
 }
 
 function parseSeverity(value: string): Severity {

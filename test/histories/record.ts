@@ -82,6 +82,17 @@ function policies(peerUrl: string): Record<string, unknown>[] {
       ],
     },
     { name: 'office', levels: [log('team-lead'), { ...log('primary'), delay: '30s' }], businessHours: tomorrowOnly() },
+    // Warnings wait for business hours on every level; level 2 pages criticals only.
+    {
+      name: 'office-levels',
+      levels: [
+        log('team-lead'),
+        { ...log('primary'), delay: '300ms', when: { minSeverity: 'critical' } },
+        { ...log('managers'), delay: '300ms' },
+      ],
+      businessHours: tomorrowOnly(),
+      urgency: { warning: 'low' },
+    },
     { name: 'grouped', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })] },
     {
       name: 'reminded',
@@ -160,6 +171,18 @@ const scenarios: Scenario[] = [
       await waitFor(incidents, this.name, (r) => r.timeline.some((e) => e.reason?.startsWith('outside business hours')));
       await incidents.annotate(this.name, 'dana', 'can wait for the morning');
       await incidents.resolve(this.name, 'dana', 'handled at 9');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
+    name: 'level-holds-and-skips',
+    what: 'low urgency holds level 1 outside business hours (noted); a repeat raises it to error (high): level 1 pages at once, level 2 (when minSeverity critical) is skipped, level 3 pages; resolved by update',
+    async run(incidents) {
+      await incidents.startIncident({ summary: 'nightly export slow', severity: 'warning', key: this.name, policy: 'office-levels' });
+      await waitFor(incidents, this.name, (r) => r.timeline.some((e) => e.reason?.startsWith('low urgency (warning)')));
+      await incidents.startIncident({ summary: 'nightly export failing', severity: 'error', key: this.name, policy: 'office-levels' });
+      await waitFor(incidents, this.name, (r) => r.level === 3);
+      await incidents.resolve(this.name, 'dana', 'export re-run');
       return closedState(incidents, this.name);
     },
   },

@@ -19,7 +19,7 @@ const EXPECTED: Record<IncidentState, Record<IncidentEvent, IncidentState | null
     acknowledge: 'ACKNOWLEDGED',
     resolve: 'RESOLVED',
     cancel: 'CANCELLED',
-    timeout: null,
+    timeout: 'TIMED_OUT',
     reopen: null,
     unacknowledge: null,
     snooze: 'ACKNOWLEDGED',
