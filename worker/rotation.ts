@@ -16,7 +16,12 @@ export const ROTATION_PICK_MS = 3_000;
  * Temporal answers a repeated id in the same run with the first outcome, and the rotation keeps
  * its recent picks across continue-as-new for the rest.
  */
-export function rotationOver(connection: NativeConnection, namespace: string, taskQueue: string, timeoutMs = ROTATION_PICK_MS): RotationPicker {
+export function rotationOver(
+  connection: NativeConnection,
+  namespace: string,
+  taskQueue: string,
+  timeoutMs = ROTATION_PICK_MS,
+): RotationPicker {
   const client = new Client({ connection, namespace });
   return {
     pick(rotationId, request) {

@@ -223,7 +223,9 @@ function program(): Command {
       const summary = {
         valid: true,
         file,
-        ...(options.strict && { warnings: warnings.map(({ path, message, line, column }) => ({ path, message, line, column })) }),
+        ...((options.strict || warnings.length > 0) && {
+          warnings: warnings.map(({ path, message, line, column }) => ({ path, message, line, column })),
+        }),
         policies: config.policies.map((p) => ({ name: p.name, levels: p.levels.length })),
         routes: config.routes.length,
         users: config.directory.users.length,
@@ -235,7 +237,7 @@ function program(): Command {
         summary,
         `${file} is valid: ${summary.policies.map((p) => `${p.name} (${p.levels} levels)`).join(', ')}; ${summary.routes} route(s), ` +
           `${summary.users} user(s), ${summary.teams} team(s), ${summary.schedules} schedule(s)` +
-          (options.strict ? `; ${warnings.length} warning(s)` : ''),
+          (options.strict || warnings.length > 0 ? `; ${warnings.length} warning(s)` : ''),
       );
     });
 
