@@ -24,16 +24,24 @@ export function rotationOver(
 ): RotationPicker {
   const client = new Client({ connection, namespace });
   return {
-    pick(rotationId, request) {
+    async pick(rotationId, request) {
       const start = new WithStartWorkflowOperation(ROTATION_WORKFLOW_TYPE, {
         workflowId: rotationId,
         taskQueue,
         args: [{} satisfies RotationInput],
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
-      return client.withDeadline(Date.now() + timeoutMs, () =>
-        client.workflow.executeUpdateWithStart(pickUpdate, { args: [request], updateId: request.pickId, startWorkflowOperation: start }),
-      );
+      const asked = Date.now();
+      try {
+        return await client.withDeadline(asked + timeoutMs, () =>
+          client.workflow.executeUpdateWithStart(pickUpdate, { args: [request], updateId: request.pickId, startWorkflowOperation: start }),
+        );
+      } catch (error) {
+        // A deadline error's own message is often empty: say what the page waited for.
+        const what = error instanceof Error ? [error.name, error.message].filter(Boolean).join(': ') : String(error);
+        const late = Date.now() - asked >= timeoutMs;
+        throw new Error(late ? `no answer from its workflow within ${timeoutMs} ms (${what})` : what);
+      }
     },
   };
 }

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { IncidentRecord } from '../../domain/incident.js';
+import { rotationWorkflowId } from '../../domain/rotation.js';
+import { rotationStateQuery } from '../../workflows/rotation-messages.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+// Round robin (issue 12, item 7) on the real dev server with the production worker: the rotation's
+// entity workflow keeps whose turn it is across incidents and repeats; `next: true` on a schedule.
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+/** A user paged on the log channel only; `unreachable` gives them a rule for a channel they have no contact on. */
+const user = (id: string, unreachable = false) => ({
+  id,
+  contacts: [{ channel: 'log', address: id }],
+  ...(unreachable && { rules: [{ after: 0, channels: ['sms'] }] }),
+});
+/** Rotation entities are per namespace: a policy name of its own keeps this run's rotation apart. */
+const policyName = (what: string) => `${what}-${randomUUID().slice(0, 8)}`;
+
+const pagedBy = (record: IncidentRecord, kind: 'page' | 'repeat') =>
+  record.notifications.filter((n) => n.kind === kind && n.status === 'delivered').map((n) => n.recipient);
+const notes = (record: IncidentRecord) => record.timeline.map((e) => e.reason ?? '').filter((r) => r.startsWith('round robin'));
+
+describe('a round-robin level', () => {
+  it('pages the next person for each new incident, skips who cannot be reached, and its repeat pages the next one', async () => {
+    const policy = policyName('rr-order');
+    stack = await startStack({
+      directory: { users: [user('ann'), user('bob', true), user('ben'), user('cat')] },
+      policies: [
+        {
+          name: policy,
+          // The repeat comes 8 s after the page: the three incidents are paged well before any repeat.
+          levels: [
+            {
+              notify: 'round-robin',
+              targets: [
+                { type: 'user', id: 'ann' },
+                { type: 'user', id: 'bob' },
+                { type: 'user', id: 'ben' },
+                { type: 'user', id: 'cat' },
+              ],
+              repeat: { count: 1, interval: '8s' },
+            },
+          ],
+          finalWait: '1h',
+        },
+      ],
+    });
+    const first: (string | undefined)[] = [];
+    const records: IncidentRecord[] = [];
+    for (const n of [1, 2, 3]) {
+      const key = `rr-order-${n}-${policy}`;
+      await stack.incidents.startIncident({ summary: `disk full ${n}`, severity: 'critical', key, policy });
+      const record = await stack.waitForRecord(key, (r) => pagedBy(r, 'page').length === 1);
+      first.push(...pagedBy(record, 'page'));
+      records.push(record);
+    }
+    expect(first).toEqual(['ann', 'ben', 'cat']);
+    // bob has no sms contact for his rule: passed over, and the second incident's timeline says why.
+    expect(notes(records[1] as IncidentRecord)).toEqual([
+      expect.stringMatching(
+        /^round robin rotation-rr-order-\w+-1 skipped bob: .*their rules use sms but their contacts are log/,
+      ) as unknown,
+      `round robin ${rotationWorkflowId(policy, 1)}: ben's turn (page 2 of this rotation)`,
+    ]);
+
+    // The first two incidents are answered; the third's repeat is the rotation's fourth page: back to ann.
+    await stack.incidents.resolve(`rr-order-1-${policy}`, 'ann', 'freed space');
+    await stack.incidents.resolve(`rr-order-2-${policy}`, 'ben', 'duplicate');
+    const third = await stack.waitForRecord(`rr-order-3-${policy}`, (r) => pagedBy(r, 'repeat').length === 1, 30_000);
+    expect(pagedBy(third, 'page')).toEqual(['cat']);
+    expect(pagedBy(third, 'repeat')).toEqual(['ann']);
+    expect(notes(third).at(-1)).toBe(`round robin ${rotationWorkflowId(policy, 1)}: ann's turn (page 4 of this rotation)`);
+
+    // The turn lives in Temporal, not in a worker: the rotation's own workflow answers who went last.
+    const rotation = stack.incidents.temporal.workflow.getHandle(rotationWorkflowId(policy, 1));
+    const state = await rotation.query(rotationStateQuery);
+    expect(state).toMatchObject({ turns: 4, last: 'ann' });
+    await stack.incidents.resolve(`rr-order-3-${policy}`, 'ann', 'done');
+    await rotation.terminate('test over');
+  });
+
+  it('pages by a hash of the incident, and says so, when its rotation cannot answer in time', async () => {
+    const policy = policyName('rr-stuck');
+    stack = await startStack({
+      directory: { users: [user('ann'), user('ben')] },
+      policies: [
+        {
+          name: policy,
+          levels: [
+            {
+              notify: 'round-robin',
+              targets: [
+                { type: 'user', id: 'ann' },
+                { type: 'user', id: 'ben' },
+              ],
+            },
+          ],
+          finalWait: '1h',
+        },
+      ],
+    });
+    // The rotation already runs on a task queue nobody polls: its pick can never come.
+    const rotation = await stack.incidents.temporal.workflow.start('rotation', {
+      workflowId: rotationWorkflowId(policy, 1),
+      taskQueue: `nobody-polls-${randomUUID().slice(0, 8)}`,
+      args: [{}],
+    });
+    const key = `rr-stuck-${policy}`;
+    await stack.incidents.startIncident({ summary: 'cache cold', severity: 'critical', key, policy });
+    const record = await stack.waitForRecord(key, (r) => pagedBy(r, 'page').length === 1, 30_000);
+    expect(['ann', 'ben']).toContain(pagedBy(record, 'page')[0]);
+    expect(notes(record)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^round robin ${rotationWorkflowId(policy, 1)} could not be asked \\(no answer from its workflow within 3000 ms \\(.+\\)\\); paged (ann|ben), picked from a hash of this incident instead$`,
+        ),
+      ) as unknown,
+    ]);
+    await stack.incidents.resolve(key, 'ann', 'warm');
+    await rotation.terminate('test over');
+  });
+});
+
+describe('a schedule target with next: true', () => {
+  it('pages the person on call after the current one, beside the current one', async () => {
+    // Daily shifts handed over at 00:00 UTC starting today: ann is on call now, ben from tomorrow.
+    const today = new Date().toISOString().slice(0, 10);
+    stack = await startStack({
+      directory: {
+        users: [user('ann'), user('ben'), user('cat')],
+        schedules: [
+          { id: 'primary', timezone: 'UTC', rotation: { members: ['ann', 'ben', 'cat'], shift: '1d', handoff: '00:00', start: today } },
+        ],
+      },
+      policies: [
+        {
+          name: policyName('rr-next'),
+          levels: [
+            {
+              targets: [
+                { type: 'schedule', id: 'primary' },
+                { type: 'schedule', id: 'primary', next: true },
+              ],
+            },
+          ],
+          finalWait: '1h',
+        },
+      ],
+    });
+    const key = `rr-next-${randomUUID().slice(0, 8)}`;
+    await stack.incidents.startIncident({ summary: 'replica lag', severity: 'critical', key });
+    const record = await stack.waitForRecord(key, (r) => pagedBy(r, 'page').length === 2);
+    const pages = record.notifications.filter((n) => n.kind === 'page').map((n) => [n.target, n.recipient]);
+    expect(pages).toEqual([
+      ['schedule:primary', 'ann'],
+      ['schedule:primary:next', 'ben'],
+    ]);
+    await stack.incidents.resolve(key, 'ann', 'caught up');
+  });
+});
