@@ -96,8 +96,11 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
     },
 
     async resolveTargets(request: ResolveTargetsRequest): Promise<ResolvedLevel> {
-      const { directory } = current().config;
-      const rotated = request.rotation ? await rotateTargets(directory, request, deps.rotation, currentPickId()) : undefined;
+      const { config, registry } = current();
+      const { directory } = config;
+      const rotated = request.rotation
+        ? await rotateTargets(directory, request, deps.rotation, currentPickId(), (channel) => registry.get(channel)?.minSeverity)
+        : undefined;
       const level = resolveLevel(directory, rotated ? { ...request, targets: rotated.targets } : request);
       const resolved: ResolvedLevel = rotated
         ? { ...level, unresolved: [...rotated.unresolved, ...level.unresolved], ...(rotated.notes.length > 0 && { notes: rotated.notes }) }

@@ -9,7 +9,7 @@ import {
   type UnresolvedTarget,
 } from '../domain/delivery.js';
 import { targetLabel, type Target } from '../domain/policy.js';
-import type { Severity } from '../domain/severity.js';
+import { isAtLeast, type Severity } from '../domain/severity.js';
 import { nextOnCallAt, onCallAt } from '../domain/oncall.js';
 import { mergeDeliveries, staticDeliveries } from '../domain/targets.js';
 
@@ -180,14 +180,26 @@ function notConfigured(request: ResolveTargetsRequest, problem: string): Applica
  * Why this user cannot be paged by this level (not in the directory, or rules naming channels
  * they have no contact on), or undefined when they can: a rotation skips them to the next person.
  */
-export function unreachableReason(directory: Directory, request: ResolveTargetsRequest, userId: string): string | undefined {
+export function unreachableReason(
+  directory: Directory,
+  request: ResolveTargetsRequest,
+  userId: string,
+  floorOf: (channel: Delivery['channel']) => Severity | undefined = () => undefined,
+): string | undefined {
+  let deliveries: Delivery[];
   try {
     const label = `user:${userId}`;
-    userDeliveries(findUser(directory, request, userId, label), label, request);
-    return undefined;
+    deliveries = userDeliveries(findUser(directory, request, userId, label), label, request);
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
+  const severity = request.rotation?.severity;
+  if (severity === undefined) return undefined;
+  // The deliver activity would skip every page below its floor: this person would hear nothing.
+  const floors = deliveries.map((d) => ({ channel: d.channel, floor: d.minSeverity ?? floorOf(d.channel) }));
+  if (floors.some(({ floor }) => floor === undefined || isAtLeast(severity, floor))) return undefined;
+  const asks = floors.map(({ channel, floor }) => `${channel} for ${floor ?? 'any'} and above`).join(', ');
+  return `every contact of "${userId}" is for more severe incidents (${asks}) and this one is ${severity}`;
 }
 
 /** The pick a round-robin team made before rotations, still used without a rotation or when it cannot be asked. */

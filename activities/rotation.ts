@@ -1,6 +1,7 @@
 import type { Directory } from '../domain/config.js';
 import type { ResolveTargetsRequest, UnresolvedTarget } from '../domain/delivery.js';
-import type { Target } from '../domain/policy.js';
+import type { Channel, Target } from '../domain/policy.js';
+import type { Severity } from '../domain/severity.js';
 import { isRotated, rotationMembers, rotationWorkflowId, type RotationCandidate, type RotationPick } from '../domain/rotation.js';
 import { hashedPick, hashSeed, unreachableReason } from './resolve-targets.js';
 
@@ -28,6 +29,8 @@ export async function rotateTargets(
   request: ResolveTargetsRequest,
   picker: RotationPicker | undefined,
   pickId: string,
+  /** The channel's own severity floor (providers.twilio.minSeverity for sms and voice), as the deliver activity applies it. */
+  floorOf?: (channel: Channel) => Severity | undefined,
 ): Promise<RotatedTargets> {
   const out: RotatedTargets = { targets: [], unresolved: [], notes: [] };
   const context = request.rotation;
@@ -36,7 +39,16 @@ export async function rotateTargets(
     const people = rotationMembers(request.targets.filter(isRotated), directory);
     out.targets = request.targets.filter((target) => !isRotated(target));
     if (people.length === 0) return { ...out, targets: request.targets };
-    const picked = await pickOne(directory, request, picker, pickId, rotationWorkflowId(context.policy, request.level + 1), people, out);
+    const picked = await pickOne(
+      directory,
+      request,
+      picker,
+      pickId,
+      rotationWorkflowId(context.policy, request.level + 1),
+      people,
+      out,
+      floorOf,
+    );
     if (picked !== undefined) out.targets.push({ type: 'user', id: picked });
     return out;
   }
@@ -48,7 +60,7 @@ export async function rotateTargets(
       continue;
     }
     const rotationId = rotationWorkflowId(context.policy, request.level + 1, team.id);
-    const picked = await pickOne(directory, request, picker, `${pickId}/${team.id}`, rotationId, team.members, out);
+    const picked = await pickOne(directory, request, picker, `${pickId}/${team.id}`, rotationId, team.members, out, floorOf);
     if (picked !== undefined) out.targets.push({ type: 'user', id: picked });
   }
   return out;
@@ -63,9 +75,10 @@ async function pickOne(
   rotationId: string,
   people: readonly string[],
   out: RotatedTargets,
+  floorOf?: (channel: Channel) => Severity | undefined,
 ): Promise<string | undefined> {
   const candidates: RotationCandidate[] = people.map((id) => {
-    const reason = unreachableReason(directory, request, id);
+    const reason = unreachableReason(directory, request, id, floorOf);
     return reason === undefined ? { id } : { id, unreachable: reason };
   });
   let pick: RotationPick;

@@ -41,6 +41,8 @@ export interface RotationContext {
   policy: string;
   /** The level's `notify` (domain/rotation-schema.ts); unset pages everyone (round-robin teams rotate on their own). */
   notify?: 'all' | 'round-robin';
+  /** The incident's severity: a person whose every contact asks for more severe incidents is skipped. */
+  severity?: Severity;
 }
 
 /** A level target that could not be resolved to anyone, and why (`user:bob`, "not in directory.users"). */

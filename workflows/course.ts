@@ -210,7 +210,7 @@ export abstract class IncidentCourse {
   private rotationOf(level: Policy['levels'][number]): RotationContext | undefined {
     if (level.notify !== 'round-robin' && !level.targets.some((target) => target.type === 'team')) return undefined;
     if (!patched('round-robin-rotation')) return undefined;
-    return { policy: this.policy.name, ...(level.notify !== undefined && { notify: level.notify }) };
+    return { policy: this.policy.name, severity: this.record.severity, ...(level.notify !== undefined && { notify: level.notify }) };
   }
 
   /** A round reached nobody (workflows/outcomes.ts). */

@@ -161,6 +161,30 @@ describe('rotateTargets (the resolve activity’s half)', () => {
     expect(picker.asked).toEqual(['rotation-p-1', 'rotation-p-1']);
   });
 
+  it('skips a person whose every contact is for more severe incidents than this one, by the contact’s or the channel’s floor', async () => {
+    const floors = Config.parse({
+      directory: {
+        users: [
+          { id: 'al', contacts: [{ channel: 'log', address: 'al', minSeverity: 'critical' }] },
+          { id: 'bo', contacts: [{ channel: 'sms', address: '+15550000001' }] },
+          { id: 'cy', contacts: [{ channel: 'sms', address: '+15550000002', minSeverity: 'warning' }] },
+        ],
+      },
+      policies: [{ name: 'p', levels: [{ targets: [{ type: 'log' }] }] }],
+    }).directory;
+    const ask = {
+      ...request,
+      targets: ['al', 'bo', 'cy'].map((id) => ({ type: 'user' as const, id })),
+      rotation: { policy: 'p', notify: 'round-robin' as const, severity: 'warning' as const },
+    };
+    const result = await rotateTargets(floors, ask, inMemory(), 'a', (channel) => (channel === 'sms' ? 'error' : undefined));
+    expect(result.targets).toEqual([{ type: 'user', id: 'cy' }]);
+    expect(result.notes.slice(0, 2)).toEqual([
+      'round robin rotation-p-1 skipped al: every contact of "al" is for more severe incidents (log for critical and above) and this one is warning',
+      'round robin rotation-p-1 skipped bo: every contact of "bo" is for more severe incidents (sms for error and above) and this one is warning',
+    ]);
+  });
+
   it('falls back to a hash pick of a reachable person, and says so, when the rotation cannot be asked', async () => {
     const failing: RotationPicker = { pick: () => Promise.reject(new Error('deadline exceeded')) };
     const result = await rotateTargets(directory, request, failing, 'a');
