@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { rotationWorkflowId } from '../../domain/rotation.js';
 import { rotationStateQuery } from '../../workflows/rotation-messages.js';
+import { NativeConnection } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { rotationOver } from '../../worker/rotation.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 // Round robin (issue 12, item 7) on the real dev server with the production worker: the rotation's
@@ -121,6 +124,35 @@ describe('a round-robin level', () => {
     ]);
     await stack.incidents.resolve(key, 'ann', 'warm');
     await rotation.terminate('test over');
+  });
+});
+
+describe("a rotation's workflow", () => {
+  it('keeps the turn and answers a retried pick alike across continue-as-new', async () => {
+    stack = await startStack({ policies: [{ name: policyName('rr-entity'), levels: [{ targets: [{ type: 'log' }] }] }] });
+    const id = `rotation-rr-entity-${randomUUID().slice(0, 8)}-1`;
+    // Two picks per run: five picks span three runs.
+    const first = await stack.incidents.temporal.workflow.start('rotation', {
+      workflowId: id,
+      taskQueue: stack.taskQueue,
+      args: [{ picksPerRun: 2 }],
+    });
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    try {
+      const picker = rotationOver(connection, inject('temporalNamespace'), stack.taskQueue, 10_000);
+      const candidates = [{ id: 'ann' }, { id: 'ben' }, { id: 'cat' }];
+      const picked: (string | undefined)[] = [];
+      for (const n of [1, 2, 3, 4, 5]) picked.push((await picker.pick(id, { pickId: `incident-x/run/${n}`, candidates })).member);
+      expect(picked).toEqual(['ann', 'ben', 'cat', 'ann', 'ben']);
+      // Pick 1 was answered two runs ago: asked again (an activity retry), it is still ann, and the turn stays.
+      expect((await picker.pick(id, { pickId: 'incident-x/run/1', candidates })).member).toBe('ann');
+      const handle = stack.incidents.temporal.workflow.getHandle(id);
+      expect(await handle.query(rotationStateQuery)).toMatchObject({ turns: 5, last: 'ben' });
+      expect((await handle.describe()).runId).not.toBe(first.firstExecutionRunId);
+      await handle.terminate('test over');
+    } finally {
+      await connection.close();
+    }
   });
 });
 
