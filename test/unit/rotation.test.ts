@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runEscalate } from '../helpers/cli.js';
 import { Config, Schedule } from '../../domain/config.js';
 import { parseConfigText } from '../../domain/config-text.js';
 import { nextOnCallAt, onCallAt, shiftIndex, shiftStart } from '../../domain/oncall.js';
@@ -304,5 +308,41 @@ describe('policy checks for round robin', () => {
   it('accepts a round robin over two people without a word', () => {
     const parsed = parse(['      - notify: round-robin', '        targets: [{ type: user, id: al }, { type: user, id: bo }]']);
     expect(parsed).toMatchObject({ ok: true, warnings: [] });
+  });
+});
+
+describe('escalate policy validate on round robin', () => {
+  const file = (text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'escalate-rr-')), 'escalation.yaml');
+    writeFileSync(path, text);
+    return path;
+  };
+  const head = [
+    'directory:',
+    '  users: [{ id: al, contacts: [{ channel: log, address: al }] }]',
+    'policies:',
+    '  - name: p',
+    '    levels:',
+  ];
+
+  it('prints the one-person warning with file:line and the field, and exits 0', async () => {
+    const path = file([...head, '      - notify: round-robin', '        targets: [{ type: user, id: al }]', ''].join('\n'));
+    const { code, stdout, stderr } = await runEscalate(['policy', 'validate', path], { ESCALATION_ENV: '' });
+    expect(code).toBe(0);
+    expect(stderr).toMatch(
+      new RegExp(`${path}:6:\\d+ policies\\[0]\\.levels\\[0]\\.notify: warning: policy p level 1 is round-robin over one person \\(al\\)`),
+    );
+    expect(stdout).toMatch(/is valid: .*; 1 warning\(s\)$/m);
+  });
+
+  it('refuses next on a user target with file:line, the field and the fix, and exits 2', async () => {
+    const path = file([...head, '      - targets: [{ type: user, id: al, next: true }]', ''].join('\n'));
+    const { code, stderr } = await runEscalate(['policy', 'validate', path], { ESCALATION_ENV: '' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      new RegExp(
+        `${path}:6:\\d+ policies\\[0]\\.levels\\[0]\\.targets\\[0]: \`next\` pages the person on call after the current one and only a schedule target takes it; remove \`next\``,
+      ),
+    );
   });
 });
