@@ -1,11 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runEscalate } from '../helpers/cli.js';
-import { Config, Schedule } from '../../domain/config.js';
-import { parseConfigText } from '../../domain/config-text.js';
-import { nextOnCallAt, onCallAt, shiftIndex, shiftStart } from '../../domain/oncall.js';
+import { Config } from '../../domain/config.js';
 import {
   EMPTY_ROTATION,
   pickNext,
@@ -16,7 +10,7 @@ import {
 } from '../../domain/rotation.js';
 import { rotateTargets, type RotationPicker } from '../../activities/rotation.js';
 
-/** Round robin as pure maths: whose turn, who is skipped, what a retried pick answers; and `next: true` on schedules. */
+/** Round robin as pure maths: whose turn, who is skipped, what a retried pick answers; and the resolve activity's half. */
 
 const people = (...ids: string[]): RotationCandidate[] => ids.map((id) => ({ id }));
 
@@ -212,137 +206,5 @@ describe('rotateTargets (the resolve activity’s half)', () => {
   it('changes nothing without a rotation context (fallback, breach and reminder pages; incidents started before rotations)', async () => {
     const { rotation: _none, ...plain } = request;
     expect(await rotateTargets(directory, plain, inMemory(), 'a')).toEqual({ targets: request.targets, unresolved: [], notes: [] });
-  });
-});
-
-describe('a schedule target with next: true', () => {
-  const weekly = Schedule.parse({
-    id: 'primary',
-    timezone: 'Europe/Berlin',
-    rotation: { members: ['al', 'bo', 'cy'], shift: '7d', handoff: '09:00', start: '2026-01-05' },
-    overrides: [{ user: 'dee', from: '2026-01-19T08:00:00Z', to: '2026-01-26T08:00:00Z' }],
-  });
-  const at = (iso: string) => Date.parse(iso);
-
-  it.each([
-    ['2026-01-06T12:00:00Z', 'al', 'bo', '2026-01-12T08:00:00.000Z'],
-    ['2026-01-12T07:59:59Z', 'al', 'bo', '2026-01-12T08:00:00.000Z'],
-    ['2026-01-12T08:00:00Z', 'bo', 'dee', '2026-01-19T08:00:00.000Z'],
-    // dee overrides cy's week: the person after dee is al, next week.
-    ['2026-01-20T08:00:00Z', 'dee', 'al', '2026-01-26T08:00:00.000Z'],
-  ])('at %s the on-call is %s and next is %s from %s', (iso, now, next, from) => {
-    expect(onCallAt(weekly, at(iso)).user).toBe(now);
-    const answer = nextOnCallAt(weekly, at(iso));
-    expect(answer.user).toBe(next);
-    expect(new Date(answer.from).toISOString()).toBe(from);
-  });
-
-  it.each([
-    ['24h', '2026-03-05', 'America/New_York'],
-    ['12h', '2026-10-30', 'America/New_York'],
-    ['8h', '2026-03-27', 'Europe/Berlin'],
-    ['10h', '2026-01-05', 'UTC'],
-  ])('shiftStart is shiftIndex’s inverse for %s shifts from %s in %s (daylight-saving changes included)', (shift, start, timezone) => {
-    const schedule = Schedule.parse({ id: 's', timezone, rotation: { members: ['al', 'bo'], shift, handoff: '08:00', start } });
-    for (let index = -3; index < 60; index += 1) {
-      const from = shiftStart(schedule, index);
-      expect(shiftIndex(schedule, from)).toBe(index);
-      expect(shiftIndex(schedule, from - 1)).toBe(index - 1);
-    }
-  });
-
-  it('answers the one person of a one-person rotation', () => {
-    const solo = Schedule.parse({
-      id: 's',
-      timezone: 'UTC',
-      rotation: { members: ['al'], shift: '1d', handoff: '00:00', start: '2026-01-01' },
-    });
-    expect(nextOnCallAt(solo, at('2026-02-01T12:00:00Z')).user).toBe('al');
-  });
-});
-
-describe('policy checks for round robin', () => {
-  const directory = [
-    'directory:',
-    '  users:',
-    '    - { id: al, contacts: [{ channel: log, address: al }] }',
-    '    - { id: bo, contacts: [{ channel: log, address: bo }] }',
-  ];
-  const parse = (lines: string[]) =>
-    parseConfigText([...directory, 'policies:', '  - name: p', '    levels:', ...lines, ''].join('\n'), {});
-  const lineOf = (lines: string[], holding: string) => directory.length + 3 + lines.findIndex((l) => l.includes(holding)) + 1;
-
-  it('refuses next on a target that is not a schedule, naming the field, its line and the fix', () => {
-    const lines = ['      - targets: [{ type: log }]', '      - targets:', '          - { type: user, id: al, next: true }'];
-    const parsed = parse(lines);
-    expect(parsed.ok).toBe(false);
-    if (parsed.ok) return;
-    expect(parsed.errors).toHaveLength(1);
-    expect(parsed.errors[0]).toMatchObject({ path: 'policies[0].levels[1].targets[0]', line: lineOf(lines, 'next: true') });
-    expect(parsed.errors[0]?.message).toMatch(/only a schedule target takes it; remove `next`, or target the schedule/);
-  });
-
-  it('refuses a round-robin level without a user or team to take turns', () => {
-    const lines = ['      - notify: round-robin', '        targets: [{ type: log }]'];
-    const parsed = parse(lines);
-    expect(parsed.ok).toBe(false);
-    if (parsed.ok) return;
-    expect(parsed.errors[0]).toMatchObject({ path: 'policies[0].levels[0].notify', line: lineOf(lines, 'round-robin') });
-    expect(parsed.errors[0]?.message).toMatch(/has no user or team target to take turns; list the people as targets/);
-  });
-
-  it('warns, and still loads, a round robin over one person', () => {
-    const lines = ['      - notify: round-robin', '        targets: [{ type: user, id: al }, { type: log }]'];
-    const parsed = parse(lines);
-    expect(parsed.ok).toBe(true);
-    if (!parsed.ok) return;
-    expect(parsed.warnings).toEqual([
-      expect.objectContaining({
-        path: 'policies[0].levels[0].notify',
-        line: lineOf(lines, 'round-robin'),
-        message: expect.stringMatching(/round-robin over one person \(al\), who is paged every time; add the others/) as unknown,
-      }),
-    ]);
-  });
-
-  it('accepts a round robin over two people without a word', () => {
-    const parsed = parse(['      - notify: round-robin', '        targets: [{ type: user, id: al }, { type: user, id: bo }]']);
-    expect(parsed).toMatchObject({ ok: true, warnings: [] });
-  });
-});
-
-describe('escalate policy validate on round robin', () => {
-  const file = (text: string) => {
-    const path = join(mkdtempSync(join(tmpdir(), 'escalate-rr-')), 'escalation.yaml');
-    writeFileSync(path, text);
-    return path;
-  };
-  const head = [
-    'directory:',
-    '  users: [{ id: al, contacts: [{ channel: log, address: al }] }]',
-    'policies:',
-    '  - name: p',
-    '    levels:',
-  ];
-
-  it('prints the one-person warning with file:line and the field, and exits 0', async () => {
-    const path = file([...head, '      - notify: round-robin', '        targets: [{ type: user, id: al }]', ''].join('\n'));
-    const { code, stdout, stderr } = await runEscalate(['policy', 'validate', path], { ESCALATION_ENV: '' });
-    expect(code).toBe(0);
-    expect(stderr).toMatch(
-      new RegExp(`${path}:6:\\d+ policies\\[0]\\.levels\\[0]\\.notify: warning: policy p level 1 is round-robin over one person \\(al\\)`),
-    );
-    expect(stdout).toMatch(/is valid: .*; 1 warning\(s\)$/m);
-  });
-
-  it('refuses next on a user target with file:line, the field and the fix, and exits 2', async () => {
-    const path = file([...head, '      - targets: [{ type: user, id: al, next: true }]', ''].join('\n'));
-    const { code, stderr } = await runEscalate(['policy', 'validate', path], { ESCALATION_ENV: '' });
-    expect(code).toBe(2);
-    expect(stderr).toMatch(
-      new RegExp(
-        `${path}:6:\\d+ policies\\[0]\\.levels\\[0]\\.targets\\[0]: \`next\` pages the person on call after the current one and only a schedule target takes it; remove \`next\``,
-      ),
-    );
   });
 });
