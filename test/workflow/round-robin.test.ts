@@ -85,6 +85,34 @@ describe('a round-robin level', () => {
     await rotation.terminate('test over');
   });
 
+  it('goes on with the next person after the worker restarts: the turn is in Temporal, not in the worker', async () => {
+    const policy = policyName('rr-restart');
+    stack = await startStack({
+      directory: { users: [user('ann'), user('ben'), user('cat')] },
+      policies: [
+        {
+          name: policy,
+          levels: [{ notify: 'round-robin', targets: ['ann', 'ben', 'cat'].map((id) => ({ type: 'user', id })) }],
+          finalWait: '1h',
+        },
+      ],
+    });
+    const running = stack;
+    const page = async (n: number) => {
+      const key = `rr-restart-${n}-${policy}`;
+      await running.incidents.startIncident({ summary: `lag ${n}`, severity: 'critical', key, policy });
+      const record = await running.waitForRecord(key, (r) => pagedBy(r, 'page').length === 1);
+      await running.incidents.resolve(key, 'ann', 'ok');
+      return pagedBy(record, 'page')[0];
+    };
+    expect(await page(1)).toBe('ann');
+    expect(await page(2)).toBe('ben');
+    await stack.stopWorker();
+    await stack.startWorker();
+    expect(await page(3)).toBe('cat');
+    await stack.incidents.temporal.workflow.getHandle(rotationWorkflowId(policy, 1)).terminate('test over');
+  });
+
   it('pages by a hash of the incident, and says so, when its rotation cannot answer in time', async () => {
     const policy = policyName('rr-stuck');
     stack = await startStack({
