@@ -177,8 +177,9 @@ function notConfigured(request: ResolveTargetsRequest, problem: string): Applica
 }
 
 /**
- * Why this user cannot be paged by this level (not in the directory, or rules naming channels
- * they have no contact on), or undefined when they can: a rotation skips them to the next person.
+ * Why this user cannot be paged by this level, or undefined when they can: not in the directory,
+ * rules naming channels they have no contact on, or (with the incident's severity in the rotation
+ * context) every contact's severity floor above it. A rotation skips them to the next person.
  */
 export function unreachableReason(
   directory: Directory,
