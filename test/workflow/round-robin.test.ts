@@ -26,32 +26,21 @@ const policyName = (what: string) => `${what}-${randomUUID().slice(0, 8)}`;
 
 const pagedBy = (record: IncidentRecord, kind: 'page' | 'repeat') =>
   record.notifications.filter((n) => n.kind === kind && n.status === 'delivered').map((n) => n.recipient);
+/** A policy of one round-robin level over these people (and `extra` on the level), waiting an hour after it. */
+const roundRobin = (name: string, people: string[], extra: Record<string, unknown> = {}) => ({
+  name,
+  levels: [{ notify: 'round-robin', targets: people.map((id) => ({ type: 'user', id })), ...extra }],
+  finalWait: '1h',
+});
 const notes = (record: IncidentRecord) => record.timeline.map((e) => e.reason ?? '').filter((r) => r.startsWith('round robin'));
 
 describe('a round-robin level', () => {
   it('pages the next person for each new incident, skips who cannot be reached, and its repeat pages the next one', async () => {
     const policy = policyName('rr-order');
+    // The repeat comes 8 s after the page: the three incidents are paged well before any repeat.
     stack = await startStack({
       directory: { users: [user('ann'), user('bob', true), user('ben'), user('cat')] },
-      policies: [
-        {
-          name: policy,
-          // The repeat comes 8 s after the page: the three incidents are paged well before any repeat.
-          levels: [
-            {
-              notify: 'round-robin',
-              targets: [
-                { type: 'user', id: 'ann' },
-                { type: 'user', id: 'bob' },
-                { type: 'user', id: 'ben' },
-                { type: 'user', id: 'cat' },
-              ],
-              repeat: { count: 1, interval: '8s' },
-            },
-          ],
-          finalWait: '1h',
-        },
-      ],
+      policies: [roundRobin(policy, ['ann', 'bob', 'ben', 'cat'], { repeat: { count: 1, interval: '8s' } })],
     });
     const first: (string | undefined)[] = [];
     const records: IncidentRecord[] = [];
@@ -89,13 +78,7 @@ describe('a round-robin level', () => {
     const policy = policyName('rr-restart');
     stack = await startStack({
       directory: { users: [user('ann'), user('ben'), user('cat')] },
-      policies: [
-        {
-          name: policy,
-          levels: [{ notify: 'round-robin', targets: ['ann', 'ben', 'cat'].map((id) => ({ type: 'user', id })) }],
-          finalWait: '1h',
-        },
-      ],
+      policies: [roundRobin(policy, ['ann', 'ben', 'cat'])],
     });
     const running = stack;
     const page = async (n: number) => {
@@ -117,21 +100,7 @@ describe('a round-robin level', () => {
     const policy = policyName('rr-stuck');
     stack = await startStack({
       directory: { users: [user('ann'), user('ben')] },
-      policies: [
-        {
-          name: policy,
-          levels: [
-            {
-              notify: 'round-robin',
-              targets: [
-                { type: 'user', id: 'ann' },
-                { type: 'user', id: 'ben' },
-              ],
-            },
-          ],
-          finalWait: '1h',
-        },
-      ],
+      policies: [roundRobin(policy, ['ann', 'ben'])],
     });
     // The rotation already runs on a task queue nobody polls: its pick can never come.
     const rotation = await stack.incidents.temporal.workflow.start('rotation', {
