@@ -9,6 +9,8 @@ import { actUrl, type ResponderRuntime } from '../runtime/responder.js';
 import { createProviderRegistry, providerNotConfigured } from './providers/registry.js';
 import type { NotificationProvider } from './providers/types.js';
 import { resolveLevel } from './resolve-targets.js';
+import { rotateTargets, type RotationPicker } from './rotation.js';
+import { pickIdOf } from '../domain/rotation.js';
 import { userAgent } from './version.js';
 import { runAction } from './actions.js';
 import type { ActionRequest, ActionResult } from '../domain/actions.js';
@@ -42,6 +44,18 @@ export interface ActivityDeps {
    * directory users, Twilio's TwiML and status URLs. Undefined: pages carry neither, no voice.
    */
   responder?: ResponderRuntime;
+  /**
+   * Round-robin rotations' picks (the worker asks each rotation's entity workflow, see
+   * worker/rotation.ts). Undefined, or no answer in time: a hash of the incident picks.
+   */
+  rotation?: RotationPicker;
+}
+
+/** This activity attempt's pick id: its retries share it, so a rotation answers them alike. */
+function currentPickId(): string {
+  const { workflowExecution, activityId } = Context.current().info;
+  // Always set for an activity a workflow scheduled (the only kind this worker runs).
+  return pickIdOf(workflowExecution?.workflowId ?? 'standalone', workflowExecution?.runId ?? 'standalone', activityId);
 }
 
 /** States in which nobody needs paging any more: the answer came while this attempt was on its way. */
@@ -82,7 +96,16 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
     },
 
     async resolveTargets(request: ResolveTargetsRequest): Promise<ResolvedLevel> {
-      const resolved = resolveLevel(current().config.directory, request);
+      const { config, registry } = current();
+      const { directory } = config;
+      const rotated = request.rotation
+        ? await rotateTargets(directory, request, deps.rotation, currentPickId(), (channel) => registry.get(channel)?.minSeverity)
+        : undefined;
+      const level = resolveLevel(directory, rotated ? { ...request, targets: rotated.targets } : request);
+      const resolved: ResolvedLevel = rotated
+        ? { ...level, unresolved: [...rotated.unresolved, ...level.unresolved], ...(rotated.notes.length > 0 && { notes: rotated.notes }) }
+        : level;
+      for (const note of resolved.notes ?? []) log().info(note, { incidentWorkflowId: request.workflowId, level: request.level + 1 });
       log().debug('targets resolved', {
         incidentWorkflowId: request.workflowId,
         level: request.level + 1,

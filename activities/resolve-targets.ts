@@ -9,8 +9,8 @@ import {
   type UnresolvedTarget,
 } from '../domain/delivery.js';
 import { targetLabel, type Target } from '../domain/policy.js';
-import type { Severity } from '../domain/severity.js';
-import { onCallAt } from '../domain/oncall.js';
+import { isAtLeast, type Severity } from '../domain/severity.js';
+import { nextOnCallAt, onCallAt } from '../domain/oncall.js';
 import { mergeDeliveries, staticDeliveries } from '../domain/targets.js';
 
 /**
@@ -20,8 +20,10 @@ import { mergeDeliveries, staticDeliveries } from '../domain/targets.js';
  * - `user`: every contact method at once; with notification `rules`, each rule's channels after its
  *   `after` (as `afterMs`: the workflow waits that long before sending).
  * - `team`: its members as users; `round-robin` picks one member from the workflow id and level,
- *   so a retry or a repeat of the level pages the same person.
- * - `schedule`: whoever is on call at `request.at` (overrides first), as a user.
+ *   so a retry or a repeat of the level pages the same person. (With a rotation context the
+ *   activity asks the rotation first, activities/rotation.ts, and hands this a `user` target.)
+ * - `schedule`: whoever is on call at `request.at` (overrides first), as a user; with `next: true`,
+ *   whoever is on call after them (domain/oncall.ts nextOnCallAt).
  * - `channel`, `email`, `phone`, `webhook`, `pagerduty`, `opsgenie`, `log`: the address itself.
  *
  * One (channel, address) is notified once per level: a person in two teams gets one page. The
@@ -65,7 +67,7 @@ function resolveTarget(directory: Directory, request: ResolveTargetsRequest, tar
       );
     case 'schedule': {
       const schedule = findSchedule(directory, request, target.id);
-      return userDeliveries(findUser(directory, request, onCall(schedule, request), label), label, request);
+      return userDeliveries(findUser(directory, request, onCall(schedule, request, target.next === true), label), label, request);
     }
     case 'channel':
     case 'email':
@@ -128,14 +130,13 @@ function floor(contact: User['contacts'][number]): { minSeverity?: Severity } {
 /** Everyone on the team, or for `round-robin` the one member this incident's level picks. */
 function teamMembers(team: Team, request: ResolveTargetsRequest): string[] {
   if (team.notify === 'all') return team.members;
-  const digest = createHash('sha256').update(`${request.workflowId}/L${request.level}/${team.id}`).digest();
-  const member = team.members[digest.readUInt32BE(0) % team.members.length];
+  const member = hashedPick(team.members, hashSeed(request, team.id));
   return member === undefined ? [] : [member];
 }
 
-function onCall(schedule: Schedule, request: ResolveTargetsRequest): string {
+function onCall(schedule: Schedule, request: ResolveTargetsRequest, next: boolean): string {
   try {
-    return onCallAt(schedule, request.at).user;
+    return next ? nextOnCallAt(schedule, request.at).user : onCallAt(schedule, request.at).user;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw notConfigured(request, `cannot tell who is on call: ${reason}; fix directory.schedules in escalation.yaml`);
@@ -173,4 +174,43 @@ function notConfigured(request: ResolveTargetsRequest, problem: string): Applica
     `cannot notify level ${request.level + 1} of ${request.workflowId}: ${problem}`,
     DELIVERY_FAILURE.notConfigured,
   );
+}
+
+/**
+ * Why this user cannot be paged by this level, or undefined when they can: not in the directory,
+ * rules naming channels they have no contact on, or (with the incident's severity in the rotation
+ * context) every contact's severity floor above it. A rotation skips them to the next person.
+ */
+export function unreachableReason(
+  directory: Directory,
+  request: ResolveTargetsRequest,
+  userId: string,
+  floorOf: (channel: Delivery['channel']) => Severity | undefined = () => undefined,
+): string | undefined {
+  let deliveries: Delivery[];
+  try {
+    const label = `user:${userId}`;
+    deliveries = userDeliveries(findUser(directory, request, userId, label), label, request);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  const severity = request.rotation?.severity;
+  if (severity === undefined) return undefined;
+  // The deliver activity would skip every page below its floor: this person would hear nothing.
+  const floors = deliveries.map((d) => ({ channel: d.channel, floor: d.minSeverity ?? floorOf(d.channel) }));
+  if (floors.some(({ floor }) => floor === undefined || isAtLeast(severity, floor))) return undefined;
+  const asks = floors.map(({ channel, floor }) => `${channel} for ${floor ?? 'any'} and above`).join(', ');
+  return `every contact of "${userId}" is for more severe incidents (${asks}) and this one is ${severity}`;
+}
+
+/** The pick a round-robin team made before rotations, still used without a rotation or when it cannot be asked. */
+export function hashedPick(members: readonly string[], seed: string): string | undefined {
+  if (members.length === 0) return undefined;
+  const digest = createHash('sha256').update(seed).digest();
+  return members[digest.readUInt32BE(0) % members.length];
+}
+
+/** The hash pick's seed: the incident and the level, so its retries and repeats page the same person. */
+export function hashSeed(request: Pick<ResolveTargetsRequest, 'workflowId' | 'level'>, teamId: string): string {
+  return `${request.workflowId}/L${request.level}/${teamId}`;
 }

@@ -1,6 +1,7 @@
 import type { Config, Providers, Schedule, User } from './config.js';
 import type { Channel, Target } from './policy.js';
 import { levelProblems } from './level-checks.js';
+import { rotationMembers } from './rotation.js';
 import { staticDeliveries } from './targets.js';
 import { isValidTimeZone } from './zoned-time.js';
 
@@ -27,6 +28,7 @@ export function checkConfig(config: Config): ConfigProblem[] {
     ...overrideProblems(config),
     ...duplicateProblems(config),
     ...levelProblems(config),
+    ...rotationProblems(config),
   ];
 }
 
@@ -285,4 +287,53 @@ export function gateProblems(config: Config): ConfigProblem[] {
         `this deployment may page; set ESCALATION_ENV (e.g. ESCALATION_ENV=production) or gates.environment`,
     },
   ];
+}
+
+/** A round-robin level rotates its users and teams' members: without any, it has nobody to take turns. */
+export function rotationProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  config.policies.forEach((policy, p) =>
+    policy.levels.forEach((level, l) => {
+      if (level.notify !== 'round-robin') return;
+      if (level.targets.some((target) => target.type === 'user' || target.type === 'team')) return;
+      problems.push({
+        path: ['policies', p, 'levels', l, 'notify'],
+        message:
+          `policy ${policy.name} level ${l + 1} is round-robin but has no user or team target to take turns; ` +
+          'list the people as targets ({ type: user, id: ... } or { type: team, id: ... }), or remove notify: round-robin',
+      });
+    }),
+  );
+  return problems;
+}
+
+/**
+ * Not wrong, but probably not meant (`policy validate` prints these as warnings; the config still
+ * loads): a round robin with one person pages that person every time.
+ */
+export function configAdvice(config: Config): ConfigProblem[] {
+  const advice: ConfigProblem[] = [];
+  config.policies.forEach((policy, p) =>
+    policy.levels.forEach((level, l) => {
+      if (level.notify !== 'round-robin') return;
+      const people = rotationMembers(level.targets, config.directory);
+      if (people.length !== 1) return;
+      advice.push({
+        path: ['policies', p, 'levels', l, 'notify'],
+        message:
+          `policy ${policy.name} level ${l + 1} is round-robin over one person (${people.join('')}), who is paged every time; ` +
+          'add the others who take turns as targets, or remove notify: round-robin',
+      });
+    }),
+  );
+  config.directory.teams.forEach((team, t) => {
+    if (team.notify !== 'round-robin' || team.members.length !== 1) return;
+    advice.push({
+      path: ['directory', 'teams', t, 'notify'],
+      message:
+        `team "${team.id}" is round-robin with one member (${team.members.join('')}), who is paged every time; ` +
+        'add the others who take turns to members, or use notify: all',
+    });
+  });
+  return advice;
 }

@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { Config } from './config.js';
-import { checkConfig } from './config-checks.js';
+import { checkConfig, configAdvice } from './config-checks.js';
 import { locateToml, parseTomlText } from './config-toml.js';
 import { coverageGaps } from './coverage.js';
 import { formatPath, type FieldError } from './errors.js';
@@ -116,8 +116,9 @@ function validate(raw: unknown, env: Readonly<Record<string, string | undefined>
   if (options.loadTimeChecks === false) return { ok: true, config, warnings: [] };
   const problems = checkConfig(config);
   if (problems.length > 0) return { ok: false, errors: problems.map(located) };
-  if (options.strictAt === undefined) return { ok: true, config, warnings: [] };
-  return { ok: true, config, warnings: coverageGaps(config, options.strictAt).map(located) };
+  const advice = configAdvice(config).map(located);
+  if (options.strictAt === undefined) return { ok: true, config, warnings: advice };
+  return { ok: true, config, warnings: [...advice, ...coverageGaps(config, options.strictAt).map(located)] };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Config, User } from './config.js';
 import type { ConfigProblem } from './config-checks.js';
-import { onCallAt, type OnCall } from './oncall.js';
+import { nextOnCallAt, onCallAt, type OnCall } from './oncall.js';
 import type { Channel, Policy, Target } from './policy.js';
 import { isAtLeast, SEVERITIES, severityRank, type Severity } from './severity.js';
 
@@ -113,14 +113,15 @@ class Reach {
       case 'schedule': {
         const schedule = directory.schedules.find((candidate) => candidate.id === target.id);
         if (!schedule) return `schedule "${target.id}" is not in the directory`;
-        const key = `${schedule.id}\u0000${at}`;
+        const next = target.next === true;
+        const key = `${schedule.id}\u0000${at}${next ? '\u0000next' : ''}`;
         let who = this.onCall.get(key);
         if (!who) {
-          who = onCallAt(schedule, at);
+          who = next ? nextOnCallAt(schedule, at) : onCallAt(schedule, at);
           this.onCall.set(key, who);
         }
         const reason = this.user(who.user);
-        return reason && `schedule "${schedule.id}" has ${who.user} on call (${who.source}): ${reason}`;
+        return reason && `schedule "${schedule.id}" has ${who.user} on call${next ? ' next' : ''} (${who.source}): ${reason}`;
       }
       case 'phone':
         return belowFloor(this.config, 'sms', target.minSeverity, this.severity, target.address);

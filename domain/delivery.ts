@@ -28,6 +28,21 @@ export interface ResolveTargetsRequest {
   targets: Target[];
   /** Due time of the notification (epoch ms): schedules resolve who is on call then. */
   at: number;
+  /**
+   * A level's page or repeat (not a fallback, breach or reminder): its round-robin people are
+   * picked by the policy's rotation (activities/rotation.ts). Without it a round-robin team
+   * picks from a hash of the incident, as before rotations existed.
+   */
+  rotation?: RotationContext;
+}
+
+/** What the resolve activity needs to find a level's rotation. */
+export interface RotationContext {
+  policy: string;
+  /** The level's `notify` (domain/rotation-schema.ts); unset pages everyone (round-robin teams rotate on their own). */
+  notify?: 'all' | 'round-robin';
+  /** The incident's severity: a person whose every contact asks for more severe incidents is skipped. */
+  severity?: Severity;
 }
 
 /** A level target that could not be resolved to anyone, and why (`user:bob`, "not in directory.users"). */
@@ -43,6 +58,8 @@ export interface UnresolvedTarget {
 export interface ResolvedLevel {
   deliveries: Delivery[];
   unresolved: UnresolvedTarget[];
+  /** What the timeline should say about how targets were picked (a rotation's turn, who it skipped and why). */
+  notes?: string[];
 }
 
 /** What a provider sees of the incident: the record without the list of notifications. */

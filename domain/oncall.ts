@@ -65,3 +65,36 @@ function handoffDay(first: DateTime, at: number): number {
   if (at < first.plus({ days: day }).toMillis()) day -= 1;
   return day;
 }
+
+/** The first instant of shift `index` (shiftIndex's inverse): handoffs on the local clock as above. */
+export function shiftStart(schedule: Schedule, index: number): number {
+  const { shift, start, handoff } = schedule.rotation;
+  const first = DateTime.fromISO(`${start}T${handoff}`, { zone: schedule.timezone });
+  if (shift % DAY_MS === 0) return first.plus({ days: index * (shift / DAY_MS) }).toMillis();
+  if (DAY_MS % shift === 0) {
+    const perDay = DAY_MS / shift;
+    const day = Math.floor(index / perDay);
+    return first.plus({ days: day }).toMillis() + (index - day * perDay) * shift;
+  }
+  return first.toMillis() + index * shift;
+}
+
+/**
+ * Who is on call after the person on call at `at` (a schedule target's `next: true`): the person
+ * at the start of the next shift, overrides applied as they will be then. When that is the same
+ * person (an override spanning the handoff) the shifts after it are asked, up to one full turn of
+ * the rotation; a rotation of one answers that one person. `from` is when their shift starts.
+ */
+export function nextOnCallAt(schedule: Schedule, at: number): OnCall & { from: number } {
+  const now = onCallAt(schedule, at).user;
+  const index = shiftIndex(schedule, at);
+  let answer: (OnCall & { from: number }) | undefined;
+  for (let ahead = 1; ahead <= schedule.rotation.members.length + 1; ahead += 1) {
+    const from = shiftStart(schedule, index + ahead);
+    const then = onCallAt(schedule, from);
+    answer ??= { ...then, from };
+    if (then.user !== now) return { ...then, from };
+  }
+  if (!answer) throw new Error(`schedule "${schedule.id}" has no rotation members`);
+  return answer;
+}

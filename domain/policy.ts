@@ -4,6 +4,7 @@ import { Duration } from './duration.js';
 import { LevelWhen, UrgencyMap } from './level-schemas.js';
 import { SeverityName } from './severity.js';
 import { isValidTimeZone } from './zoned-time.js';
+import { LevelNotify, nextIsForSchedules } from './rotation-schema.js';
 
 /** Channels a notification can go out on; each has one provider in activities/providers/. */
 export const CHANNELS = ['log', 'webhook', 'slack', 'email', 'sms', 'voice', 'pagerduty', 'opsgenie'] as const;
@@ -14,24 +15,38 @@ const Id = z.string().trim().min(1, 'must not be empty');
 
 /** Who a level notifies (DESIGN.md section 4). `user`, `team` and `schedule` name the directory. */
 export const Target = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('user'), id: Id }),
-  z.strictObject({ type: z.literal('team'), id: Id }),
-  z.strictObject({ type: z.literal('schedule'), id: Id }),
-  z.strictObject({ type: z.literal('channel'), id: Id, provider: Channel }),
-  z.strictObject({ type: z.literal('email'), address: z.email('must be an email address') }),
+  z.strictObject({ type: z.literal('user'), id: Id }, { error: nextIsForSchedules }),
+  z.strictObject({ type: z.literal('team'), id: Id }, { error: nextIsForSchedules }),
   z.strictObject({
-    type: z.literal('phone'),
-    address: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567'),
-    /** Text this number only for incidents at least this severe (default: providers.twilio.minSeverity). */
-    minSeverity: SeverityName.optional(),
+    type: z.literal('schedule'),
+    id: Id,
+    /** Page the person on call after the current one (the next shift's), not the one on call now. */
+    next: z.boolean().optional(),
   }),
-  z.strictObject({ type: z.literal('webhook'), url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }) }),
-  z.strictObject({ type: z.literal('pagerduty'), routingKey: z.string().min(1).optional() }),
-  z.strictObject({
-    type: z.literal('opsgenie'),
-    responders: z.array(z.strictObject({ type: z.enum(['user', 'team', 'escalation', 'schedule']), name: Id })).optional(),
-  }),
-  z.strictObject({ type: z.literal('log'), id: Id.optional() }),
+  z.strictObject({ type: z.literal('channel'), id: Id, provider: Channel }, { error: nextIsForSchedules }),
+  z.strictObject({ type: z.literal('email'), address: z.email('must be an email address') }, { error: nextIsForSchedules }),
+  z.strictObject(
+    {
+      type: z.literal('phone'),
+      address: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567'),
+      /** Text this number only for incidents at least this severe (default: providers.twilio.minSeverity). */
+      minSeverity: SeverityName.optional(),
+    },
+    { error: nextIsForSchedules },
+  ),
+  z.strictObject(
+    { type: z.literal('webhook'), url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }) },
+    { error: nextIsForSchedules },
+  ),
+  z.strictObject({ type: z.literal('pagerduty'), routingKey: z.string().min(1).optional() }, { error: nextIsForSchedules }),
+  z.strictObject(
+    {
+      type: z.literal('opsgenie'),
+      responders: z.array(z.strictObject({ type: z.enum(['user', 'team', 'escalation', 'schedule']), name: Id })).optional(),
+    },
+    { error: nextIsForSchedules },
+  ),
+  z.strictObject({ type: z.literal('log'), id: Id.optional() }, { error: nextIsForSchedules }),
 ]);
 export type Target = z.infer<typeof Target>;
 
@@ -54,6 +69,8 @@ export const Level = z
     waitFor: z.strictObject({ resolved: Duration }).optional(),
     /** Conditions that must all hold when the level comes due, else it is skipped (domain/level-conditions.ts). */
     when: LevelWhen.optional(),
+    /** `round-robin`: each page of the level (repeats, later incidents) goes to the next of its people (domain/rotation.ts). */
+    notify: LevelNotify.optional(),
   })
   .refine((level) => level.targets.length > 0 || (level.actions?.length ?? 0) > 0, {
     message: 'a level needs at least one target (or an action)',

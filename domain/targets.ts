@@ -6,8 +6,10 @@ export function targetLabel(target: Target): string {
   switch (target.type) {
     case 'user':
     case 'team':
-    case 'schedule':
       return `${target.type}:${target.id}`;
+    case 'schedule':
+      // `next: true` pages someone else than the plain schedule target: its own name, its own idempotency key.
+      return target.next === true ? `schedule:${target.id}:next` : `schedule:${target.id}`;
     case 'channel':
       return `channel:${target.provider}:${target.id}`;
     case 'email':

@@ -10,6 +10,7 @@ import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import { reloadOnSighup } from '../runtime/config-reload.js';
 import type { ResponderRuntime } from '../runtime/responder.js';
 import { instrumentActivities, watchIncidentStates, type WorkerMetrics } from './metrics.js';
+import { rotationOver } from './rotation.js';
 
 /** Compiled (dist/, production) or run from source through tsx (development and tests). */
 const COMPILED = import.meta.url.endsWith('.js');
@@ -66,6 +67,7 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
   const activities = createActivities({
     config: options.config,
     incidentState,
+    rotation: rotationOver(options.connection, options.namespace, options.taskQueue),
     ...(options.responder ? { responder: options.responder } : {}),
   });
   return Worker.create({

@@ -1,6 +1,7 @@
 import { ApplicationFailure, log, patched, workflowInfo } from '@temporalio/workflow';
 import { formatDuration } from '../domain/duration-text.js';
 import { advance, manualEscalation, startsNewWalk, type EscalationCursor, type EscalationStep } from '../domain/escalation.js';
+import type { RotationContext } from '../domain/delivery.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { isTerminal } from '../domain/incident-state.js';
 import {
@@ -206,7 +207,7 @@ export abstract class IncidentCourse {
     if (step.kind === 'level' && level.actions && level.actions.length > 0 && patched('level-actions')) {
       this.actions.run(level.actions, round);
     }
-    if (level.targets.length > 0) await this.notifier.notifyLevel(level.targets, round);
+    if (level.targets.length > 0) await this.notifier.notifyLevel(level.targets, round, this.rotationOf(level));
     // An answer may have arrived while targets were resolved; the state machine decides what stands.
     const done = { at: nowIso(), by: actor.by, level: step.level + 1 };
     if (this.record.state === 'PENDING') this.apply('activate', { ...done, reason: `level ${step.level + 1} notified` });
@@ -250,6 +251,17 @@ export abstract class IncidentCourse {
     });
     this.visibility.syncDetails();
     return true;
+  }
+
+  /**
+   * Where a level's round-robin people are picked: the policy's rotation for this level (a
+   * `notify: round-robin` level, or a directory team with round robin on it). Before this change a
+   * round-robin team picked from a hash of the incident; running incidents keep doing so.
+   */
+  private rotationOf(level: Policy['levels'][number]): RotationContext | undefined {
+    if (level.notify !== 'round-robin' && !level.targets.some((target) => target.type === 'team')) return undefined;
+    if (!patched('round-robin-rotation')) return undefined;
+    return { policy: this.policy.name, severity: this.record.severity, ...(level.notify !== undefined && { notify: level.notify }) };
   }
 
   /** A round reached nobody (workflows/outcomes.ts). */

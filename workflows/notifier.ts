@@ -17,6 +17,7 @@ import {
   type DeliveryRequest,
   type NotificationActivities,
   type ResolvedLevel,
+  type RotationContext,
   type UnresolvedTarget,
 } from '../domain/delivery.js';
 import { notificationKey } from '../domain/escalation.js';
@@ -117,10 +118,10 @@ export class Notifier {
    * Resolves the level's targets (awaited: it is fast), then sends in the background. Each target
    * stands on its own: one that cannot be resolved is recorded and the others are paged.
    */
-  async notifyLevel(targets: Target[], round: NotifyRound): Promise<void> {
+  async notifyLevel(targets: Target[], round: NotifyRound, rotation?: RotationContext): Promise<void> {
     let resolved: ResolvedLevel;
     try {
-      resolved = await this.resolve(targets, round);
+      resolved = await this.resolve(targets, round, rotation);
     } catch (error) {
       const reason = failureMessage(error);
       log.warn('could not resolve targets; this level notifies nobody', {
@@ -140,6 +141,10 @@ export class Notifier {
     // Someone may have answered while the targets were resolved (a breach report goes out anyway, a
     // reminder goes to that someone).
     if (round.kind !== 'breach' && !this.isPaging() && !(round.reminder && this.record.state === 'ACKNOWLEDGED')) return;
+    // How a rotation picked (whose turn, who it skipped and why): answers carry notes only with a rotation.
+    for (const note of resolved.notes ?? []) {
+      recordNote(this.record, { at: round.at, by: 'engine', level: round.level + 1, reason: note }, 'notification');
+    }
     const tally: Tally = { pending: 0, reached: false, reasons: [] };
     for (const miss of resolved.unresolved) {
       this.recordUnresolved(miss, round);
@@ -163,7 +168,7 @@ export class Notifier {
    * Targets that carry their own address resolve right here, saving an activity round trip on the
    * first page; a level with a user, team or schedule asks the directory through the activity.
    */
-  private async resolve(targets: Target[], round: NotifyRound): Promise<ResolvedLevel> {
+  private async resolve(targets: Target[], round: NotifyRound, rotation?: RotationContext): Promise<ResolvedLevel> {
     const own = targets.map(staticDeliveries);
     if (own.every((d) => d !== undefined)) {
       return { deliveries: mergeDeliveries(own.flat().filter((d): d is Delivery => d !== undefined)), unresolved: [] };
@@ -176,7 +181,7 @@ export class Notifier {
           : `L${round.level + 1} targets`;
     const answer: ResolvedLevel | Delivery[] = await this.resolveTargets.executeWithOptions(
       { summary: `${what}: ${targets.map(targetLabel).join(', ')}` },
-      [{ workflowId: this.record.workflowId, level: round.level, targets, at: round.dueAt }],
+      [{ workflowId: this.record.workflowId, level: round.level, targets, at: round.dueAt, ...(rotation && { rotation }) }],
     );
     // Histories recorded before targets were resolved one by one hold a bare list.
     return Array.isArray(answer) ? { deliveries: answer, unresolved: [] } : answer;

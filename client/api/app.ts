@@ -29,6 +29,8 @@ import { twilioHandlers, verifyTwilio } from './routes/twilio.handlers.js';
 import * as slackRoutes from './routes/slack.routes.js';
 import { slackHandlers, verifySlack } from './routes/slack.handlers.js';
 import * as systemRoutes from './routes/system.routes.js';
+import * as rotationRoutes from './routes/rotations.routes.js';
+import { rotationHandlers } from './routes/rotations.handlers.js';
 
 export interface ApiOptions {
   incidents: IncidentClient;
@@ -185,6 +187,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...incidentRoutes.unacknowledge, middleware: [write] }, incidents.unacknowledge);
   app.openapi({ ...incidentRoutes.reassign, middleware: [write] }, incidents.reassign);
   app.openapi({ ...incidentRoutes.snooze, middleware: [write] }, incidents.snooze);
+  app.openapi({ ...rotationRoutes.levelRotation, middleware: [read] }, rotationHandlers(deps).levelRotation);
 
   const integrations = integrationHandlers(deps);
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);

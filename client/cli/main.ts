@@ -18,6 +18,8 @@ import { registerImportCommand } from './import-command.js';
 import { registerReplayCommand } from './replay.js';
 import { ResponderSettingsError } from '../../runtime/responder.js';
 import { registerResponderCommands } from './responder-commands.js';
+import { registerRotationCommand } from './rotation-command.js';
+import { RotationNotFoundError } from '../rotations.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -198,6 +200,7 @@ function program(): Command {
       print(options.json, record, formatRecord(record, { timeline: true }));
     });
 
+  registerRotationCommand(cli, () => connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL), print);
   registerImportCommand(cli);
 
   const policy = cli.command('policy').description('work with escalation config files');
@@ -223,7 +226,9 @@ function program(): Command {
       const summary = {
         valid: true,
         file,
-        ...(options.strict && { warnings: warnings.map(({ path, message, line, column }) => ({ path, message, line, column })) }),
+        ...((options.strict || warnings.length > 0) && {
+          warnings: warnings.map(({ path, message, line, column }) => ({ path, message, line, column })),
+        }),
         policies: config.policies.map((p) => ({ name: p.name, levels: p.levels.length })),
         routes: config.routes.length,
         users: config.directory.users.length,
@@ -235,7 +240,7 @@ function program(): Command {
         summary,
         `${file} is valid: ${summary.policies.map((p) => `${p.name} (${p.levels} levels)`).join(', ')}; ${summary.routes} route(s), ` +
           `${summary.users} user(s), ${summary.teams} team(s), ${summary.schedules} schedule(s)` +
-          (options.strict ? `; ${warnings.length} warning(s)` : ''),
+          (options.strict || warnings.length > 0 ? `; ${warnings.length} warning(s)` : ''),
       );
     });
 
@@ -330,6 +335,10 @@ function report(error: unknown): number {
     // The client library checks a start's body and an answer's options (escalate --to-level) alike.
     process.stderr.write(`the request is not valid; nothing was started or changed:\n${formatFieldErrors(error.errors)}\n`);
     return EXIT.invalid;
+  }
+  if (error instanceof RotationNotFoundError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.notFound;
   }
   if (error instanceof IncidentNotFoundError) {
     process.stderr.write(`${error.message}\n`);

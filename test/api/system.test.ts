@@ -135,6 +135,7 @@ describe('GET /openapi.json', () => {
         '/v1/integrations/twilio/status',
         '/v1/integrations/twilio/voice',
         '/v1/integrations/twilio/voice/answer',
+        '/v1/policies/{policy}/levels/{level}/rotation',
         '/v1/services/{service}/health',
         '/v1/stats',
       ].sort(),

@@ -22,6 +22,8 @@ export interface Stack {
   waitForRecord(id: string, predicate: (record: IncidentRecord) => boolean, timeoutMs?: number): Promise<IncidentRecord>;
   /** Starts the worker of a stack made with `{ worker: false }` (no-op when it runs already). */
   startWorker(): Promise<void>;
+  /** Shuts the worker down (its tasks finish first); startWorker() then starts a fresh one on the same queue. */
+  stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,14 @@ export async function startStack(rawConfig: Record<string, unknown>, options: St
     const done = worker.run();
     done.catch(() => undefined);
     running = { worker, done, connection: workerConnection };
+  };
+  const stopWorker = async () => {
+    if (!running) return;
+    const stopping = running;
+    running = undefined;
+    if (stopping.worker.getState() === 'RUNNING') stopping.worker.shutdown();
+    await stopping.done.catch(() => undefined);
+    await stopping.connection.close();
   };
   if (options.worker !== false) await startWorker();
   const incidents = new IncidentClient({
@@ -98,12 +108,9 @@ export async function startStack(rawConfig: Record<string, unknown>, options: St
     waitForRecord,
     waitForState: (id, state, timeoutMs) => waitForRecord(id, (r) => r.state === state, timeoutMs),
     startWorker,
+    stopWorker,
     async stop() {
-      if (running) {
-        if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
-        await running.done.catch(() => undefined);
-        await running.connection.close();
-      }
+      await stopWorker();
       await connection.close();
     },
   };

@@ -104,6 +104,21 @@ function policies(peerUrl: string): Record<string, unknown>[] {
     { name: 'warning-policy', levels: [webhook(peerUrl, 'w1', { delay: '30s' }), webhook(peerUrl, 'w2', { delay: '30s' })] },
     { name: 'critical-policy', levels: [webhook(peerUrl, 'c1'), webhook(peerUrl, 'c2', { delay: '30s' })] },
     { name: 'hurry', levels: [{ targets: [{ type: 'user', id: 'dana' }] }, { ...log('primary'), delay: '30s' }] },
+    // Round robin: the page and its repeat go to the next person of the policy's rotation each time.
+    {
+      name: 'rotating',
+      levels: [
+        {
+          notify: 'round-robin',
+          targets: [
+            { type: 'user', id: 'ann' },
+            { type: 'user', id: 'ben' },
+          ],
+          repeat: { count: 1, interval: '300ms' },
+        },
+        { ...log('primary'), delay: '30s' },
+      ],
+    },
     // A repeat every 20 ms: the history passes maxHistoryEvents (50) quickly and the run continues as new.
     {
       name: 'long',
@@ -433,6 +448,16 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'round-robin-rotation',
+    what: "a round-robin level (patched 'round-robin-rotation'): its page and its repeat each picked by the rotation's workflow, then resolved",
+    async run(incidents) {
+      await incidents.startIncident({ summary: 'queue stuck', severity: 'critical', key: this.name, policy: 'rotating' });
+      await waitFor(incidents, this.name, (r) => r.notifications.filter((n) => n.status === 'delivered').length === 2);
+      await incidents.resolve(this.name, 'ann', 'drained');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
     name: 'ack-reminder',
     what: 'acknowledged by dana (a directory user with a webhook contact): two reminders 300 ms apart (policy ackReminder), then resolved',
     async run(incidents, peer) {
@@ -512,6 +537,9 @@ async function main(): Promise<void> {
               { after: '30s', channels: ['log'] },
             ],
           },
+          // The round-robin-rotation scenario's people.
+          { id: 'ann', contacts: [{ channel: 'log', address: 'ann' }] },
+          { id: 'ben', contacts: [{ channel: 'log', address: 'ben' }] },
         ],
       },
     });
