@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { Logger } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, type Logger } from '@temporalio/common';
 import type { Config } from '../domain/config.js';
 import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import type { DeliveryRequest, DeliveryResult, NotificationActivities, ResolvedLevel, ResolveTargetsRequest } from '../domain/delivery.js';
@@ -125,6 +125,7 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
 
     async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
       const context = Context.current();
+      const enteredAt = Date.now();
       const attempt = context.info.attempt;
       const { config, registry } = current();
       const provider = registry.get(request.delivery.channel);
@@ -161,6 +162,7 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
         return { status: 'skipped', reason: skipped, attempt, at: new Date(now()).toISOString() };
       }
 
+      stillWorthSending(context, request, enteredAt);
       const page = withActLink(request, deps.responder, now());
       const sent = await whileHeartbeating(context, () => provider.send(page, { attempt, signal: context.cancellationSignal }));
       log().info('notification delivered', {
@@ -222,6 +224,23 @@ async function answeredSince(request: DeliveryRequest, incidentState: ActivityDe
   if (!incidentState) return undefined;
   const state = await incidentState(request.incident.workflowId).catch(() => undefined);
   return state !== undefined && ANSWERED.includes(state) ? state : undefined;
+}
+
+/**
+ * The last look before the request goes out. An attempt the server has already given up on (its
+ * start-to-close timeout passed while a starved worker checked the incident's state) would only
+ * page beside the retry, or after the answer: it stops, and the retry (if the page is still
+ * wanted) sends. A cancellation heard meanwhile (the incident was answered) stops it too.
+ */
+function stillWorthSending(context: Context, request: DeliveryRequest, enteredAt: number): void {
+  if (context.cancellationSignal.aborted)
+    throw new CancelledFailure(`${request.idempotencyKey} withdrawn before it was sent: ${request.incident.workflowId} was answered`);
+  const limit = context.info.startToCloseTimeoutMs;
+  if (limit > 0 && Date.now() - enteredAt >= limit)
+    throw ApplicationFailure.retryable(
+      `${request.idempotencyKey}: attempt ${context.info.attempt} ran past its ${limit} ms timeout before sending (an overloaded worker); not sent, the next attempt sends if the page is still wanted`,
+      'AttemptExpired',
+    );
 }
 
 /**

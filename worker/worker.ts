@@ -80,6 +80,10 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     // default 10 s). A live worker picks its sticky tasks up in milliseconds; one so busy that they
     // wait longer hands them to the normal queue, which costs a replay, so not much shorter than this.
     stickyQueueScheduleToStartTimeout: STICKY_SCHEDULE_TO_START_TIMEOUT,
+    // A delivery hears that its incident was answered only in reply to a heartbeat: at most a
+    // second apart (SDK default: 80% of the heartbeat timeout, 8 s here), so a page stuck behind
+    // a slow worker learns of the answer before it sends.
+    maxHeartbeatThrottleInterval: '1s',
     ...options.tuning,
   });
 }

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities, verifyWebhookSignature, type ActivityDeps, type WebhookPayload } from '../../activities/index.js';
 import { Config } from '../../domain/config.js';
 import type { DeliveryRequest, DeliveryResult, IncidentSnapshot } from '../../domain/delivery.js';
+import type { IncidentState } from '../../domain/incident.js';
 
 /**
  * The webhook provider against a real HTTP server on 127.0.0.1, run as the `deliver` activity in
@@ -73,10 +74,17 @@ function deliveryRequest(overrides: Partial<DeliveryRequest['delivery']> = {}): 
   };
 }
 
-async function deliver(
-  request: DeliveryRequest,
-  options: { config?: Config; attempt?: number; logs?: LogEntry[]; incidentState?: ActivityDeps['incidentState'] } = {},
-): Promise<DeliveryResult> {
+interface DeliverOptions {
+  config?: Config;
+  attempt?: number;
+  logs?: LogEntry[];
+  incidentState?: ActivityDeps['incidentState'];
+  startToCloseTimeoutMs?: number;
+  /** Called with the activity environment before it runs (to cancel it mid-way). */
+  onEnv?: (env: MockActivityEnvironment) => void;
+}
+
+async function deliver(request: DeliveryRequest, options: DeliverOptions = {}): Promise<DeliveryResult> {
   const activities = createActivities({
     config: options.config ?? config(),
     now: () => NOW,
@@ -84,7 +92,14 @@ async function deliver(
     ...(options.incidentState && { incidentState: options.incidentState }),
   });
   const logger = new DefaultLogger('DEBUG', (entry) => options.logs?.push(entry));
-  const env = new MockActivityEnvironment({ attempt: options.attempt ?? 1 }, { logger });
+  const env = new MockActivityEnvironment(
+    {
+      attempt: options.attempt ?? 1,
+      ...(options.startToCloseTimeoutMs !== undefined && { startToCloseTimeoutMs: options.startToCloseTimeoutMs }),
+    },
+    { logger },
+  );
+  options.onEnv?.(env);
   return env.run(activities.deliver, request);
 }
 
@@ -119,6 +134,25 @@ describe('a page that raced an answer', () => {
       'delivered',
     );
     expect(received).toHaveLength(2);
+  });
+
+  it('is not sent by an attempt that ran past its timeout while asking (the retry sends), nor once cancelled', async () => {
+    const slowly = (ms: number) => () => new Promise<IncidentState>((resolve) => setTimeout(() => resolve('ACTIVE'), ms));
+    const expired = await deliver(deliveryRequest(), { incidentState: slowly(300), startToCloseTimeoutMs: 200 }).catch((e: unknown) => e);
+    expect(expired).toBeInstanceOf(ApplicationFailure);
+    expect((expired as ApplicationFailure).type).toBe('AttemptExpired');
+    expect((expired as ApplicationFailure).nonRetryable).toBe(false);
+    expect((expired as Error).message).toContain('not sent');
+    let env: MockActivityEnvironment | undefined;
+    const answeredMeanwhile = async (): Promise<IncidentState> => {
+      env?.cancel();
+      return 'ACTIVE';
+    };
+    const cancelled = await deliver(deliveryRequest(), { incidentState: answeredMeanwhile, onEnv: (e) => (env = e) }).catch(
+      (e: unknown) => e,
+    );
+    expect(cancelled).toBeInstanceOf(CancelledFailure);
+    expect(received).toHaveLength(0);
   });
 
   it('never holds back the announcement of the answer itself', async () => {
