@@ -1,5 +1,6 @@
 import type { Config, Providers, Schedule, User } from './config.js';
 import type { Channel, Target } from './policy.js';
+import { heartbeatProblems } from './heartbeat-checks.js';
 import { staticDeliveries } from './targets.js';
 import { isValidTimeZone } from './zoned-time.js';
 
@@ -25,6 +26,7 @@ export function checkConfig(config: Config): ConfigProblem[] {
     ...fallbackProblems(config),
     ...overrideProblems(config),
     ...duplicateProblems(config),
+    ...heartbeatProblems(config),
   ];
 }
 

@@ -29,6 +29,8 @@ import { twilioHandlers, verifyTwilio } from './routes/twilio.handlers.js';
 import * as slackRoutes from './routes/slack.routes.js';
 import { slackHandlers, verifySlack } from './routes/slack.handlers.js';
 import * as systemRoutes from './routes/system.routes.js';
+import * as heartbeatRoutes from './routes/heartbeats.routes.js';
+import { heartbeatHandlers } from './routes/heartbeats.handlers.js';
 
 export interface ApiOptions {
   incidents: IncidentClient;
@@ -190,6 +192,13 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);
   app.openapi({ ...integrationRoutes.grafana, middleware: [write] }, integrations.grafana);
 
+  const heartbeats = heartbeatHandlers(deps);
+  app.openapi(
+    { ...heartbeatRoutes.pingHeartbeat, middleware: [requireScope(currentTokens, 'heartbeats:write', limiter)] },
+    heartbeats.pingHeartbeat,
+  );
+  app.openapi({ ...heartbeatRoutes.listHeartbeats, middleware: [read] }, heartbeats.listHeartbeats);
+
   const slack = slackHandlers(deps);
   app.openapi({ ...slackRoutes.interactions, middleware: [verifySlack(deps)] }, slack.interactions);
   app.openapi({ ...slackRoutes.commands, middleware: [verifySlack(deps)] }, slack.commands);
@@ -238,7 +247,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     type: 'http',
     scheme: 'bearer',
     description:
-      'A token of api.tokens in the config (scopes incidents:read, incidents:write, admin) or ESCALATION_API_TOKEN (every scope).',
+      'A token of api.tokens in the config (scopes incidents:read, incidents:write, heartbeats:write, admin) or ESCALATION_API_TOKEN (every scope).',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
