@@ -150,7 +150,7 @@ export class HeartbeatClient {
    * running ones their (maybe changed) settings, and ends the ones whose heartbeat left the
    * config. Idempotent: worker start-up, `escalate setup` and every reload call it.
    */
-  async sync(by = 'engine'): Promise<HeartbeatSyncResult> {
+  async sync(by = 'engine', options: { endRemoved?: boolean } = {}): Promise<HeartbeatSyncResult> {
     const config = this.holder.current;
     const wanted = configuredWatches(config);
     const result: HeartbeatSyncResult = { started: [], updated: [], stopped: [] };
@@ -169,6 +169,7 @@ export class HeartbeatClient {
       });
       (running ? result.updated : result.started).push(change.spec.name);
     }
+    if (options.endRemoved === false) return result;
     const names = new Set(wanted.map((w) => w.spec.name));
     const query = `WorkflowType = "${HEARTBEAT_WORKFLOW_TYPE}" AND TaskQueue = "${this.options.taskQueue}" AND ExecutionStatus = "Running"`;
     for await (const execution of this.options.client.workflow.list({ query })) {
