@@ -1,0 +1,151 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { heartbeatWorkflowId } from '../../domain/heartbeat-state.js';
+import { startApiStack, TOKENS, type ApiStack } from '../helpers/api.js';
+
+// Heartbeats through the HTTP API on the real stack: the dev server, the production worker and
+// the API. Names carry an `api-hb-` prefix: watch and incident ids are shared by the whole run.
+const HEARTBEAT_TOKEN = 'test-heartbeat-token-0123456789';
+
+let stack: ApiStack | undefined;
+const watched: string[] = [];
+
+afterEach(async () => {
+  if (stack) {
+    const client = stack.incidents.temporal;
+    for (const name of watched.splice(0)) {
+      await client.workflow
+        .getHandle(heartbeatWorkflowId(name))
+        .terminate('test over')
+        .catch(() => undefined);
+    }
+    await stack.stop();
+  }
+  stack = undefined;
+});
+
+const tokens = {
+  api: {
+    tokens: [
+      { name: 'ops', token: TOKENS.admin, scopes: ['admin'] },
+      { name: 'ci', token: TOKENS.write, scopes: ['incidents:write'] },
+      { name: 'dashboard', token: TOKENS.read, scopes: ['incidents:read'] },
+      { name: 'backup-cron', token: HEARTBEAT_TOKEN, scopes: ['heartbeats:write'] },
+    ],
+  },
+};
+
+function withHeartbeats(heartbeats: Record<string, unknown>[]) {
+  for (const heartbeat of heartbeats) watched.push(String(heartbeat.name));
+  return (peerUrl: string) => ({
+    ...tokens,
+    policies: [{ name: 'default', levels: [{ targets: [{ type: 'webhook', url: `${peerUrl}?level=1` }] }] }],
+    heartbeats,
+  });
+}
+
+describe('POST /v1/heartbeats/{name} and GET /v1/heartbeats', () => {
+  it('records a ping with a heartbeats:write token and lists the heartbeat as healthy with its last ping and next deadline', async () => {
+    stack = await startApiStack(withHeartbeats([{ name: 'api-hb-backup', every: '24h', grace: '1h', service: 'backups' }]));
+    const ping = await stack.call('POST', '/v1/heartbeats/api-hb-backup', { token: HEARTBEAT_TOKEN, body: { note: 'run 41 ok' } });
+    expect(ping.status).toBe(202);
+    expect(ping.body).toMatchObject({ name: 'api-hb-backup', workflowId: 'heartbeat-api-hb-backup', accepted: true });
+
+    const listed = await stack.call('GET', '/v1/heartbeats', { token: TOKENS.read });
+    expect(listed.status).toBe(200);
+    const backup = listed.body.heartbeats.find((h: { name: string }) => h.name === 'api-hb-backup');
+    expect(backup).toMatchObject({
+      engine: false,
+      every: '1d',
+      grace: '1h',
+      severity: 'critical',
+      service: 'backups',
+      state: 'healthy',
+      watching: true,
+      lastPing: { at: ping.body.receivedAt, by: 'api:backup-cron', note: 'run 41 ok' },
+      nextDeadline: new Date(Date.parse(ping.body.receivedAt) + 25 * 3_600_000).toISOString(),
+    });
+    // The engine's own heartbeat is always listed; nothing started its watch in this test.
+    expect(listed.body.heartbeats.map((h: { name: string }) => h.name)).toEqual(['api-hb-backup', 'escalation-engine']);
+  });
+
+  it('takes a bare POST without a body, as a cron job sends it', async () => {
+    stack = await startApiStack(withHeartbeats([{ name: 'api-hb-bare', every: '1h' }]));
+    const response = await fetch(`${stack.api.url}/v1/heartbeats/api-hb-bare`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${HEARTBEAT_TOKEN}` },
+    });
+    expect(response.status).toBe(202);
+  });
+
+  it('answers 404 naming the configured heartbeats for an unknown name, and starts nothing', async () => {
+    stack = await startApiStack(withHeartbeats([{ name: 'api-hb-known', every: '1h' }]));
+    const response = await stack.call('POST', '/v1/heartbeats/api-hb-unknown', { token: HEARTBEAT_TOKEN });
+    expect(response.status).toBe(404);
+    expect(response.body.error).toContain('api-hb-known');
+    expect(response.body.details).toEqual([{ path: 'name', message: 'configured: api-hb-known' }]);
+    const described = await stack.incidents.temporal.workflow
+      .getHandle(heartbeatWorkflowId('api-hb-unknown'))
+      .describe()
+      .catch(() => undefined);
+    expect(described).toBeUndefined();
+  });
+
+  it('refuses a ping without a token (401), with a token lacking heartbeats:write (403) and a body with other fields (400)', async () => {
+    stack = await startApiStack(withHeartbeats([{ name: 'api-hb-guarded', every: '1h' }]));
+    expect((await stack.call('POST', '/v1/heartbeats/api-hb-guarded', { token: null })).status).toBe(401);
+    const forbidden = await stack.call('POST', '/v1/heartbeats/api-hb-guarded', { token: TOKENS.write });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.details[0].message).toContain('heartbeats:write');
+    const bad = await stack.call('POST', '/v1/heartbeats/api-hb-guarded', { token: HEARTBEAT_TOKEN, body: { note: 'x', extra: 1 } });
+    expect(bad.status).toBe(400);
+    expect((await stack.call('GET', '/v1/heartbeats', { token: TOKENS.read })).body.heartbeats[0]).toMatchObject({
+      name: 'api-hb-guarded',
+      state: 'never-pinged',
+      watching: false,
+      pings: 0,
+    });
+  });
+
+  it('accepts a ping and lists it while no worker runs', async () => {
+    stack = await startApiStack(withHeartbeats([{ name: 'api-hb-no-worker', every: '1h', grace: '5m' }]), {}, { worker: false });
+    const ping = await stack.call('POST', '/v1/heartbeats/api-hb-no-worker', { token: HEARTBEAT_TOKEN });
+    expect(ping.status).toBe(202);
+    const listed = await stack.call('GET', '/v1/heartbeats', { token: TOKENS.read });
+    expect(listed.status).toBe(200);
+    expect(listed.body.heartbeats[0]).toMatchObject({
+      name: 'api-hb-no-worker',
+      state: 'healthy',
+      watching: true,
+      pings: 1,
+      lastPing: { at: ping.body.receivedAt },
+    });
+  });
+
+  it('opens incident heartbeat-<name> when a beat is missed, pages its route, and resolves it at the next ping', async () => {
+    // Sub-second timing (the schema takes it; `policy validate` would refuse it) keeps the test short.
+    stack = await startApiStack(withHeartbeats([{ name: 'api-hb-missed', every: '1s', grace: '500ms', severity: 'error' }]));
+    const first = await stack.call('POST', '/v1/heartbeats/api-hb-missed', { token: HEARTBEAT_TOKEN });
+    expect(first.status).toBe(202);
+
+    // Not found until the watch's timer fires and the activity opens it.
+    await stack.eventually(
+      () => stack!.call('GET', '/v1/incidents/heartbeat-api-hb-missed', { token: TOKENS.read }),
+      (answer) => answer.status === 200,
+    );
+    const opened = await stack.waitForRecord('heartbeat-api-hb-missed', (r) => r.notificationCount >= 1);
+    expect(opened.summary).toContain(`Heartbeat api-hb-missed missed: last ping ${first.body.receivedAt}`);
+    expect(opened.severity).toBe('error');
+    await stack.peer.waitFor(() => stack!.peer.keysFor('incident-heartbeat-api-hb-missed').length >= 1);
+    const missing = await stack.eventually(
+      () => stack!.call('GET', '/v1/heartbeats', { token: TOKENS.read }),
+      (answer) => answer.body.heartbeats[0].incidentId !== undefined,
+    );
+    expect(missing.body.heartbeats[0]).toMatchObject({ state: 'missing', incidentId: 'incident-heartbeat-api-hb-missed' });
+
+    const again = await stack.call('POST', '/v1/heartbeats/api-hb-missed', { token: HEARTBEAT_TOKEN });
+    const resolved = await stack.waitForState('heartbeat-api-hb-missed', 'RESOLVED');
+    const entry = resolved.timeline.find((e) => e.to === 'RESOLVED');
+    expect(entry?.by).toBe('engine');
+    expect(JSON.stringify(entry)).toContain(`heartbeat api-hb-missed pinged again at ${again.body.receivedAt}`);
+  });
+});
