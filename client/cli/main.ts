@@ -18,6 +18,8 @@ import { registerImportCommand } from './import-command.js';
 import { registerReplayCommand } from './replay.js';
 import { ResponderSettingsError } from '../../runtime/responder.js';
 import { registerResponderCommands } from './responder-commands.js';
+import { registerHeartbeatCommands } from './heartbeat-commands.js';
+import { HeartbeatNotFoundError } from '../heartbeats.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -187,6 +189,7 @@ function program(): Command {
     });
 
   registerApiCommands(cli, { env, globals: () => cli.opts<GlobalOptions>(), defaultConfig: DEFAULT_CONFIG, print });
+  registerHeartbeatCommands(cli, { env, globals: () => cli.opts<GlobalOptions>(), defaultConfig: DEFAULT_CONFIG, print });
 
   cli
     .command('show <incident>')
@@ -330,6 +333,10 @@ function report(error: unknown): number {
     // The client library checks a start's body and an answer's options (escalate --to-level) alike.
     process.stderr.write(`the request is not valid; nothing was started or changed:\n${formatFieldErrors(error.errors)}\n`);
     return EXIT.invalid;
+  }
+  if (error instanceof HeartbeatNotFoundError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.notFound;
   }
   if (error instanceof IncidentNotFoundError) {
     process.stderr.write(`${error.message}\n`);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { heartbeatWorkflowId } from '../../domain/heartbeat-state.js';
 import { startApiStack, TOKENS, type ApiStack } from '../helpers/api.js';
+import { escalateOn } from '../helpers/cli.js';
 
 // Heartbeats through the HTTP API on the real stack: the dev server, the production worker and
 // the API. Names carry an `api-hb-` prefix: watch and incident ids are shared by the whole run.
@@ -147,5 +148,23 @@ describe('POST /v1/heartbeats/{name} and GET /v1/heartbeats', () => {
     const entry = resolved.timeline.find((e) => e.to === 'RESOLVED');
     expect(entry?.by).toBe('engine');
     expect(JSON.stringify(entry)).toContain(`heartbeat api-hb-missed pinged again at ${again.body.receivedAt}`);
+  });
+
+  it('pings and lists through the CLI: `escalate heartbeat ping NAME` and `escalate heartbeat list`', async () => {
+    const config = withHeartbeats([{ name: 'api-hb-cli', every: '6h', grace: '30m', service: 'reports' }]);
+    stack = await startApiStack(config);
+    const cli = escalateOn(stack.taskQueue, config('http://127.0.0.1:9'));
+    const ping = await cli(['heartbeat', 'ping', 'api-hb-cli', '--by', 'cron@reports-1', '--note', 'export done', '--json']);
+    expect(ping.code, ping.stderr).toBe(0);
+    expect(JSON.parse(ping.stdout)).toMatchObject({ name: 'api-hb-cli', accepted: true });
+
+    const list = await cli(['heartbeat', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^api-hb-cli\s+healthy\s+every 6h \+30m {2}last ping \S+ by cron@reports-1, deadline \S+/m);
+    expect(list.stdout).toMatch(/^escalation-engine\s+never-pinged/m);
+
+    const unknown = await cli(['heartbeat', 'ping', 'api-hb-nope']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain('no heartbeat "api-hb-nope" in the config (configured: api-hb-cli)');
   });
 });
