@@ -42,7 +42,10 @@ export function heartbeatProblems(config: Config): ConfigProblem[] {
     if (!choice.ok) {
       problems.push({
         path: at(heartbeat.service !== undefined ? 'service' : 'name'),
-        message: `a missed beat of "${heartbeat.name}" would page nobody: ${choice.reason}`,
+        message:
+          choice.field === 'policy'
+            ? `a missed beat of "${heartbeat.name}"${heartbeat.service !== undefined ? ` (service ${heartbeat.service})` : ''} matches no route and there is no default route, so it would page nobody; add a route for it${heartbeat.service !== undefined ? ` (match: { service: ${heartbeat.service} })` : ''} or a default route last`
+            : `a missed beat of "${heartbeat.name}" would page nobody: ${choice.reason}`,
       });
     } else if (config.gates.enabled && !isAtLeast(choice.severity, config.gates.minSeverity)) {
       problems.push({

@@ -133,7 +133,8 @@ describe('heartbeats in policy validate (load-time checks)', () => {
       ),
       path: 'heartbeats[0].service',
       lineHolding: 'service: backups',
-      message: /a missed beat of "nightly-backup" would page nobody: no route matched .*add a route without match/,
+      message:
+        /a missed beat of "nightly-backup" \(service backups\) matches no route and there is no default route, so it would page nobody; add a route for it \(match: \{ service: backups \}\) or a default route last/,
     },
     {
       name: 'a severity the gates drop',
