@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { HeartbeatClient } from '../../client/heartbeats.js';
+import { Config } from '../../domain/config.js';
 import { heartbeatWorkflowId } from '../../domain/heartbeat-state.js';
+import { heartbeatStatusQuery } from '../../workflows/heartbeat-messages.js';
 import { startApiStack, TOKENS, type ApiStack } from '../helpers/api.js';
 import { escalateOn } from '../helpers/cli.js';
 
@@ -166,5 +169,46 @@ describe('POST /v1/heartbeats/{name} and GET /v1/heartbeats', () => {
     const unknown = await cli(['heartbeat', 'ping', 'api-hb-nope']);
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('no heartbeat "api-hb-nope" in the config (configured: api-hb-cli)');
+  });
+
+  it('starts missing watches, sends running ones their new settings and ends removed ones when the config changes', async () => {
+    const make = withHeartbeats([
+      { name: 'api-hb-kept', every: '1h' },
+      { name: 'api-hb-dropped', every: '2h' },
+    ]);
+    watched.push('escalation-engine');
+    stack = await startApiStack(make);
+    const heartbeats = new HeartbeatClient({ client: stack.incidents.temporal, config: stack.holder, taskQueue: stack.taskQueue });
+    const first = await heartbeats.sync('test');
+    expect(first.started).toEqual(expect.arrayContaining(['api-hb-kept', 'api-hb-dropped']));
+    expect(first.stopped).toEqual([]);
+    const again = await heartbeats.sync('test');
+    expect(again.updated).toEqual(expect.arrayContaining(['api-hb-kept', 'api-hb-dropped']));
+
+    // A reload: api-hb-kept now every 3h, api-hb-dropped gone.
+    const current = stack.holder.current;
+    stack.holder.replace(
+      Config.parse({ ...make('http://127.0.0.1:9'), heartbeats: [{ name: 'api-hb-kept', every: '3h' }], delivery: current.delivery }),
+    );
+    // Visibility lists the dropped watch a moment after it started: sync again until it is ended.
+    const changed = await stack.eventually(
+      () => heartbeats.sync('test'),
+      (result) => result.stopped.includes('api-hb-dropped'),
+    );
+    expect(changed.updated).toContain('api-hb-kept');
+    const ended = await stack.incidents.temporal.workflow.getHandle('heartbeat-api-hb-dropped').result();
+    expect(ended).toMatchObject({ name: 'api-hb-dropped', pings: 0 });
+    const kept = await stack.eventually(
+      () => heartbeats.list(),
+      (list) => list.some((h) => h.name === 'api-hb-kept' && h.watching),
+    );
+    expect(kept.find((h) => h.name === 'api-hb-kept')).toMatchObject({ every: '3h', state: 'never-pinged' });
+    expect(kept.map((h) => h.name)).not.toContain('api-hb-dropped');
+    // The running watch itself took the new interval (its deadline moves with it).
+    const watch = stack.incidents.temporal.workflow.getHandle('heartbeat-api-hb-kept');
+    await stack.eventually(
+      () => watch.query(heartbeatStatusQuery),
+      (memo) => memo.every === 3 * 3_600_000,
+    );
   });
 });
