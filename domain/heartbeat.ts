@@ -49,11 +49,15 @@ export function heartbeatSpec(heartbeat: Heartbeat): HeartbeatSpec {
   };
 }
 
-/** The engine's own heartbeat as a watch runs it: missing after two missed beats; it opens no incident. */
+/**
+ * The engine's own heartbeat as a watch runs it. It beats every `every`, and a beat lands a few
+ * milliseconds after its due time: so it is healthy up to one missed beat (`2 × every`), late
+ * through the next, missing after two missed beats. It opens no incident.
+ */
 export function engineHeartbeatSpec(self: SelfHeartbeat | undefined): { spec: HeartbeatSpec; self: SelfHeartbeatSpec } {
   const every = self?.every ?? DEFAULT_SELF_EVERY_MS;
   return {
-    spec: { name: ENGINE_HEARTBEAT, every, grace: every, severity: 'critical' },
+    spec: { name: ENGINE_HEARTBEAT, every: 2 * every, grace: every, severity: 'critical' },
     self: { every, ...(self?.url !== undefined && { url: self.url }) },
   };
 }

@@ -5,6 +5,7 @@ import { heartbeatWorkflowId } from '../../domain/heartbeat-state.js';
 import { heartbeatStatusQuery } from '../../workflows/heartbeat-messages.js';
 import { startApiStack, TOKENS, type ApiStack } from '../helpers/api.js';
 import { escalateOn } from '../helpers/cli.js';
+import { startHttpPeer, type HttpPeer } from '../helpers/peers/http.js';
 
 // Heartbeats through the HTTP API on the real stack: the dev server, the production worker and
 // the API. Names carry an `api-hb-` prefix: watch and incident ids are shared by the whole run.
@@ -210,5 +211,36 @@ describe('POST /v1/heartbeats/{name} and GET /v1/heartbeats', () => {
       () => watch.query(heartbeatStatusQuery),
       (memo) => memo.every === 3 * 3_600_000,
     );
+  });
+
+  it("keeps the engine's own heartbeat: GETs the external URL from its timer, lists itself healthy, and shows why the URL refused", async () => {
+    let monitor: HttpPeer | undefined;
+    try {
+      monitor = await startHttpPeer('monitor', () => ({ status: 200, body: 'OK' }));
+      const url = `${monitor.url}/ping/check-uuid`;
+      watched.push('escalation-engine');
+      stack = await startApiStack((peerUrl) => ({ ...withHeartbeats([])(peerUrl), selfHeartbeat: { url, every: '1s' } }));
+      const heartbeats = new HeartbeatClient({ client: stack.incidents.temporal, config: stack.holder, taskQueue: stack.taskQueue });
+      await heartbeats.sync('test', { endRemoved: false });
+
+      await monitor.waitFor((requests) => requests.length >= 2);
+      expect(monitor.requests[0]).toMatchObject({ method: 'GET', path: '/ping/check-uuid' });
+      expect(monitor.requests[0]!.headers['user-agent']).toMatch(/^escalation-engine\//);
+      const healthy = await stack.eventually(
+        () => stack!.call('GET', '/v1/heartbeats', { token: TOKENS.read }),
+        (answer) => answer.body.heartbeats[0].pings >= 1,
+      );
+      expect(healthy.body.heartbeats[0]).toMatchObject({ name: 'escalation-engine', engine: true, state: 'healthy', url, watching: true });
+      expect(healthy.body.heartbeats[0].lastPing.by).toBe('engine');
+
+      monitor.respondWith(() => ({ status: 404, body: 'no such check' }));
+      const failing = await stack.eventually(
+        () => stack!.call('GET', '/v1/heartbeats', { token: TOKENS.read }),
+        (answer) => answer.body.heartbeats[0].urlError !== undefined,
+      );
+      expect(failing.body.heartbeats[0].urlError).toContain('answered 404');
+    } finally {
+      await monitor?.close();
+    }
   });
 });

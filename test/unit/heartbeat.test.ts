@@ -79,9 +79,9 @@ describe('the heartbeat schema', () => {
     });
   });
 
-  it('keeps the engine heartbeat missing only after two missed beats', () => {
+  it('keeps the engine heartbeat healthy through one missed beat, missing after two', () => {
     expect(engineHeartbeatSpec({ every: 5 * MIN, url: 'https://hc-ping.com/abc' })).toEqual({
-      spec: { name: 'escalation-engine', every: 5 * MIN, grace: 5 * MIN, severity: 'critical' },
+      spec: { name: 'escalation-engine', every: 10 * MIN, grace: 5 * MIN, severity: 'critical' },
       self: { every: 5 * MIN, url: 'https://hc-ping.com/abc' },
     });
     expect(engineHeartbeatSpec(undefined).self).toEqual({ every: MIN });
