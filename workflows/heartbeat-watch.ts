@@ -153,6 +153,8 @@ class Watch {
   async missed(deadline: number): Promise<void> {
     const name = this.spec.name;
     this.handledDeadline = deadline;
+    // A ping that lands while the incident is being opened must still resolve it: count from here.
+    const pingsAtMiss = this.pings;
     try {
       const result = await incidents.openHeartbeatIncident({
         spec: this.spec,
@@ -160,7 +162,7 @@ class Watch {
         ...(this.lastPing && { lastPingAt: this.lastPing.at }),
       });
       if (result.escalated) {
-        this.incident = { id: result.incidentId, pings: this.pings };
+        this.incident = { id: result.incidentId, pings: pingsAtMiss };
         this.problem = undefined;
         log.warn('heartbeat missed: incident opened', { heartbeat: name, incident: result.incidentId, lastPing: this.lastPing?.at });
       } else {

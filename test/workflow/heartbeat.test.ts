@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { HeartbeatClient } from '../../client/heartbeats.js';
 import { IncidentClient, IncidentNotFoundError } from '../../client/incidents.js';
@@ -29,11 +29,10 @@ let env: TestWorkflowEnvironment | undefined;
 let running: { worker: Worker; done: Promise<void> } | undefined;
 const started: string[] = [];
 
-beforeAll(async () => {
+// A server per test: each skips days, and on a server shared with the first test the second one's
+// env.sleep did not return (cause not found yet); a fresh server costs about a second.
+beforeEach(async () => {
   env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
 });
 afterEach(async () => {
   for (const id of started.splice(0)) {
@@ -47,6 +46,8 @@ afterEach(async () => {
   if (running?.worker.getState() === 'RUNNING') running.worker.shutdown();
   await running?.done;
   running = undefined;
+  await env?.teardown();
+  env = undefined;
 });
 
 interface HeartbeatStack {
