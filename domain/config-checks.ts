@@ -2,6 +2,7 @@ import type { Config, Providers, Schedule, User } from './config.js';
 import type { Channel, Target } from './policy.js';
 import { levelProblems } from './level-checks.js';
 import { rotationMembers } from './rotation.js';
+import { heartbeatProblems } from './heartbeat-checks.js';
 import { staticDeliveries } from './targets.js';
 import { isValidTimeZone } from './zoned-time.js';
 
@@ -29,6 +30,7 @@ export function checkConfig(config: Config): ConfigProblem[] {
     ...duplicateProblems(config),
     ...levelProblems(config),
     ...rotationProblems(config),
+    ...heartbeatProblems(config),
   ];
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Duration } from './duration.js';
 import { UrgencyMap } from './level-schemas.js';
+import { Heartbeat, SelfHeartbeat } from './heartbeat.js';
 import { InhibitRule } from './inhibition.js';
 import { MatcherText } from './matchers.js';
 import { Channel, Policy, Target } from './policy.js';
@@ -148,7 +149,7 @@ export type Providers = z.infer<typeof Providers>;
 export const ApiToken = z.strictObject({
   name: Id,
   token: z.string().min(16, 'must be at least 16 characters'),
-  scopes: z.array(z.enum(['incidents:read', 'incidents:write', 'admin'])).min(1),
+  scopes: z.array(z.enum(['incidents:read', 'incidents:write', 'admin', 'heartbeats:write'])).min(1),
 });
 
 /** Per API token (anonymous reads share one budget): a steady rate and a burst above it. 0 turns it off. */
@@ -194,6 +195,10 @@ export const Config = z
     slas: Slas.optional(),
     /** Who a breached SLA pages (once per incident and kind). */
     onBreach: z.array(Target).min(1, 'list at least one target, or leave onBreach out').optional(),
+    /** Dead-man's switches: each must be pinged every `every`, or it opens incident `heartbeat-<name>`. */
+    heartbeats: z.array(Heartbeat).default([]),
+    /** The engine's own heartbeat (`escalation-engine`), pinging `url` from a workflow timer. */
+    selfHeartbeat: SelfHeartbeat.optional(),
   })
   .superRefine(checkReferences);
 export type Config = z.infer<typeof Config>;

@@ -11,6 +11,9 @@ import { reloadOnSighup } from '../runtime/config-reload.js';
 import type { ResponderRuntime } from '../runtime/responder.js';
 import { instrumentActivities, watchIncidentStates, type WorkerMetrics } from './metrics.js';
 import { rotationOver } from './rotation.js';
+import { HeartbeatClient } from '../client/heartbeats.js';
+import { IncidentClient } from '../client/incidents.js';
+import { createHeartbeatActivitiesOver, keepHeartbeatsInSync } from './heartbeats.js';
 
 /** Compiled (dist/, production) or run from source through tsx (development and tests). */
 const COMPILED = import.meta.url.endsWith('.js');
@@ -64,12 +67,22 @@ export interface EscalationWorkerOptions {
 /** The escalation worker: the incident workflow and the notification activities on one task queue. */
 export async function createEscalationWorker(options: EscalationWorkerOptions): Promise<Worker> {
   const incidentState = incidentStateOver(options.connection, options.namespace);
-  const activities = createActivities({
-    config: options.config,
-    incidentState,
-    rotation: rotationOver(options.connection, options.namespace, options.taskQueue),
-    ...(options.responder ? { responder: options.responder } : {}),
-  });
+  const activities = {
+    ...createActivities({
+      config: options.config,
+      incidentState,
+      rotation: rotationOver(options.connection, options.namespace, options.taskQueue),
+      ...(options.responder ? { responder: options.responder } : {}),
+    }),
+    // A missed heartbeat opens its incident through the client library's ingest path.
+    ...createHeartbeatActivitiesOver(
+      new IncidentClient({
+        client: new Client({ connection: options.connection, namespace: options.namespace }),
+        config: options.config,
+        taskQueue: options.taskQueue,
+      }),
+    ),
+  };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -132,6 +145,16 @@ export async function runEscalationWorker(
   const done = worker.run();
   options.logger.info({ taskQueue: options.taskQueue, namespace: options.namespace }, 'escalation worker polling');
   const stopReloading = options.configFile ? reloadOnSighup(holder, options.configFile, options.logger) : () => undefined;
+  // Heartbeat watches follow the config: started now, updated or ended after each reload.
+  const stopHeartbeats = keepHeartbeatsInSync(
+    new HeartbeatClient({
+      client: new Client({ connection: options.connection, namespace: options.namespace }),
+      config: holder,
+      taskQueue: options.taskQueue,
+    }),
+    holder,
+    options.logger,
+  );
   const stopWatching = options.metrics
     ? watchIncidentStates(
         new Client({ connection: options.connection, namespace: options.namespace }),
@@ -145,12 +168,14 @@ export async function runEscalationWorker(
   void done
     .finally(() => {
       stopReloading();
+      stopHeartbeats();
       stopWatching();
     })
     .catch(() => undefined);
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopReloading();
+    stopHeartbeats();
     stopWatching();
     if (!stopping) {
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -1,2 +1,3 @@
 export { incidentEscalation } from './incident-escalation.js';
 export { rotation } from './rotation.js';
+export { heartbeatWatch } from './heartbeat-watch.js';

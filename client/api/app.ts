@@ -31,6 +31,8 @@ import { slackHandlers, verifySlack } from './routes/slack.handlers.js';
 import * as systemRoutes from './routes/system.routes.js';
 import * as rotationRoutes from './routes/rotations.routes.js';
 import { rotationHandlers } from './routes/rotations.handlers.js';
+import * as heartbeatRoutes from './routes/heartbeats.routes.js';
+import { heartbeatHandlers } from './routes/heartbeats.handlers.js';
 
 export interface ApiOptions {
   incidents: IncidentClient;
@@ -193,6 +195,13 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);
   app.openapi({ ...integrationRoutes.grafana, middleware: [write] }, integrations.grafana);
 
+  const heartbeats = heartbeatHandlers(deps);
+  app.openapi(
+    { ...heartbeatRoutes.pingHeartbeat, middleware: [requireScope(currentTokens, 'heartbeats:write', limiter)] },
+    heartbeats.pingHeartbeat,
+  );
+  app.openapi({ ...heartbeatRoutes.listHeartbeats, middleware: [read] }, heartbeats.listHeartbeats);
+
   const slack = slackHandlers(deps);
   app.openapi({ ...slackRoutes.interactions, middleware: [verifySlack(deps)] }, slack.interactions);
   app.openapi({ ...slackRoutes.commands, middleware: [verifySlack(deps)] }, slack.commands);
@@ -241,7 +250,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     type: 'http',
     scheme: 'bearer',
     description:
-      'A token of api.tokens in the config (scopes incidents:read, incidents:write, admin) or ESCALATION_API_TOKEN (every scope).',
+      'A token of api.tokens in the config (scopes incidents:read, incidents:write, heartbeats:write, admin) or ESCALATION_API_TOKEN (every scope).',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

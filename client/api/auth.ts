@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Config } from '../../domain/config.js';
 import type { ApiEnv } from './env.js';
 
-export type Scope = 'incidents:read' | 'incidents:write' | 'admin';
+export type Scope = 'incidents:read' | 'incidents:write' | 'admin' | 'heartbeats:write';
 
 export interface ApiToken {
   name: string;

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { Client } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import type { z } from 'zod';
 import { fieldErrors, type FieldError } from '../../domain/errors.js';
-import { loadConfigFile } from '../../runtime/config-file.js';
+import { ConfigFileError, loadConfigFile } from '../../runtime/config-file.js';
 import { reloadOnSighup } from '../../runtime/config-reload.js';
 import type { Env } from '../../runtime/env.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -16,6 +16,7 @@ import { formatAnalytics, formatOncallLoad } from './format-analytics.js';
 import { listIncidents, ListOptions } from '../visibility.js';
 import { formatShadowReport, shadowReport, ShadowReportQuery } from '../shadow.js';
 import { setupSearchAttributes } from './setup.js';
+import { HeartbeatClient, type HeartbeatSyncResult } from '../heartbeats.js';
 import { connectTemporal, temporalTarget } from '../../runtime/temporal.js';
 import { responderRuntime } from '../../runtime/responder.js';
 
@@ -228,13 +229,38 @@ export function registerApiCommands(cli: Command, ctx: CommandContext): void {
       const connection = await connectTemporal(target);
       try {
         const result = await setupSearchAttributes(connection, target.namespace);
+        // The heartbeat watches of the config too (idempotent); a worker start does the same.
+        const heartbeats = await syncHeartbeats(
+          connection,
+          target.namespace,
+          g.config ?? ctx.defaultConfig,
+          g.taskQueue ?? ctx.env.ESCALATION_TASK_QUEUE,
+        );
         ctx.print(
           options.json,
-          result,
-          `namespace ${result.namespace}: ${result.added.length ? `added ${result.added.join(', ')}` : 'nothing to add'}${result.present.length ? `; already there: ${result.present.join(', ')}` : ''}`,
+          { ...result, heartbeats },
+          `namespace ${result.namespace}: ${result.added.length ? `added ${result.added.join(', ')}` : 'nothing to add'}${result.present.length ? `; already there: ${result.present.join(', ')}` : ''}` +
+            `\nheartbeats: ${'skipped' in heartbeats ? `not started (${heartbeats.skipped})` : `started ${heartbeats.started.join(', ') || 'none'}; updated ${heartbeats.updated.join(', ') || 'none'}; ended ${heartbeats.stopped.join(', ') || 'none'}`}`,
         );
       } finally {
         await connection.close();
       }
     });
+}
+
+/** Starts the config's heartbeat watches; a config that does not load skips them (the worker starts them too). */
+async function syncHeartbeats(
+  connection: Connection,
+  namespace: string,
+  configFile: string,
+  taskQueue: string,
+): Promise<HeartbeatSyncResult | { skipped: string }> {
+  let config;
+  try {
+    config = loadConfigFile(configFile);
+  } catch (error) {
+    if (error instanceof ConfigFileError) return { skipped: `${configFile} did not load: ${error.message.split('\n')[0]}` };
+    throw error;
+  }
+  return new HeartbeatClient({ client: new Client({ connection, namespace }), config, taskQueue }).sync('setup');
 }

@@ -20,6 +20,8 @@ import { ResponderSettingsError } from '../../runtime/responder.js';
 import { registerResponderCommands } from './responder-commands.js';
 import { registerRotationCommand } from './rotation-command.js';
 import { RotationNotFoundError } from '../rotations.js';
+import { registerHeartbeatCommands } from './heartbeat-commands.js';
+import { HeartbeatNotFoundError } from '../heartbeats.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -189,6 +191,7 @@ function program(): Command {
     });
 
   registerApiCommands(cli, { env, globals: () => cli.opts<GlobalOptions>(), defaultConfig: DEFAULT_CONFIG, print });
+  registerHeartbeatCommands(cli, { env, globals: () => cli.opts<GlobalOptions>(), defaultConfig: DEFAULT_CONFIG, print });
 
   cli
     .command('show <incident>')
@@ -336,7 +339,7 @@ function report(error: unknown): number {
     process.stderr.write(`the request is not valid; nothing was started or changed:\n${formatFieldErrors(error.errors)}\n`);
     return EXIT.invalid;
   }
-  if (error instanceof RotationNotFoundError) {
+  if (error instanceof RotationNotFoundError || error instanceof HeartbeatNotFoundError) {
     process.stderr.write(`${error.message}\n`);
     return EXIT.notFound;
   }

@@ -118,6 +118,8 @@ describe('GET /openapi.json', () => {
         '/v1/analytics/oncall-load',
         '/v1/chat/slack/commands',
         '/v1/chat/slack/interactions',
+        '/v1/heartbeats',
+        '/v1/heartbeats/{name}',
         '/v1/incidents',
         '/v1/incidents/{id}',
         '/v1/incidents/{id}/acknowledge',

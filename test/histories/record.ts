@@ -8,7 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { IncidentClient } from '../../client/incidents.js';
+import { HeartbeatClient } from '../../client/heartbeats.js';
+import { IncidentClient, IncidentNotFoundError } from '../../client/incidents.js';
+import { HEARTBEAT_WORKFLOW_TYPE, heartbeatWorkflowId } from '../../domain/heartbeat-state.js';
+import { heartbeatConfigSignal, heartbeatPingSignal, heartbeatStopSignal } from '../../workflows/heartbeat-messages.js';
 import { Config } from '../../domain/config.js';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { startDevServer } from '../../worker/dev-server.js';
@@ -31,6 +34,8 @@ interface Scenario {
   run0?: boolean;
   /** Set by run() when the incident's id is not `incident-<name>` (a grouping route's group key). */
   incidentId?: string;
+  /** Set when the history to save is not an incident's (a heartbeat watch): its workflow id as is. */
+  workflowId?: string;
 }
 
 /** Starts a worker on another task queue when asked (alerts accepted while no worker runs). */
@@ -473,6 +478,52 @@ const scenarios: Scenario[] = [
       return closedState(incidents, this.name);
     },
   },
+  {
+    name: 'heartbeat-miss-ping',
+    what: 'a heartbeat watch: first ping (signal-with-start), a missed beat opens incident heartbeat-record-heartbeat, the next ping resolves it, a config change, then the watch ends',
+    workflowId: heartbeatWorkflowId('record-heartbeat'),
+    async run(incidents) {
+      const heartbeats = new HeartbeatClient({ client: incidents.temporal, config: incidents.config, taskQueue: TASK_QUEUE });
+      const key = 'heartbeat-record-heartbeat';
+      await heartbeats.ping('record-heartbeat', 'api:cron', 'first run');
+      await waitUntilOpened(incidents, key);
+      await heartbeats.ping('record-heartbeat', 'api:cron', 'ran again');
+      await waitFor(incidents, key, (r) => r.state === 'RESOLVED');
+      const watch = incidents.temporal.workflow.getHandle(heartbeatWorkflowId('record-heartbeat'));
+      const spec = { name: 'record-heartbeat', every: 3_600_000, grace: 0, severity: 'error' as const };
+      await watch.signal(heartbeatConfigSignal, { spec });
+      await watch.signal(heartbeatStopSignal, { by: 'record', reason: 'scenario over' });
+      const memo = (await watch.result()) as { pings: number };
+      return `COMPLETED after ${memo.pings} pings`;
+    },
+  },
+  {
+    name: 'heartbeat-continue-as-new',
+    what: 'a heartbeat watch that takes 2 pings per run: its first run continues as new, carrying the last ping and the count',
+    workflowId: heartbeatWorkflowId('record-chatty'),
+    run0: true,
+    async run(incidents) {
+      const client = incidents.temporal;
+      const spec = { name: 'record-chatty', every: 3_600_000, grace: 0, severity: 'error' as const };
+      const handle = await client.workflow.start(HEARTBEAT_WORKFLOW_TYPE, {
+        workflowId: heartbeatWorkflowId('record-chatty'),
+        taskQueue: TASK_QUEUE,
+        args: [{ spec, pingsPerRun: 2 }],
+      });
+      for (const [i, note] of ['one', 'two', 'three'].entries()) {
+        await handle.signal(heartbeatPingSignal, { at: new Date(Date.now() + i).toISOString(), by: 'api:cron', note });
+      }
+      for (let i = 0; ; i += 1) {
+        const { runId } = await handle.describe();
+        if (runId !== handle.firstExecutionRunId) break;
+        if (i > 400) throw new Error(`${this.name}: the watch did not continue as new`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await client.workflow.getHandle(handle.workflowId).signal(heartbeatStopSignal, { by: 'record', reason: 'scenario over' });
+      await client.workflow.getHandle(handle.workflowId).result();
+      return 'CONTINUED_AS_NEW';
+    },
+  },
 ];
 
 async function waitFor(
@@ -488,6 +539,23 @@ async function waitFor(
     if (Date.now() > deadline) {
       throw new Error(`incident-${key} did not reach the expected condition within ${timeoutMs}ms; it is ${record.state}`);
     }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Polls until the incident exists (a heartbeat's opens when its watch's timer fires). */
+async function waitUntilOpened(incidents: IncidentClient, key: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await incidents.getIncident(key).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof IncidentNotFoundError) return false;
+        throw error;
+      },
+    );
+    if (found) return;
+    if (Date.now() > deadline) throw new Error(`incident-${key} did not open within ${timeoutMs}ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -523,6 +591,8 @@ async function main(): Promise<void> {
       gates: { minSeverity: 'info' },
       slas: { info: { respondWithin: '300ms', resolveWithin: '900ms' } },
       onBreach: [{ type: 'webhook', url: `${peer.url}?level=managers` }],
+      // Sub-second timing for the heartbeat scenario (the schema takes it; policy validate would not).
+      heartbeats: [{ name: 'record-heartbeat', every: '1s', grace: '500ms', severity: 'error' }],
       // Dana's rules: the webhook at once, the log 30 s later (or at once when the webhook page is reported lost).
       directory: {
         users: [
@@ -568,7 +638,9 @@ async function main(): Promise<void> {
       for (const scenario of scenarios.filter((s) => only.length === 0 || only.includes(s.name))) {
         const started = Date.now();
         const state = await scenario.run(incidents, peer, later);
-        const latest = incidents.handle(scenario.incidentId ?? scenario.name);
+        const latest = scenario.workflowId
+          ? incidents.temporal.workflow.getHandle(scenario.workflowId)
+          : incidents.handle(scenario.incidentId ?? scenario.name);
         const runId = scenario.run0 ? (await latest.describe()).raw.workflowExecutionInfo?.firstRunId : undefined;
         const history = await (runId ? incidents.temporal.workflow.getHandle(latest.workflowId, runId) : latest).fetchHistory();
         const file = join(here, `${scenario.name}.json`);
