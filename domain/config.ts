@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Duration } from './duration.js';
 import { InhibitRule } from './inhibition.js';
+import { ConfiguredWindows } from './maintenance.js';
 import { MatcherText } from './matchers.js';
 import { Channel, Policy, Target } from './policy.js';
 import { Slas } from './sla.js';
@@ -191,6 +192,8 @@ export const Config = z
     slas: Slas.optional(),
     /** Who a breached SLA pages (once per incident and kind). */
     onBreach: z.array(Target).min(1, 'list at least one target, or leave onBreach out').optional(),
+    /** Maintenance windows with fixed times (domain/maintenance.ts); more open at run time. */
+    maintenance: ConfiguredWindows.default([]),
   })
   .superRefine(checkReferences);
 export type Config = z.infer<typeof Config>;
