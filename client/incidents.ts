@@ -33,6 +33,8 @@ import {
 } from '../workflows/messages.js';
 import type { WorkingStatus } from '../domain/working-status.js';
 import { acceptAlert, AlertTooLargeError } from './ingest.js';
+import { suppressionReason, windowFor } from '../domain/maintenance.js';
+import { MaintenanceBook } from './maintenance.js';
 import { ROUTE_LABELS_MEMO, startSearchAttributes } from './visibility.js';
 
 /** The request itself is wrong: each field and why. Nothing was started or changed. */
@@ -96,7 +98,7 @@ export type StartIncidentResult =
       policyVersion: string;
       severity: IncidentRecord['severity'];
     }
-  | { escalated: false; reason: string; inhibitedBy?: string };
+  | { escalated: false; reason: string; inhibitedBy?: string; maintenance?: string };
 
 export interface IncidentClientOptions {
   client: Client;
@@ -131,6 +133,8 @@ const MAX_RECORD_CHARACTERS = 512 * 1024;
 export class IncidentClient {
   readonly taskQueue: string;
   readonly configHolder: ConfigHolder;
+  /** Maintenance windows: the config's and the ones opened at run time (client/maintenance.ts). */
+  readonly maintenance: MaintenanceBook;
 
   /** Answers per incident sent by this process that the server has not settled yet. */
   private readonly inFlight = new Map<string, number>();
@@ -138,6 +142,7 @@ export class IncidentClient {
   constructor(private readonly options: IncidentClientOptions) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.configHolder = holderOf(options.config);
+    this.maintenance = new MaintenanceBook({ client: options.client, taskQueue: this.taskQueue, config: () => this.config });
   }
 
   /** The config in force now (after the latest reload). */
@@ -169,6 +174,13 @@ export class IncidentClient {
     const group = choice.route ? groupKey(choice.route, routeLabels(input)) : undefined;
     const key = group ?? input.key ?? defaultIncidentKey(input);
     const workflowId = workflowIdForKey(key);
+    // An open maintenance window answers the alert itself: no incident, nobody paged (visibility and config only).
+    const window = windowFor(await this.maintenance.openWindows(), routeLabels({ ...input, severity: choice.severity }), Date.now());
+    if (window) {
+      // Counted on the window's workflow for /v1/stats; a failed count never fails the answer.
+      await this.maintenance.countSuppressed(window, { incidentId: workflowId, summary: input.summary }).catch(() => undefined);
+      return { escalated: false, reason: suppressionReason(window), maintenance: window.name };
+    }
     const inhibition = await checkInhibition(this.options.client, this.taskQueue, config.inhibitions, {
       workflowId,
       summary: input.summary,

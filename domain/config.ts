@@ -146,7 +146,7 @@ export type Providers = z.infer<typeof Providers>;
 export const ApiToken = z.strictObject({
   name: Id,
   token: z.string().min(16, 'must be at least 16 characters'),
-  scopes: z.array(z.enum(['incidents:read', 'incidents:write', 'admin'])).min(1),
+  scopes: z.array(z.enum(['incidents:read', 'incidents:write', 'admin', 'maintenance:write'])).min(1),
 });
 
 /** Per API token (anonymous reads share one budget): a steady rate and a burst above it. 0 turns it off. */

@@ -6,10 +6,12 @@ import type { IncidentState } from '../domain/incident.js';
 import { incidentStateQuery } from '../workflows/messages.js';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from '../activities/index.js';
+import { createMaintenanceActivities } from '../activities/maintenance.js';
 import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import { reloadOnSighup } from '../runtime/config-reload.js';
 import type { ResponderRuntime } from '../runtime/responder.js';
 import { instrumentActivities, watchIncidentStates, type WorkerMetrics } from './metrics.js';
+import { MaintenanceBook } from '../client/maintenance.js';
 
 /** Compiled (dist/, production) or run from source through tsx (development and tests). */
 const COMPILED = import.meta.url.endsWith('.js');
@@ -73,7 +75,11 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource(options.workflowBundlePath ?? prebuiltWorkflowBundle()),
-    activities: options.metrics ? instrumentActivities(activities, options.metrics) : activities,
+    activities: {
+      ...(options.metrics ? instrumentActivities(activities, options.metrics) : activities),
+      // Maintenance windows hold and release open incidents (activities/maintenance.ts).
+      ...createMaintenanceActivities(new Client({ connection: options.connection, namespace: options.namespace })),
+    },
     ...options.tuning,
   });
 }
@@ -119,6 +125,21 @@ export async function runEscalationWorker(
   const worker = await createEscalationWorker({ ...options, config: holder });
   const done = worker.run();
   options.logger.info({ taskQueue: options.taskQueue, namespace: options.namespace }, 'escalation worker polling');
+  // The config file's maintenance windows run as workflows that hold matching incidents (idempotent).
+  new MaintenanceBook({
+    client: new Client({ connection: options.connection, namespace: options.namespace }),
+    taskQueue: options.taskQueue,
+    config: () => holder.current,
+  })
+    .startConfigured()
+    .then(
+      (names) => names.length > 0 && options.logger.info({ windows: names }, 'maintenance windows of the config file scheduled'),
+      (error: unknown) =>
+        options.logger.warn(
+          { err: error },
+          'could not schedule the config file`s maintenance windows; alerts are still answered by them, open incidents are not held',
+        ),
+    );
   const stopReloading = options.configFile ? reloadOnSighup(holder, options.configFile, options.logger) : () => undefined;
   const stopWatching = options.metrics
     ? watchIncidentStates(

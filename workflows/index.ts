@@ -1,1 +1,2 @@
 export { incidentEscalation } from './incident-escalation.js';
+export { maintenanceWindow } from './maintenance.js';

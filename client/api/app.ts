@@ -29,6 +29,8 @@ import { twilioHandlers, verifyTwilio } from './routes/twilio.handlers.js';
 import * as slackRoutes from './routes/slack.routes.js';
 import { slackHandlers, verifySlack } from './routes/slack.handlers.js';
 import * as systemRoutes from './routes/system.routes.js';
+import * as maintenanceRoutes from './routes/maintenance.routes.js';
+import { maintenanceHandlers } from './routes/maintenance.handlers.js';
 
 export interface ApiOptions {
   incidents: IncidentClient;
@@ -186,6 +188,12 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...incidentRoutes.reassign, middleware: [write] }, incidents.reassign);
   app.openapi({ ...incidentRoutes.snooze, middleware: [write] }, incidents.snooze);
 
+  const maintenance = maintenanceHandlers(deps);
+  const maintain = requireScope(currentTokens, 'maintenance:write', limiter);
+  app.openapi({ ...maintenanceRoutes.startMaintenance, middleware: [maintain] }, maintenance.startMaintenance);
+  app.openapi({ ...maintenanceRoutes.listMaintenance, middleware: [read] }, maintenance.listMaintenance);
+  app.openapi({ ...maintenanceRoutes.endMaintenance, middleware: [maintain] }, maintenance.endMaintenance);
+
   const integrations = integrationHandlers(deps);
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);
   app.openapi({ ...integrationRoutes.grafana, middleware: [write] }, integrations.grafana);
@@ -238,7 +246,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     type: 'http',
     scheme: 'bearer',
     description:
-      'A token of api.tokens in the config (scopes incidents:read, incidents:write, admin) or ESCALATION_API_TOKEN (every scope).',
+      'A token of api.tokens in the config (scopes incidents:read, incidents:write, maintenance:write, admin) or ESCALATION_API_TOKEN (every scope).',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -82,7 +82,12 @@ export const StartAnswer = z
       policyVersion: z.string(),
       severity: Severity,
     }),
-    z.object({ escalated: z.literal(false), reason: z.string(), inhibitedBy: z.string().optional() }),
+    z.object({
+      escalated: z.literal(false),
+      reason: z.string(),
+      inhibitedBy: z.string().optional(),
+      maintenance: z.string().optional().openapi({ description: 'the maintenance window that answered the alert (no incident opened)' }),
+    }),
   ])
   .openapi('StartAnswer');
 
@@ -169,5 +174,9 @@ export const StatsSchema = z
     slaBreached: z.number().int().openapi({ description: 'Incidents in the window that broke a response-time SLA' }),
     mtta: TimingSchema,
     mttr: TimingSchema,
+    maintenance: z
+      .object({ windows: z.number().int(), suppressed: z.number().int() })
+      .optional()
+      .openapi({ description: 'Maintenance windows open in the window, and the alerts they answered without opening an incident' }),
   })
   .openapi('Stats');
