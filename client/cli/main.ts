@@ -18,6 +18,8 @@ import { registerImportCommand } from './import-command.js';
 import { registerReplayCommand } from './replay.js';
 import { ResponderSettingsError } from '../../runtime/responder.js';
 import { registerResponderCommands } from './responder-commands.js';
+import { registerMaintenanceCommands } from './maintenance-commands.js';
+import { MaintenanceConflictError, MaintenanceNotFoundError } from '../maintenance.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -155,6 +157,12 @@ function program(): Command {
   }
 
   registerResponderCommands(cli, {
+    connect: () => connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL),
+    defaultActor: defaultActor(),
+    print,
+  });
+
+  registerMaintenanceCommands(cli, {
     connect: () => connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL),
     defaultActor: defaultActor(),
     print,
@@ -335,7 +343,11 @@ function report(error: unknown): number {
     process.stderr.write(`${error.message}\n`);
     return EXIT.notFound;
   }
-  if (error instanceof IncidentMoveRefusedError) {
+  if (error instanceof MaintenanceNotFoundError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.notFound;
+  }
+  if (error instanceof IncidentMoveRefusedError || error instanceof MaintenanceConflictError) {
     process.stderr.write(`refused: ${error.message}\n`);
     return EXIT.refused;
   }
