@@ -25,17 +25,27 @@ export const MaintenanceName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'may hold letters, digits and . _ - only, starting with a letter or digit (db-upgrade)');
 
 export const MaintenanceMatch = z
-  .strictObject({
-    service: z.string().trim().min(1).optional(),
-    source: z.string().trim().min(1).optional(),
-    /** Exactly this severity (aliases read as routes read them). */
-    severity: SeverityName.optional(),
-    /** Label values the alert must carry. */
-    labels: z.record(z.string().min(1), z.string()).optional(),
-    /** Alertmanager matchers, all of which must hold: `team=~db|storage` (anchored, RE2). */
-    matchers: z.array(MatcherText).optional(),
-  })
+  .strictObject(
+    {
+      service: z.string().trim().min(1).optional(),
+      source: z.string().trim().min(1).optional(),
+      /** Exactly this severity (aliases read as routes read them). */
+      severity: SeverityName.optional(),
+      /** Label values the alert must carry. */
+      labels: z.record(z.string().min(1), z.string()).optional(),
+      /** Alertmanager matchers, all of which must hold: `team=~db|storage` (anchored, RE2). */
+      matchers: z.array(MatcherText).optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown match key ${issue.keys.map((k) => `"${k}"`).join(', ')}; a match takes service, source, severity, labels and matchers (other label names go under labels: { name: value })`
+          : undefined,
+    },
+  )
   .refine((match) => matchConditions(match).length > 0, {
+    // Only when the match is otherwise valid: an unknown key already says what is wrong.
+    when: (payload) => payload.issues.length === 0,
     message:
       'a window must match something, or it would silence every alert: name a service, source, severity, labels or matchers (match: { service: db })',
   });

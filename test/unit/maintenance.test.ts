@@ -56,7 +56,7 @@ describe('maintenance windows in the config', () => {
     [
       'an unknown match key',
       [{ name: 'w', match: { servce: 'db' }, from: '2026-12-05T22:00:00Z', to: '2026-12-06T02:00:00Z' }],
-      /^maintenance\[0]\.match: Unrecognized key: "servce"/,
+      /^maintenance\[0]\.match: unknown match key "servce"; a match takes service, source, severity, labels and matchers/,
     ],
     [
       'a duplicate name',
@@ -161,7 +161,7 @@ describe('a window opened at run time', () => {
     [{}, 'for', /one of the two/],
     [{ for: '2h', until: '2026-12-06T02:00:00Z' }, 'for', /one of the two/],
     [{ for: '0s' }, 'for', /longer than 0/],
-    [{ for: '2h', match: { service: 'db', colour: 'red' } }, 'match', /Unrecognized key/],
+    [{ for: '2h', match: { service: 'db', colour: 'red' } }, 'match', /unknown match key "colour"/],
     [{ for: '2h', by: ' ' }, 'by', /must name who/],
   ])('refuses %j at %s', (body, field, message) => {
     const parsed = request(body);
