@@ -112,6 +112,8 @@ describe('GET /openapi.json', () => {
         '/v1/integrations/twilio/status',
         '/v1/integrations/twilio/voice',
         '/v1/integrations/twilio/voice/answer',
+        '/v1/maintenance',
+        '/v1/maintenance/{name}',
         '/v1/services/{service}/health',
         '/v1/stats',
       ].sort(),
