@@ -1,4 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { runEscalate } from '../helpers/cli.js';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { startApiStack, TOKENS, type ApiStack } from '../helpers/api.js';
 import { webhookLevel } from '../helpers/stack.js';
@@ -144,6 +148,61 @@ describe('maintenance windows through the API', () => {
     // Level 1 paged again at the end (its epoch 1), then level 2 after its delay.
     expect(level2.notifications.filter((n) => n.level === 1 && n.status === 'delivered').length).toBeGreaterThanOrEqual(2);
     expect(level2.maintenance).toBeUndefined();
+  });
+});
+
+describe('escalate maintenance', () => {
+  it('opens a window for two hours, lists it and ends it, and refuses for with until', async () => {
+    stack = await startApiStack(tokens);
+    const dir = mkdtempSync(join(tmpdir(), 'escalate-maintenance-cli-'));
+    const configFile = join(dir, 'escalation.json');
+    writeFileSync(configFile, JSON.stringify({ policies: [{ name: 'default', levels: [{ targets: [{ type: 'log' }] }] }] }));
+    const escalate = (args: string[]) =>
+      runEscalate([
+        '--address',
+        inject('temporalAddress'),
+        '--namespace',
+        inject('temporalNamespace'),
+        '--task-queue',
+        stack!.taskQueue,
+        '--config',
+        configFile,
+        ...args,
+      ]);
+
+    const started = await escalate([
+      'maintenance',
+      'start',
+      '--service',
+      'mw-cli',
+      '--for',
+      '2h',
+      '--name',
+      'mw-cli-window',
+      '--by',
+      'dana',
+      '--json',
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    const window = JSON.parse(started.stdout) as { name: string; from: string; to: string; match: unknown };
+    expect(window).toMatchObject({ name: 'mw-cli-window', match: { service: 'mw-cli' }, by: 'dana' });
+    expect(Date.parse(window.to) - Date.parse(window.from)).toBe(7_200_000);
+
+    const listed = await stack.eventually(
+      () => escalate(['maintenance', 'list', '--json']),
+      (r) => r.code === 0 && (JSON.parse(r.stdout) as { windows: { name: string }[] }).windows.some((w) => w.name === 'mw-cli-window'),
+    );
+    expect(JSON.parse(listed.stdout).windows).toEqual([expect.objectContaining({ name: 'mw-cli-window', state: 'open', origin: 'api' })]);
+    const answered = await stack.incidents.startIncident(alert('mw-cli-alert', 'mw-cli'));
+    expect(answered).toMatchObject({ escalated: false, maintenance: 'mw-cli-window' });
+
+    const ended = await escalate(['maintenance', 'end', 'mw-cli-window', '--by', 'dana']);
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stdout).toContain('maintenance window mw-cli-window ended by dana');
+
+    const both = await escalate(['maintenance', 'start', '--service', 'mw-cli', '--for', '2h', '--until', '2099-01-01T00:00:00Z']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('for: give how long');
   });
 });
 
