@@ -1,5 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { errorResponse } from '../schemas.js';
+import { auth, bearer, json } from './common.js';
 import {
   EndMaintenanceQuery,
   MaintenanceBody,
@@ -7,14 +8,6 @@ import {
   MaintenanceNameParam,
   MaintenanceWindowSchema,
 } from '../maintenance-schemas.js';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const bearer = [{ bearer: [] }];
-const auth = {
-  401: errorResponse('no or invalid bearer token'),
-  403: errorResponse('the token lacks the scope'),
-  429: errorResponse('this token is over api.rateLimit; retry after Retry-After'),
-};
 
 export const startMaintenance = createRoute({
   method: 'post',
