@@ -66,6 +66,7 @@ export class MaintenanceBook {
   private cached: { at: number; windows: (MaintenanceWindowSpec & { suppressed: number })[] } | undefined;
   private readonly startedHere = new Map<string, { spec: MaintenanceWindowSpec; at: number }>();
   private readonly endedHere = new Map<string, number>();
+  private listing: Promise<(MaintenanceWindowSpec & { suppressed: number })[]> | undefined;
 
   constructor(private readonly options: MaintenanceBookOptions) {}
 
@@ -216,7 +217,7 @@ export class MaintenanceBook {
   /** The config's windows and the run-time ones (from visibility, cached), by name; config wins. */
   private async all(now: number, fresh = false): Promise<(MaintenanceWindowSpec & { suppressed: number })[]> {
     const cacheMs = this.options.cacheMs ?? 2_000;
-    if (fresh || !this.cached || now - this.cached.at > cacheMs) this.cached = { at: now, windows: await this.fromVisibility() };
+    if (fresh || !this.cached || now - this.cached.at > cacheMs) this.cached = { at: now, windows: await this.refresh(fresh) };
     const byName = new Map<string, MaintenanceWindowSpec & { suppressed: number }>();
     for (const window of this.cached.windows) byName.set(window.name, window);
     for (const [name, local] of this.startedHere) {
@@ -232,6 +233,16 @@ export class MaintenanceBook {
       byName.set(spec.name, { ...spec, suppressed: byName.get(spec.name)?.suppressed ?? 0 });
     }
     return [...byName.values()];
+  }
+
+  /**
+   * One list call at a time, however many alerts arrive at once (a webhook batch). For an alert,
+   * visibility failing is no reason to refuse it: it goes on with the windows last seen (paging in
+   * a window is the safer mistake); a listing (`fresh`) says the error.
+   */
+  private refresh(fresh: boolean): Promise<(MaintenanceWindowSpec & { suppressed: number })[]> {
+    if (!this.listing) this.listing = this.fromVisibility().finally(() => (this.listing = undefined));
+    return fresh ? this.listing : this.listing.catch(() => this.cached?.windows ?? []);
   }
 
   private async fromVisibility(): Promise<(MaintenanceWindowSpec & { suppressed: number })[]> {
