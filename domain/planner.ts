@@ -219,7 +219,8 @@ export function unreachedStep(policy: Policy, cursor: EscalationCursor, now: num
 
 /** When the walk's next step is due (the record's `nextEscalationAt`), while pages still go out. */
 export function nextEscalationAt(policy: Policy, position: Position): number | undefined {
-  return PAGING.includes(position.state) ? stepPlan(policy, position).at : undefined;
+  // Under a maintenance window: its end, when the level it reached is paged again.
+  return PAGING.includes(position.state) ? maintenanceHeld(stepPlan(policy, position), position.maintenance).at : undefined;
 }
 
 /**

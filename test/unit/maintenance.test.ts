@@ -16,7 +16,7 @@ import {
   windowFromRequest,
   type MaintenanceWindowSpec,
 } from '../../domain/maintenance.js';
-import { plan, type Position } from '../../domain/planner.js';
+import { nextEscalationAt, plan, type Position } from '../../domain/planner.js';
 import { Policy } from '../../domain/policy.js';
 
 const NOW = Date.parse('2026-12-05T23:00:00Z');
@@ -277,6 +277,11 @@ describe('the planner under a maintenance window', () => {
   ])('%s', (_what, position, expected) => {
     const next = plan(policy, position, 42);
     expect(`${next?.action.kind}@${next?.at}`).toBe(expected);
+  });
+
+  it('says the next escalation comes at the window`s end, and at its own time when due after it', () => {
+    expect(nextEscalationAt(policy, at({ state: 'ACTIVE', cursor: paged, maintenance: { name: 'w', until: 1_000 } }))).toBe(1_000);
+    expect(nextEscalationAt(policy, at({ state: 'ACTIVE', cursor: paged, maintenance: { name: 'w', until: 200 } }))).toBe(300);
   });
 
   it('labels the wait with the window', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentRecord } from '../../domain/incident.js';
-import { acknowledgeSignal, maintenanceSignal } from '../../workflows/messages.js';
+import { maintenanceSignal } from '../../workflows/messages.js';
 import { minutes, useTimeSkipping, type IncidentHandle, type TimeSkippingStack } from '../helpers/time-skipping.js';
 
 // An open incident under a two-hour maintenance window, on the time-skipping server: the window's
@@ -73,22 +73,5 @@ describe('an open incident under a maintenance window', () => {
       'maintenance window early ended: paging resumes at level 1',
     ]);
     expect(Date.parse(resumed.notifications[1]!.at)).toBeLessThan(t0 + minutes(45));
-  });
-
-  it('takes an acknowledgement during the window, and pages nobody when it ends', async () => {
-    // A timer beyond the window (auto-resolve after a day) gives the server something to skip to.
-    stack = await timeSkipping.start({ policies: [{ ...policy, autoResolve: '1d' }] });
-    const { handle, t0 } = await openIncident(stack, 'mw-flow-ack');
-    await handle.signal(maintenanceSignal, { name: 'acked', until: iso(t0 + minutes(60)) });
-    await stack.waitForRecord(handle, (r) => r.maintenance !== undefined);
-    await handle.signal(acknowledgeSignal, { by: 'dana' });
-    await stack.waitForRecord(handle, (r) => r.state === 'ACKNOWLEDGED');
-    await stack.skipUntil(t0 + minutes(90));
-    const after = await stack.record(handle);
-    expect({ state: after.state, level: after.level, notificationCount: after.notificationCount }).toEqual({
-      state: 'ACKNOWLEDGED',
-      level: 1,
-      notificationCount: 1,
-    });
   });
 });
