@@ -158,12 +158,17 @@ export class MaintenanceBook {
   }
 
   /**
-   * Counts an alert a window answered on that window's workflow (for `/v1/stats`). Fire and
-   * forget: a signal needs no worker; a config window's workflow is started by it if no worker
-   * started it yet. The alert's answer never waits on this.
+   * Counts an alert a window answered on that window's workflow (for `/v1/stats`). A signal needs
+   * no worker; a config window's workflow is started by it if no worker started it yet (and then
+   * holds open incidents it matches once a worker runs it).
    */
   async countSuppressed(window: MaintenanceWindowSpec, alert: { incidentId: string; summary: string }): Promise<void> {
     const signal = { incidentId: alert.incidentId, summary: alert.summary, at: new Date(this.now).toISOString() };
+    // A run-time window is only signalled: starting it again would bring back a window just ended.
+    if (window.origin === 'api') {
+      await this.options.client.workflow.getHandle(maintenanceWorkflowId(window.name)).signal(suppressedSignal, signal);
+      return;
+    }
     await this.options.client.workflow.signalWithStart(MAINTENANCE_WORKFLOW_TYPE, {
       workflowId: maintenanceWorkflowId(window.name),
       taskQueue: this.options.taskQueue,
