@@ -58,12 +58,9 @@ export const IncidentRecordSchema = z
     resolvedAt: z.string().optional(),
     resolvedBy: z.string().optional(),
     nextEscalationAt: z.string().optional(),
-    maintenance: z
-      .object({ name: z.string(), until: z.string() })
-      .optional()
-      .openapi({
-        description: 'a maintenance window holds its paging until then; it is paged at its level at the end if still unanswered',
-      }),
+    maintenance: z.object({ name: z.string(), until: z.string() }).optional().openapi({
+      description: 'a maintenance window holds its paging until then; it is paged at its level at the end if still unanswered',
+    }),
     timeline: z.array(z.looseObject({ at: z.string(), kind: z.string(), by: z.string() })),
     notifications: z.array(
       z.looseObject({ target: z.string(), channel: z.string().optional(), status: z.string(), reason: z.string().optional() }),
