@@ -34,6 +34,8 @@ import {
 } from '../workflows/messages.js';
 import type { WorkingStatus } from '../domain/working-status.js';
 import { acceptAlert, AlertTooLargeError } from './ingest.js';
+import { suppressionReason, windowFor } from '../domain/maintenance.js';
+import { MaintenanceBook } from './maintenance.js';
 import { ROUTE_LABELS_MEMO, startSearchAttributes } from './visibility.js';
 
 /** The request itself is wrong: each field and why. Nothing was started or changed. */
@@ -97,7 +99,7 @@ export type StartIncidentResult =
       policyVersion: string;
       severity: IncidentRecord['severity'];
     }
-  | { escalated: false; reason: string; inhibitedBy?: string };
+  | { escalated: false; reason: string; inhibitedBy?: string; maintenance?: string };
 
 export interface IncidentClientOptions {
   client: Client;
@@ -137,6 +139,8 @@ const MAX_RECORD_CHARACTERS = 512 * 1024;
 export class IncidentClient {
   readonly taskQueue: string;
   readonly configHolder: ConfigHolder;
+  /** Maintenance windows: the config's and the ones opened at run time (client/maintenance.ts). */
+  readonly maintenance: MaintenanceBook;
 
   /** Answers per incident sent by this process that the server has not settled yet. */
   private readonly inFlight = new Map<string, number>();
@@ -144,6 +148,7 @@ export class IncidentClient {
   constructor(private readonly options: IncidentClientOptions) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.configHolder = holderOf(options.config);
+    this.maintenance = new MaintenanceBook({ client: options.client, taskQueue: this.taskQueue, config: () => this.config });
   }
 
   /** The config in force now (after the latest reload). */
@@ -179,6 +184,19 @@ export class IncidentClient {
     // cut) the caller hears 503 in seconds and can retry, instead of hanging on the SDK's reconnects.
     const deadline = Date.now() + (this.options.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS);
     const within = <T>(work: () => Promise<T>): Promise<T> => this.options.client.withDeadline(deadline, work);
+    // An open maintenance window answers the alert itself: no incident, nobody paged (visibility and config only).
+    const window = windowFor(
+      await within(() => this.maintenance.openWindows()),
+      routeLabels({ ...input, severity: choice.severity }),
+      Date.now(),
+    );
+    if (window) {
+      // Counted on the window's workflow for /v1/stats; a failed count never fails the answer.
+      await within(() => this.maintenance.countSuppressed(window, { incidentId: workflowId, summary: input.summary })).catch(
+        () => undefined,
+      );
+      return { escalated: false, reason: suppressionReason(window), maintenance: window.name };
+    }
     const inhibition = await within(() =>
       checkInhibition(this.options.client, this.taskQueue, config.inhibitions, {
         workflowId,

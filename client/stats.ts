@@ -54,6 +54,8 @@ export interface IncidentStats {
   mtta: Timing;
   /** Mean time to resolve: opened (or re-opened) → RESOLVED, from the record (right across continue-as-new). */
   mttr: Timing;
+  /** Maintenance windows open within the window, and the alerts they answered `escalated: false`. */
+  maintenance: { windows: number; suppressed: number };
 }
 
 // Bounds keep one stats call cheap however busy the namespace is.
@@ -74,13 +76,14 @@ export async function incidentStats(
 ): Promise<IncidentStats> {
   const since = new Date(now - query.window.ms).toISOString();
   const inWindow = [`StartTime >= "${since}"`];
-  const [byStateCounts, bySeverityCounts, open, unreached, slaBreached, shadow] = await Promise.all([
+  const [byStateCounts, bySeverityCounts, open, unreached, slaBreached, shadow, maintenance] = await Promise.all([
     Promise.all(INCIDENT_STATES.map((state) => countIncidents(scope, { state }, inWindow))),
     Promise.all(SEVERITIES.map((severity) => countIncidents(scope, { severity }, inWindow))),
     countIncidents(scope, {}, [`IncidentState IN (${OPEN_STATES.map((state) => `"${state}"`).join(', ')})`]),
     countIncidents(scope, {}, [...inWindow, 'IncidentUnreached = true']),
     countIncidents(scope, {}, [...inWindow, 'SlaBreached = true']),
     countIncidents(scope, {}, [...inWindow, SHADOW_CLAUSE]),
+    incidents.maintenance.suppressedSince(since),
   ]);
   const byState = Object.fromEntries(INCIDENT_STATES.map((state, i) => [state, byStateCounts[i] ?? 0]));
   const bySeverity = Object.fromEntries(SEVERITIES.map((severity, i) => [severity, bySeverityCounts[i] ?? 0]));
@@ -109,6 +112,7 @@ export async function incidentStats(
     slaBreached,
     mtta: timing(ackTimes, measurable.sampled),
     mttr: timing(resolveTimes, measurable.sampled),
+    maintenance,
   };
 }
 

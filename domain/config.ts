@@ -3,6 +3,7 @@ import { Duration } from './duration.js';
 import { UrgencyMap } from './level-schemas.js';
 import { Heartbeat, SelfHeartbeat } from './heartbeat.js';
 import { InhibitRule } from './inhibition.js';
+import { ConfiguredWindows } from './maintenance.js';
 import { MatcherText } from './matchers.js';
 import { Channel, Policy, Target } from './policy.js';
 import { Slas } from './sla.js';
@@ -149,7 +150,7 @@ export type Providers = z.infer<typeof Providers>;
 export const ApiToken = z.strictObject({
   name: Id,
   token: z.string().min(16, 'must be at least 16 characters'),
-  scopes: z.array(z.enum(['incidents:read', 'incidents:write', 'admin', 'heartbeats:write'])).min(1),
+  scopes: z.array(z.enum(['incidents:read', 'incidents:write', 'admin', 'heartbeats:write', 'maintenance:write'])).min(1),
 });
 
 /** Per API token (anonymous reads share one budget): a steady rate and a burst above it. 0 turns it off. */
@@ -199,6 +200,8 @@ export const Config = z
     heartbeats: z.array(Heartbeat).default([]),
     /** The engine's own heartbeat (`escalation-engine`), pinging `url` from a workflow timer. */
     selfHeartbeat: SelfHeartbeat.optional(),
+    /** Maintenance windows with fixed times (domain/maintenance.ts); more open at run time. */
+    maintenance: ConfiguredWindows.default([]),
   })
   .superRefine(checkReferences);
 export type Config = z.infer<typeof Config>;

@@ -201,6 +201,8 @@ export interface IncidentRecord {
   slaBreaches?: ('respond' | 'resolve')[];
   /** The responders' latest working status while acknowledged (domain/working-status.ts). */
   workingStatus?: WorkingStatusEntry;
+  /** A maintenance window holds its paging until then (domain/maintenance.ts). */
+  maintenance?: { name: string; until: string };
   timeline: TimelineEntry[];
   notifications: NotificationRecord[];
 }

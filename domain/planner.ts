@@ -10,6 +10,7 @@ import {
   type EscalationStep,
 } from './escalation.js';
 import type { IncidentState } from './incident.js';
+import { heldUntil, type MaintenanceHold } from './maintenance-hold.js';
 import type { Policy, Target } from './policy.js';
 import type { Severity } from './severity-order.js';
 import type { SlaKind } from './sla.js';
@@ -54,6 +55,8 @@ export interface Position {
   levelHolds?: boolean;
   /** The route's urgency map, over the policy's. */
   routeUrgency?: UrgencyMap;
+  /** An open maintenance window holds paging until its end (domain/maintenance-hold.ts). */
+  maintenance?: MaintenanceHold;
 }
 
 export type PlannedAction =
@@ -67,7 +70,9 @@ export type PlannedAction =
   /** A snooze ran out: ACTIVE again at the level it was at, paged now. */
   | { kind: 'snoozeEnds' }
   /** Still acknowledged and unresolved: remind whoever acknowledged (the `n`th reminder). */
-  | { kind: 'ackReminder'; n: number; target: Target };
+  | { kind: 'ackReminder'; n: number; target: Target }
+  /** A maintenance window that held paging ended: paged at the level it reached. */
+  | { kind: 'maintenanceEnds'; name: string };
 
 export interface Plan {
   at: number;
@@ -92,7 +97,7 @@ export function plan(policy: Policy, position: Position, now: number): Plan | un
   }
   if (PAGING.includes(position.state)) {
     if (position.escalationRequested) candidates.push({ at: now, action: { kind: 'escalateNow' }, label: 'escalation requested' });
-    else candidates.push(stepPlan(policy, position, now));
+    else candidates.push(maintenanceHeld(stepPlan(policy, position, now), position.maintenance));
   }
   if (position.state === 'ACKNOWLEDGED' && position.snoozedUntil !== undefined) {
     // The responder said how long: the snooze, not the policy's ack timeout, decides.
@@ -106,6 +111,17 @@ export function plan(policy: Policy, position: Position, now: number): Plan | un
   if (reminder) candidates.push(reminder);
   // Earliest first; on a tie the order above decides (auto-resolve beats a page due the same moment).
   return candidates.reduce<Plan | undefined>((best, next) => (best === undefined || next.at < best.at ? next : best), undefined);
+}
+
+/**
+ * A page due while a maintenance window holds the incident waits for the window's end, and then
+ * the level the incident reached is paged (not the held step). A responder's escalation request
+ * is not held: they asked for it.
+ */
+function maintenanceHeld(step: Plan, hold: MaintenanceHold | undefined): Plan {
+  const until = heldUntil(hold, step.at);
+  if (until === undefined || !hold) return step;
+  return { at: until, action: { kind: 'maintenanceEnds', name: hold.name }, label: `maintenance window ${hold.name} ends` };
 }
 
 /** An SLA deadline not yet breached, while it can still be: respond until answered, resolve until closed. */
@@ -286,7 +302,8 @@ export function unreachedStep(policy: Policy, cursor: EscalationCursor, now: num
 
 /** When the walk's next step is due (the record's `nextEscalationAt`), while pages still go out. */
 export function nextEscalationAt(policy: Policy, position: Position, now = Number.NEGATIVE_INFINITY): number | undefined {
-  return PAGING.includes(position.state) ? stepPlan(policy, position, now).at : undefined;
+  // Under a maintenance window: its end, when the level it reached is paged again.
+  return PAGING.includes(position.state) ? maintenanceHeld(stepPlan(policy, position, now), position.maintenance).at : undefined;
 }
 
 /**

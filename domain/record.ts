@@ -187,6 +187,7 @@ export function currentDetails(record: IncidentRecord, levelCount: number): stri
   if (record.service) lines.push(`- **Service** ${record.service}`);
   if (record.occurrences > 1) lines.push(`- **Occurrences** ${record.occurrences} (last ${record.lastSeenAt})`);
   if (record.nextEscalationAt) lines.push(`- **Next escalation** ${record.nextEscalationAt}`);
+  if (record.maintenance) lines.push(`- **Maintenance** window ${record.maintenance.name} holds paging until ${record.maintenance.until}`);
   if (record.acknowledgedBy) lines.push(`- **Acknowledged** by ${record.acknowledgedBy} at ${record.acknowledgedAt}`);
   // Only while acknowledged: once an ack timeout re-opens the incident, the old status would mislead.
   const working = record.state === 'ACKNOWLEDGED' ? record.workingStatus : undefined;

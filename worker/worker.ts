@@ -6,6 +6,7 @@ import type { IncidentState } from '../domain/incident.js';
 import { incidentStateQuery } from '../workflows/messages.js';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from '../activities/index.js';
+import { createMaintenanceActivities } from '../activities/maintenance.js';
 import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import { reloadOnSighup } from '../runtime/config-reload.js';
 import type { ResponderRuntime } from '../runtime/responder.js';
@@ -14,6 +15,7 @@ import { rotationOver } from './rotation.js';
 import { HeartbeatClient } from '../client/heartbeats.js';
 import { IncidentClient } from '../client/incidents.js';
 import { createHeartbeatActivitiesOver, keepHeartbeatsInSync } from './heartbeats.js';
+import { MaintenanceBook } from '../client/maintenance.js';
 
 /** Compiled (dist/, production) or run from source through tsx (development and tests). */
 const COMPILED = import.meta.url.endsWith('.js');
@@ -88,7 +90,11 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource(options.workflowBundlePath ?? prebuiltWorkflowBundle()),
-    activities: options.metrics ? instrumentActivities(activities, options.metrics) : activities,
+    activities: {
+      ...(options.metrics ? instrumentActivities(activities, options.metrics) : activities),
+      // Maintenance windows hold and release open incidents (activities/maintenance.ts).
+      ...createMaintenanceActivities(new Client({ connection: options.connection, namespace: options.namespace })),
+    },
     // An incident cached on a worker that died waits this long before any worker may take it (SDK
     // default 10 s). A live worker picks its sticky tasks up in milliseconds; one so busy that they
     // wait longer hands them to the normal queue, which costs a replay, so not much shorter than this.
@@ -144,6 +150,21 @@ export async function runEscalationWorker(
   const worker = await createEscalationWorker({ ...options, config: holder });
   const done = worker.run();
   options.logger.info({ taskQueue: options.taskQueue, namespace: options.namespace }, 'escalation worker polling');
+  // The config file's maintenance windows run as workflows that hold matching incidents (idempotent).
+  new MaintenanceBook({
+    client: new Client({ connection: options.connection, namespace: options.namespace }),
+    taskQueue: options.taskQueue,
+    config: () => holder.current,
+  })
+    .startConfigured()
+    .then(
+      (names) => names.length > 0 && options.logger.info({ windows: names }, 'maintenance windows of the config file scheduled'),
+      (error: unknown) =>
+        options.logger.warn(
+          { err: error },
+          'could not schedule the config file`s maintenance windows; alerts are still answered by them, open incidents are not held',
+        ),
+    );
   const stopReloading = options.configFile ? reloadOnSighup(holder, options.configFile, options.logger) : () => undefined;
   // Heartbeat watches follow the config: started now, updated or ended after each reload.
   const stopHeartbeats = keepHeartbeatsInSync(

@@ -106,6 +106,9 @@ export abstract class IncidentCourse {
     if (next?.hold && !this.record.timeline.some((e) => e.reason === next.hold)) {
       recordNote(this.record, { at: nowIso(), by: 'policy', reason: next.hold });
     }
+    // A window that ended holding nothing (nobody was due meanwhile) leaves nothing behind.
+    const hold = this.record.maintenance;
+    if (hold && Date.parse(hold.until) <= Date.now() && next?.action.kind !== 'maintenanceEnds') this.record.maintenance = undefined;
     const due = nextEscalationAt(this.policy, position, this.levelRulesOn ? Date.now() : undefined);
     this.record.nextEscalationAt = due === undefined ? undefined : new Date(due).toISOString();
     return next;
@@ -134,6 +137,8 @@ export abstract class IncidentCourse {
         return this.endSnooze();
       case 'ackReminder':
         return this.remind(action.n, action.target);
+      case 'maintenanceEnds':
+        return this.endMaintenance(action.name);
       default: {
         const unknownAction: never = action;
         throw new Error(`unknown planned action ${JSON.stringify(unknownAction)}`);
@@ -339,6 +344,28 @@ export abstract class IncidentCourse {
     this.forced = repageStep(this.cursor, Date.now());
   }
 
+  /**
+   * A maintenance window that held paging ended: the level the incident reached is paged now (a
+   * new epoch when one went out before, so providers do not take it for the first), and the walk
+   * goes on from there. Before level 1 went out: level 1, now.
+   */
+  protected endMaintenance(name: string): void {
+    this.record.maintenance = undefined;
+    const level = (this.cursor?.level ?? 0) + 1;
+    recordNote(this.record, {
+      at: nowIso(),
+      by: 'maintenance',
+      reason: `maintenance window ${name} ended: paging resumes at level ${level}`,
+      level,
+    });
+    if (this.cursor) {
+      this.epoch += 1;
+      this.record.epoch = this.epoch;
+    }
+    this.forced = repageStep(this.cursor, Date.now());
+    this.revision += 1;
+  }
+
   protected autoResolve(after: number): void {
     const at = nowIso();
     this.apply('resolve', { at, by: 'policy', reason: `auto-resolved after ${formatDuration(after)} (autoResolve)` });
@@ -387,6 +414,7 @@ export abstract class IncidentCourse {
       ...(r.ackReminders !== undefined && { ackReminders: r.ackReminders }),
       ...(this.levelRulesOn && { levelHolds: true }),
       ...(this.levelRulesOn && this.input.urgency && { routeUrgency: this.input.urgency }),
+      ...(r.maintenance && { maintenance: { name: r.maintenance.name, until: Date.parse(r.maintenance.until) } }),
     };
   }
 

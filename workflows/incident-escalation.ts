@@ -15,6 +15,7 @@ import {
   escalateSignal,
   escalateUpdate,
   incidentStateQuery,
+  maintenanceSignal,
   occurrenceSignal,
   occurrenceUpdate,
   reassignUpdate,
@@ -112,6 +113,7 @@ function handle(rules: IncidentRules): void {
   setHandler(reassignUpdate, (input) => rules.reassign(input), { validator: (input) => rules.validateReassign(input) });
   setHandler(snoozeUpdate, (input) => rules.snooze(input), { validator: (input) => rules.validateSnooze(input) });
   setHandler(symptomSignal, (symptom) => rules.symptom(symptom));
+  setHandler(maintenanceSignal, (notice) => rules.maintenance(notice));
   setHandler(deliveryReceiptUpdate, (receipt) => rules.deliveryReceipt(receipt), {
     validator: (receipt) => rules.validateDeliveryReceipt(receipt),
   });

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentRecord, IncidentState } from '../domain/incident.js';
 import type { DeliveryReceiptInput } from '../domain/receipt.js';
+import { MAINTENANCE_SIGNAL, type MaintenanceNotice } from '../domain/maintenance-hold.js';
 import type { Target } from '../domain/policy.js';
 import type { Occurrence } from '../domain/workflow-input.js';
 import type { WorkingStatus } from '../domain/working-status.js';
@@ -67,6 +68,8 @@ export const escalateSignal = defineSignal<[EscalateInput]>('escalate');
 export const annotateSignal = defineSignal<[AnnotateInput]>('annotate');
 export const occurrenceSignal = defineSignal<[Occurrence]>('occurrence');
 export const symptomSignal = defineSignal<[SymptomInput]>('symptom');
+/** A maintenance window holds this incident's paging, or ended early (a new handler, patched: it changes the plan). */
+export const maintenanceSignal = defineSignal<[MaintenanceNotice]>(MAINTENANCE_SIGNAL);
 
 export const acknowledgeUpdate = defineUpdate<IncidentRecord, [ActorInput]>('acknowledgeIncident');
 export const resolveUpdate = defineUpdate<IncidentRecord, [ActorInput]>('resolveIncident');

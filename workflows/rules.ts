@@ -6,6 +6,7 @@ import { higherSeverity } from '../domain/severity-order.js';
 import { workingStatusReason, workingStatusRefusal } from '../domain/working-status.js';
 import { canMove } from '../domain/state-machine.js';
 import { reopenFrom } from '../domain/carry.js';
+import { applyNotice, type MaintenanceNotice } from '../domain/maintenance-hold.js';
 import type { IncidentCarry, IncidentWorkflowInput, Occurrence } from '../domain/workflow-input.js';
 import { policySwitchStep } from '../domain/planner.js';
 import type { Policy } from '../domain/policy.js';
@@ -182,6 +183,26 @@ export class IncidentRules extends IncidentResponses {
       },
       'occurrence',
     );
+    this.visibility.sync();
+  }
+
+  /**
+   * A maintenance window holds paging until its end, or ended early (domain/maintenance-hold.ts).
+   * Incidents recorded before windows existed ignore it: their plan must replay as it ran.
+   */
+  maintenance(notice: MaintenanceNotice): void {
+    if (this.isClosed || !patched('maintenance-windows')) return;
+    const current = this.record.maintenance;
+    const hold = applyNotice(current && { name: current.name, until: Date.parse(current.until) }, notice);
+    if (!hold || (current && hold.name === current.name && hold.until === Date.parse(current.until))) return;
+    const until = new Date(hold.until).toISOString();
+    this.record.maintenance = { name: hold.name, until };
+    const reason =
+      'ended' in notice
+        ? `maintenance window ${notice.name} ended early`
+        : `maintenance window ${notice.name} until ${until}: paging held${this.isEscalating() ? '' : ' (if it opens again)'}${notice.reason ? ` (${notice.reason})` : ''}`;
+    recordNote(this.record, { at: nowIso(), by: 'maintenance', reason });
+    this.revision += 1;
     this.visibility.sync();
   }
 

@@ -33,6 +33,8 @@ import * as rotationRoutes from './routes/rotations.routes.js';
 import { rotationHandlers } from './routes/rotations.handlers.js';
 import * as heartbeatRoutes from './routes/heartbeats.routes.js';
 import { heartbeatHandlers } from './routes/heartbeats.handlers.js';
+import * as maintenanceRoutes from './routes/maintenance.routes.js';
+import { maintenanceHandlers } from './routes/maintenance.handlers.js';
 
 export interface ApiOptions {
   incidents: IncidentClient;
@@ -191,6 +193,12 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.openapi({ ...incidentRoutes.snooze, middleware: [write] }, incidents.snooze);
   app.openapi({ ...rotationRoutes.levelRotation, middleware: [read] }, rotationHandlers(deps).levelRotation);
 
+  const maintenance = maintenanceHandlers(deps);
+  const maintain = requireScope(currentTokens, 'maintenance:write', limiter);
+  app.openapi({ ...maintenanceRoutes.startMaintenance, middleware: [maintain] }, maintenance.startMaintenance);
+  app.openapi({ ...maintenanceRoutes.listMaintenance, middleware: [read] }, maintenance.listMaintenance);
+  app.openapi({ ...maintenanceRoutes.endMaintenance, middleware: [maintain] }, maintenance.endMaintenance);
+
   const integrations = integrationHandlers(deps);
   app.openapi({ ...integrationRoutes.alertmanager, middleware: [write] }, integrations.alertmanager);
   app.openapi({ ...integrationRoutes.grafana, middleware: [write] }, integrations.grafana);
@@ -250,7 +258,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     type: 'http',
     scheme: 'bearer',
     description:
-      'A token of api.tokens in the config (scopes incidents:read, incidents:write, heartbeats:write, admin) or ESCALATION_API_TOKEN (every scope).',
+      'A token of api.tokens in the config (scopes incidents:read, incidents:write, heartbeats:write, maintenance:write, admin) or ESCALATION_API_TOKEN (every scope).',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

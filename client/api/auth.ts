@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Config } from '../../domain/config.js';
 import type { ApiEnv } from './env.js';
 
-export type Scope = 'incidents:read' | 'incidents:write' | 'admin' | 'heartbeats:write';
+export type Scope = 'incidents:read' | 'incidents:write' | 'admin' | 'heartbeats:write' | 'maintenance:write';
 
 export interface ApiToken {
   name: string;
@@ -21,10 +21,13 @@ export function apiTokens(config: Config, envToken?: string): ApiToken[] {
   return tokens;
 }
 
-/** admin holds every scope; write implies read (a caller that raises an incident may read it back). */
+/**
+ * admin holds every scope; a write scope implies read (a caller that raises an incident may read it
+ * back; one that opens maintenance windows may list them and the incidents they hold).
+ */
 export function grants(scopes: readonly Scope[], wanted: Scope): boolean {
   if (scopes.includes('admin') || scopes.includes(wanted)) return true;
-  return wanted === 'incidents:read' && scopes.includes('incidents:write');
+  return wanted === 'incidents:read' && (scopes.includes('incidents:write') || scopes.includes('maintenance:write'));
 }
 
 /** Compares against every token, always all of them, so timing says nothing about which matched. */

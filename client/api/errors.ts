@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { formatPath, type FieldError } from '../../domain/errors.js';
 import { IncidentMoveRefusedError, IncidentNotFoundError, InvalidIncidentRequestError, WorkerUnavailableError } from '../incidents.js';
 import { InvalidCursorError } from '../visibility.js';
+import { MaintenanceConflictError, MaintenanceNotFoundError } from '../maintenance.js';
 
 export interface ErrorAnswer {
   status: ContentfulStatusCode;
@@ -42,6 +43,10 @@ export function errorAnswer(error: unknown, logger: Logger): ErrorAnswer {
     return { status: 400, body: errorBody('invalid request', [{ path: 'query.cursor', message: error.message }]) };
   if (error instanceof IncidentNotFoundError)
     return { status: 404, body: errorBody(error.message, [{ path: 'id', message: `no incident ${error.incidentId}` }]) };
+  if (error instanceof MaintenanceNotFoundError)
+    return { status: 404, body: errorBody(error.message, [{ path: 'name', message: `no open window ${error.windowName}` }]) };
+  if (error instanceof MaintenanceConflictError)
+    return { status: 409, body: errorBody(error.message, [{ path: 'name', message: error.message }]) };
   if (error instanceof IncidentMoveRefusedError)
     return { status: 409, body: errorBody(error.message, [{ path: 'state', message: error.message }]) };
   if (error instanceof WorkerUnavailableError) {

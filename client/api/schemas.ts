@@ -58,6 +58,9 @@ export const IncidentRecordSchema = z
     resolvedAt: z.string().optional(),
     resolvedBy: z.string().optional(),
     nextEscalationAt: z.string().optional(),
+    maintenance: z.object({ name: z.string(), until: z.string() }).optional().openapi({
+      description: 'a maintenance window holds its paging until then; it is paged at its level at the end if still unanswered',
+    }),
     timeline: z.array(z.looseObject({ at: z.string(), kind: z.string(), by: z.string() })),
     notifications: z.array(
       z.looseObject({ target: z.string(), channel: z.string().optional(), status: z.string(), reason: z.string().optional() }),
@@ -82,7 +85,12 @@ export const StartAnswer = z
       policyVersion: z.string(),
       severity: Severity,
     }),
-    z.object({ escalated: z.literal(false), reason: z.string(), inhibitedBy: z.string().optional() }),
+    z.object({
+      escalated: z.literal(false),
+      reason: z.string(),
+      inhibitedBy: z.string().optional(),
+      maintenance: z.string().optional().openapi({ description: 'the maintenance window that answered the alert (no incident opened)' }),
+    }),
   ])
   .openapi('StartAnswer');
 
@@ -177,5 +185,9 @@ export const StatsSchema = z
     slaBreached: z.number().int().openapi({ description: 'Incidents in the window that broke a response-time SLA' }),
     mtta: TimingSchema,
     mttr: TimingSchema,
+    maintenance: z
+      .object({ windows: z.number().int(), suppressed: z.number().int() })
+      .optional()
+      .openapi({ description: 'Maintenance windows open in the window, and the alerts they answered without opening an incident' }),
   })
   .openapi('Stats');

@@ -22,6 +22,8 @@ import { registerRotationCommand } from './rotation-command.js';
 import { RotationNotFoundError } from '../rotations.js';
 import { registerHeartbeatCommands } from './heartbeat-commands.js';
 import { HeartbeatNotFoundError } from '../heartbeats.js';
+import { registerMaintenanceCommands } from './maintenance-commands.js';
+import { MaintenanceConflictError, MaintenanceNotFoundError } from '../maintenance.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2, notFound: 3, refused: 4 } as const;
@@ -159,6 +161,12 @@ function program(): Command {
   }
 
   registerResponderCommands(cli, {
+    connect: () => connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL),
+    defaultActor: defaultActor(),
+    print,
+  });
+
+  registerMaintenanceCommands(cli, {
     connect: () => connect(cli.opts<GlobalOptions>(), env.TEMPORAL_UI_URL),
     defaultActor: defaultActor(),
     print,
@@ -347,7 +355,11 @@ function report(error: unknown): number {
     process.stderr.write(`${error.message}\n`);
     return EXIT.notFound;
   }
-  if (error instanceof IncidentMoveRefusedError) {
+  if (error instanceof MaintenanceNotFoundError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.notFound;
+  }
+  if (error instanceof IncidentMoveRefusedError || error instanceof MaintenanceConflictError) {
     process.stderr.write(`refused: ${error.message}\n`);
     return EXIT.refused;
   }

@@ -138,6 +138,8 @@ describe('GET /openapi.json', () => {
         '/v1/integrations/twilio/voice',
         '/v1/integrations/twilio/voice/answer',
         '/v1/policies/{policy}/levels/{level}/rotation',
+        '/v1/maintenance',
+        '/v1/maintenance/{name}',
         '/v1/services/{service}/health',
         '/v1/stats',
       ].sort(),

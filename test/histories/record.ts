@@ -108,6 +108,8 @@ function policies(peerUrl: string): Record<string, unknown>[] {
     { name: 'cooling', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '30s' })], cooldown: '1h' },
     { name: 'warning-policy', levels: [webhook(peerUrl, 'w1', { delay: '30s' }), webhook(peerUrl, 'w2', { delay: '30s' })] },
     { name: 'critical-policy', levels: [webhook(peerUrl, 'c1'), webhook(peerUrl, 'c2', { delay: '30s' })] },
+    // Level 2 two seconds after level 1: a four-second maintenance window opened meanwhile holds it.
+    { name: 'maintained', levels: [webhook(peerUrl, '1'), webhook(peerUrl, '2', { delay: '2s' })] },
     { name: 'hurry', levels: [{ targets: [{ type: 'user', id: 'dana' }] }, { ...log('primary'), delay: '30s' }] },
     // Round robin: the page and its repeat go to the next person of the policy's rotation each time.
     {
@@ -522,6 +524,33 @@ const scenarios: Scenario[] = [
       await client.workflow.getHandle(handle.workflowId).signal(heartbeatStopSignal, { by: 'record', reason: 'scenario over' });
       await client.workflow.getHandle(handle.workflowId).result();
       return 'CONTINUED_AS_NEW';
+    },
+  },
+  {
+    name: 'maintenance-windows',
+    what: 'level 1 paged; a 4 s maintenance window (API, its workflow signals the incident) holds level 2 (patched maintenance-windows); at its end level 1 is paged again, level 2 2 s later; resolved',
+    async run(incidents) {
+      await incidents.startIncident({
+        summary: 'db failover',
+        severity: 'critical',
+        service: 'maintained',
+        key: this.name,
+        policy: 'maintained',
+      });
+      await waitFor(incidents, this.name, (r) => r.state === 'ACTIVE');
+      await incidents.maintenance.start({
+        name: 'db-upgrade',
+        match: { service: 'maintained' },
+        for: '2s',
+        by: 'dana',
+        reason: 'failover drill',
+      });
+      await waitFor(incidents, this.name, (r) =>
+        r.timeline.some((e) => e.reason === 'maintenance window db-upgrade ended: paging resumes at level 1'),
+      );
+      await waitFor(incidents, this.name, (r) => r.level === 2);
+      await incidents.resolve(this.name, 'dana', 'failover done');
+      return closedState(incidents, this.name);
     },
   },
 ];

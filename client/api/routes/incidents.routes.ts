@@ -18,14 +18,8 @@ import {
   StatsSchema,
   WorkingStatusSchema,
 } from '../schemas.js';
+import { auth, bearer, json } from './common.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const bearer = [{ bearer: [] }];
-const auth = {
-  401: errorResponse('no or invalid bearer token'),
-  403: errorResponse('the token lacks the scope'),
-  429: errorResponse('this token is over api.rateLimit; retry after Retry-After'),
-};
 const tooLarge = { 413: errorResponse('the body is larger than 256 KiB; nothing was changed') };
 
 export const startIncident = createRoute({
