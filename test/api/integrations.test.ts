@@ -51,8 +51,11 @@ describe('POST /v1/integrations/alertmanager', () => {
     const record = await stack.incidents.getIncident('1a30ba71cca2921f');
     expect(record).toMatchObject({ state: 'RESOLVED', resolvedBy: 'alertmanager' });
 
+    // Alertmanager sends a resolved notification again and again: the same answer from the same
+    // sender is taken as that answer (idempotent), and changes nothing.
     const late = await stack.call('POST', '/v1/integrations/alertmanager', { body: fixture('alertmanager-resolved.json') });
-    expect(late.body.results.map((r: { action: string }) => r.action)).toEqual(['already_closed', 'already_closed']);
+    expect(late.body.results.map((r: { action: string }) => r.action)).toEqual(['resolved', 'resolved']);
+    expect((await stack.incidents.getIncident('1a30ba71cca2921f')).resolvedAt).toBe(record.resolvedAt);
   });
 
   it('answers a resolved alert it never saw with not_found, and an alert with an unknown severity as invalid', async () => {
