@@ -3,7 +3,8 @@ import { formatDuration } from '../domain/duration-text.js';
 import { unreachedStep } from '../domain/planner.js';
 import { recordNote } from '../domain/record.js';
 import type { SlaKind } from '../domain/sla.js';
-import { IncidentCourse, nowIso } from './course.js';
+import { nowIso } from './course.js';
+import { IncidentWalk } from './walk.js';
 import type { NotifyRound } from './notifier.js';
 
 /**
@@ -11,7 +12,7 @@ import type { NotifyRound } from './notifier.js';
  * response-time SLA that ran out. Each is said on the timeline and in visibility, then pages
  * someone (the next level, the fallback, onBreach).
  */
-export abstract class IncidentOutcomes extends IncidentCourse {
+export abstract class IncidentOutcomes extends IncidentWalk {
   /**
    * A round reached nobody: every delivery failed for good, or its targets resolved to no one. Said
    * on the timeline and in visibility; then the next level now (`onUnreached: next`, the default)
