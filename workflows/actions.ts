@@ -5,7 +5,7 @@ import type { NotificationActivities } from '../domain/delivery.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { recordNote } from '../domain/record.js';
 import { failureAttempt, failureMessage } from './delivery-outcome.js';
-import type { NotifyRound } from './notifier.js';
+import type { NotifyRound } from './rounds.js';
 
 /**
  * A level's automated responses, beside its pages: each its own activity with the action's own

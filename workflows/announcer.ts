@@ -2,7 +2,7 @@ import { patched } from '@temporalio/workflow';
 import { FOLLOWING_CHANNELS, type AnnouncedEvent, type Delivery } from '../domain/delivery.js';
 import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
 import type { Channel } from '../domain/policy.js';
-import type { Send } from './notifier.js';
+import type { Send } from './rounds.js';
 
 type SendUpdate = (delivery: Delivery, send: Send, providerMessageId?: string) => void;
 

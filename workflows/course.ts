@@ -11,7 +11,8 @@ import { move, type IncidentEvent } from '../domain/state-machine.js';
 import type { SlaKind } from '../domain/sla.js';
 import type { IncidentWorkflowInput } from '../domain/workflow-input.js';
 import { ActionRunner } from './actions.js';
-import { Notifier, type NotifyRound } from './notifier.js';
+import { Notifier } from './notifier.js';
+import type { NotifyRound } from './rounds.js';
 import { Visibility } from './visibility.js';
 
 /**

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { Delivery, DeliveryFailureDetails } from '../domain/delivery.js';
-import type { Send } from './notifier.js';
+import type { Send } from './rounds.js';
 
 /** `L2 → team:sre → alice via slack`, `L1 R1 → webhook via webhook`, `fallback for L3 → channel:…`, `acknowledged → pagerduty`. */
 export function deliverySummary(send: Send, delivery: Delivery): string {

@@ -18,14 +18,15 @@ import {
   type NotificationActivities,
   type ResolvedLevel,
   type RotationContext,
-  type UnresolvedTarget,
 } from '../domain/delivery.js';
 import { notificationKey } from '../domain/escalation.js';
 import type { IncidentRecord, NotificationRecord } from '../domain/incident.js';
 import type { Target } from '../domain/policy.js';
 import { recordNote, trimNotifications } from '../domain/record.js';
-import { mergeDeliveries, staticDeliveries, targetLabel } from '../domain/targets.js';
+import { targetLabel } from '../domain/targets.js';
 import { Announcer } from './announcer.js';
+import { LevelTargets } from './level-targets.js';
+import { roundKey, type NotifyRound, type Send, type Tally, type UnreachedHandler } from './rounds.js';
 import { deliverySummary, failureAttempt, failureMessage, isNonRetryable } from './delivery-outcome.js';
 
 /**
@@ -33,34 +34,9 @@ import { deliverySummary, failureAttempt, failureMessage, isNonRetryable } from 
  * its own retries, tracked in the record, and never awaited by the escalation loop. A failing
  * provider ends as a `failed` entry in `notifications[]`, never as a failed or late incident.
  */
-export interface NotifyRound {
-  level: number;
-  repeat: number;
-  cycle: number;
-  epoch: number;
-  kind: 'page' | 'repeat' | 'fallback' | 'breach';
-  /** Tells apart two rounds of one kind at one level (the SLA a breach page is for). */
-  tag?: string;
-  /** Workflow time the round was due, ISO. */
-  at: string;
-  dueAt: number;
-  /** A reminder to whoever acknowledged: it goes out while the incident is acknowledged. */
-  reminder?: boolean;
-}
-
-/** How one round's pages are going: it reached nobody when none is left and none got through. */
-interface Tally {
-  pending: number;
-  reached: boolean;
-  reasons: string[];
-}
-
-/** A round that reached nobody, with each target and why. */
-export type UnreachedHandler = (round: NotifyRound, reasons: string[]) => void;
-
 export class Notifier {
   private readonly deliver: ActivityInterfaceFor<NotificationActivities>['deliver'];
-  private readonly resolveTargets: ActivityInterfaceFor<NotificationActivities>['resolveTargets'];
+  private readonly targets: LevelTargets;
   private readonly inFlight = new Set<Promise<void>>();
   /** Cancelled when the incident is answered: nobody needs paging about it any more. */
   private scope = new CancellationScope();
@@ -92,13 +68,7 @@ export class Notifier {
         nonRetryableErrorTypes: [DELIVERY_FAILURE.rejected, DELIVERY_FAILURE.notConfigured],
       },
     }).deliver;
-    // Resolving targets only reads the directory and the clock. A regular activity, not a local one:
-    // local activities raced with queries and continue-as-new in our tests ("Missing associated
-    // machine for LocalActivity"), and an escalation engine cannot trade correctness for a few ms.
-    this.resolveTargets = proxyActivities<NotificationActivities>({
-      startToCloseTimeout: 10_000,
-      retry: { initialInterval: 200, backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [DELIVERY_FAILURE.notConfigured] },
-    }).resolveTargets;
+    this.targets = new LevelTargets(record);
   }
 
   /**
@@ -121,7 +91,7 @@ export class Notifier {
   async notifyLevel(targets: Target[], round: NotifyRound, rotation?: RotationContext): Promise<void> {
     let resolved: ResolvedLevel;
     try {
-      resolved = await this.resolve(targets, round, rotation);
+      resolved = await this.targets.resolve(targets, round, rotation);
     } catch (error) {
       const reason = failureMessage(error);
       log.warn('could not resolve targets; this level notifies nobody', {
@@ -147,7 +117,7 @@ export class Notifier {
     }
     const tally: Tally = { pending: 0, reached: false, reasons: [] };
     for (const miss of resolved.unresolved) {
-      this.recordUnresolved(miss, round);
+      this.targets.recordUnresolved(miss, round);
       tally.reasons.push(`${miss.target}: ${miss.reason}`);
     }
     const seen = new Map<string, number>();
@@ -162,49 +132,6 @@ export class Notifier {
     if (resolved.deliveries.length === 0) {
       this.onUnreached(round, tally.reasons.length > 0 ? tally.reasons : [`${targets.map(targetLabel).join(', ')} resolved to no one`]);
     }
-  }
-
-  /**
-   * Targets that carry their own address resolve right here, saving an activity round trip on the
-   * first page; a level with a user, team or schedule asks the directory through the activity.
-   */
-  private async resolve(targets: Target[], round: NotifyRound, rotation?: RotationContext): Promise<ResolvedLevel> {
-    const own = targets.map(staticDeliveries);
-    if (own.every((d) => d !== undefined)) {
-      return { deliveries: mergeDeliveries(own.flat().filter((d): d is Delivery => d !== undefined)), unresolved: [] };
-    }
-    const what =
-      round.kind === 'fallback'
-        ? `fallback for L${round.level + 1}`
-        : round.kind === 'breach'
-          ? 'SLA breach'
-          : `L${round.level + 1} targets`;
-    const answer: ResolvedLevel | Delivery[] = await this.resolveTargets.executeWithOptions(
-      { summary: `${what}: ${targets.map(targetLabel).join(', ')}` },
-      [{ workflowId: this.record.workflowId, level: round.level, targets, at: round.dueAt, ...(rotation && { rotation }) }],
-    );
-    // Histories recorded before targets were resolved one by one hold a bare list.
-    return Array.isArray(answer) ? { deliveries: answer, unresolved: [] } : answer;
-  }
-
-  /** A target that reaches nobody: on the timeline and in `notifications[]`, beside the pages that went out. */
-  private recordUnresolved(miss: UnresolvedTarget, round: NotifyRound): void {
-    const level = round.level + 1;
-    recordNote(this.record, { at: round.at, by: 'engine', level, reason: `${miss.target} not paged: ${miss.reason}` }, 'notification');
-    this.record.notifications.push({
-      idempotencyKey: `${this.record.workflowId}/E${round.epoch}/L${level}/R${round.repeat}/${miss.target}/unresolved`,
-      kind: round.kind,
-      level,
-      repeat: round.repeat,
-      cycle: round.cycle,
-      target: miss.target,
-      attempt: 0,
-      status: 'failed',
-      error: miss.reason,
-      retryable: false,
-      at: round.at,
-      settledAt: round.at,
-    });
   }
 
   /** Counts `run` as in flight until it settles: drain() and idle wait for it (a level's actions too). */
@@ -365,21 +292,4 @@ export class Notifier {
       });
     this.inFlight.add(run);
   }
-}
-
-/** One notification to send, before it has an entry in the record. */
-export interface Send {
-  idempotencyKey: string;
-  kind: NotificationRecord['kind'];
-  event?: AnnouncedEvent;
-  level: number;
-  repeat: number;
-  cycle: number;
-  at: string;
-  reminder?: boolean;
-}
-
-/** One person's round of pages: the key a receipt hurries and a rule-delayed delivery waits on. */
-function roundKey(cycle: number, level: number, repeat: number, recipient: string): string {
-  return `${cycle}/${level}/${repeat}/${recipient}`;
 }

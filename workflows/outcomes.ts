@@ -5,7 +5,7 @@ import { recordNote } from '../domain/record.js';
 import type { SlaKind } from '../domain/sla.js';
 import { nowIso } from './course.js';
 import { IncidentWalk } from './walk.js';
-import type { NotifyRound } from './notifier.js';
+import type { NotifyRound } from './rounds.js';
 
 /**
  * What the escalation does when it does not go as planned: a level that reached nobody, a

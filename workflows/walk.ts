@@ -7,7 +7,7 @@ import { repageStep, repagesWalkedLevel, skippedCursor, type LevelStep } from '.
 import type { Policy } from '../domain/policy.js';
 import { recordNote, type MoveContext } from '../domain/record.js';
 import { IncidentCourse, nowIso } from './course.js';
-import type { NotifyRound } from './notifier.js';
+import type { NotifyRound } from './rounds.js';
 
 /**
  * Walking the policy: a level paged (its actions, its round robin), skipped by its condition,
