@@ -36,9 +36,19 @@ export async function startDevChaosServer(log: (line: string) => void = () => un
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   process.on('exit', removeDir);
   const dbFilename = join(dir, 'temporal.sqlite');
-  const port = await freePort();
-  const options = { ui: false, port, dbFilename, sqlitePragmas: DEFAULT_SQLITE_PRAGMAS, dynamicConfig: CHAOS_DYNAMIC_CONFIG };
-  let server: DevServer | undefined = await startDevServer(options);
+  let options = { ui: false, port: 0, dbFilename, sqlitePragmas: DEFAULT_SQLITE_PRAGMAS, dynamicConfig: CHAOS_DYNAMIC_CONFIG };
+  let server: DevServer | undefined;
+  // A port found free can be taken before the server binds it (another server starting beside this
+  // run): try other ports before giving up on the scenario.
+  for (let attempt = 1; !server; attempt += 1) {
+    options = { ...options, port: await freePort() };
+    try {
+      server = await startDevServer(options);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      log(`dev server did not start on port ${options.port} (${String(error).split('\n')[0]}); trying other ports`);
+    }
+  }
   log(`dev server ${server.address} ready in ${server.readyInMs} ms (SQLite file ${dbFilename})`);
   const pragmas = Object.entries(DEFAULT_SQLITE_PRAGMAS)
     .map(([k, v]) => `${k}=${v}`)
