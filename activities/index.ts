@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure, type Logger } from '@temporalio/common';
+import { CancelledFailure, type Logger } from '@temporalio/common';
 import type { Config } from '../domain/config.js';
 import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import type { DeliveryRequest, DeliveryResult, NotificationActivities, ResolvedLevel, ResolveTargetsRequest } from '../domain/delivery.js';
@@ -38,7 +38,7 @@ export interface ActivityDeps {
    * The incident's state as its workflow sees it now, asked just before a page goes out (the
    * worker wires a query). Undefined, or no answer in time: the page goes out.
    */
-  incidentState?: (workflowId: string) => Promise<IncidentState | undefined>;
+  incidentState?: (workflowId: string, timeoutMs: number) => Promise<IncidentState | undefined>;
   /**
    * Links and callbacks back to the API (runtime/responder.ts): one-click links in pages to
    * directory users, Twilio's TwiML and status URLs. Undefined: pages carry neither, no voice.
@@ -125,7 +125,6 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
 
     async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
       const context = Context.current();
-      const enteredAt = Date.now();
       const attempt = context.info.attempt;
       const { config, registry } = current();
       const provider = registry.get(request.delivery.channel);
@@ -135,7 +134,9 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
         return shadowed(request, provider, attempt, context.info.currentAttemptScheduledTimestampMs || now(), log());
       if (!provider) throw providerNotConfigured(request, config.providers, attempt);
       const answered =
-        request.kind === 'update' || request.whenAnswered === 'send' ? undefined : await answeredSince(request, deps.incidentState);
+        request.kind === 'update' || request.whenAnswered === 'send'
+          ? undefined
+          : await answeredSince(request, deps.incidentState, askingTime(context));
       // A reminder is meant for an acknowledged incident; it stops once the incident is closed.
       if (answered && !(request.reminder && answered === 'ACKNOWLEDGED')) {
         log().info('page not sent: the incident was answered while it was on its way', {
@@ -162,7 +163,7 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
         return { status: 'skipped', reason: skipped, attempt, at: new Date(now()).toISOString() };
       }
 
-      stillWorthSending(context, request, enteredAt);
+      stillWorthSending(context, request);
       const page = withActLink(request, deps.responder, now());
       const sent = await whileHeartbeating(context, () => provider.send(page, { attempt, signal: context.cancellationSignal }));
       log().info('notification delivered', {
@@ -220,27 +221,33 @@ function shadowed(
  * workflow cancels its pending pages when answered, but an attempt already handed to a worker
  * would still send. Fails open: a page that cannot ask goes out (paging twice beats silence).
  */
-async function answeredSince(request: DeliveryRequest, incidentState: ActivityDeps['incidentState']): Promise<IncidentState | undefined> {
+async function answeredSince(
+  request: DeliveryRequest,
+  incidentState: ActivityDeps['incidentState'],
+  timeoutMs: number,
+): Promise<IncidentState | undefined> {
   if (!incidentState) return undefined;
-  const state = await incidentState(request.incident.workflowId).catch(() => undefined);
+  const state = await incidentState(request.incident.workflowId, timeoutMs).catch(() => undefined);
   return state !== undefined && ANSWERED.includes(state) ? state : undefined;
 }
 
 /**
- * The last look before the request goes out. An attempt the server has already given up on (its
- * start-to-close timeout passed while a starved worker checked the incident's state) would only
- * page beside the retry, or after the answer: it stops, and the retry (if the page is still
- * wanted) sends. A cancellation heard meanwhile (the incident was answered) stops it too.
+ * How long a page may wait to hear whether its incident was answered: a quarter of its attempt's
+ * timeout, so that a state nobody can read (the incident's worker is gone) costs a slice of the
+ * attempt and the page still goes out, rather than every attempt running out asking.
  */
-function stillWorthSending(context: Context, request: DeliveryRequest, enteredAt: number): void {
+function askingTime(context: Context): number {
+  const limit = context.info.startToCloseTimeoutMs;
+  return limit > 0 ? Math.max(100, Math.floor(limit / 4)) : 2_000;
+}
+
+/**
+ * The last look before the request goes out: a cancellation heard meanwhile (the incident was
+ * answered and the workflow withdrew this page) stops it.
+ */
+function stillWorthSending(context: Context, request: DeliveryRequest): void {
   if (context.cancellationSignal.aborted)
     throw new CancelledFailure(`${request.idempotencyKey} withdrawn before it was sent: ${request.incident.workflowId} was answered`);
-  const limit = context.info.startToCloseTimeoutMs;
-  if (limit > 0 && Date.now() - enteredAt >= limit)
-    throw ApplicationFailure.retryable(
-      `${request.idempotencyKey}: attempt ${context.info.attempt} ran past its ${limit} ms timeout before sending (an overloaded worker); not sent, the next attempt sends if the page is still wanted`,
-      'AttemptExpired',
-    );
 }
 
 /**

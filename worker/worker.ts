@@ -119,8 +119,10 @@ const ANSWER_CHECK_MS = 2_000;
  */
 function incidentStateOver(connection: NativeConnection, namespace: string) {
   const client = new Client({ connection, namespace });
-  return (workflowId: string): Promise<IncidentState> =>
-    client.withDeadline(Date.now() + ANSWER_CHECK_MS, () => client.workflow.getHandle(workflowId).query(incidentStateQuery));
+  return (workflowId: string, timeoutMs: number): Promise<IncidentState> =>
+    client.withDeadline(Date.now() + Math.min(ANSWER_CHECK_MS, timeoutMs), () =>
+      client.workflow.getHandle(workflowId).query(incidentStateQuery),
+    );
 }
 
 function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
