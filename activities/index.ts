@@ -146,7 +146,11 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
         });
         return {
           status: 'skipped',
-          reason: `not sent: ${request.incident.workflowId} was ${answered} before this page went out`,
+          // An earlier attempt lost with its worker may have reached the provider: say so rather than claim silence.
+          reason:
+            attempt > 1
+              ? `not sent by attempt ${attempt}: ${request.incident.workflowId} was ${answered} by then (an earlier attempt may have reached the provider; look for the idempotency key there)`
+              : `not sent: ${request.incident.workflowId} was ${answered} before this page went out`,
           attempt,
           at: new Date(now()).toISOString(),
         };
