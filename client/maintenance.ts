@@ -14,6 +14,7 @@ import {
   windowFromRequest,
   type MaintenanceWindowSpec,
 } from '../domain/maintenance.js';
+import type { SuppressedAlert } from '../domain/maintenance-hold.js';
 import { endMaintenanceSignal, suppressedSignal } from '../workflows/maintenance-messages.js';
 import { InvalidIncidentRequestError } from './incidents.js';
 
@@ -62,11 +63,17 @@ const LOCAL_MS = 30_000;
  * alert is accepted or answered with no worker running. The last look at visibility is kept for a
  * moment: an alert storm costs one list call every `cacheMs`, not one per alert.
  */
+/** How long a window's suppressed alerts are gathered into one count signal. */
+const COUNT_BATCH_MS = 2_000;
+const FLUSH_DEADLINE_MS = 10_000;
+
 export class MaintenanceBook {
   private cached: { at: number; windows: (MaintenanceWindowSpec & { suppressed: number })[] } | undefined;
   private readonly startedHere = new Map<string, { spec: MaintenanceWindowSpec; at: number }>();
   private readonly endedHere = new Map<string, number>();
   private listing: Promise<(MaintenanceWindowSpec & { suppressed: number })[]> | undefined;
+  /** Suppressed alerts waiting to be counted on their window's workflow, by window name. */
+  private readonly uncounted = new Map<string, { window: MaintenanceWindowSpec; latest: SuppressedAlert; count: number }>();
 
   constructor(private readonly options: MaintenanceBookOptions) {}
 
@@ -163,7 +170,33 @@ export class MaintenanceBook {
    * holds open incidents it matches once a worker runs it).
    */
   async countSuppressed(window: MaintenanceWindowSpec, alert: { incidentId: string; summary: string }): Promise<void> {
-    const signal = { incidentId: alert.incidentId, summary: alert.summary, at: new Date(this.now).toISOString() };
+    const signal: SuppressedAlert = { incidentId: alert.incidentId, summary: alert.summary, at: new Date(this.now).toISOString() };
+    // A storm in a window would otherwise be one signal, and one workflow task, per alert: the first
+    // is counted now, the rest of the next COUNT_BATCH_MS in one signal that names the latest.
+    const batch = this.uncounted.get(window.name);
+    if (batch) {
+      batch.count += 1;
+      batch.latest = signal;
+      return;
+    }
+    this.uncounted.set(window.name, { window, latest: signal, count: 0 });
+    setTimeout(() => void this.flushCount(window.name), COUNT_BATCH_MS).unref();
+    await this.signalCount(window, signal);
+  }
+
+  /** The alerts counted here since the first of the batch, in one signal (a lost count only costs /v1/stats). */
+  private async flushCount(name: string): Promise<void> {
+    const batch = this.uncounted.get(name);
+    this.uncounted.delete(name);
+    if (!batch || batch.count === 0) return;
+    // Its own deadline: the timer runs in the context of the alert that started the batch, whose deadline has passed.
+    const signal = { ...batch.latest, count: batch.count };
+    await this.options.client
+      .withDeadline(Date.now() + FLUSH_DEADLINE_MS, () => this.signalCount(batch.window, signal))
+      .catch(() => undefined);
+  }
+
+  private async signalCount(window: MaintenanceWindowSpec, signal: SuppressedAlert): Promise<void> {
     // A run-time window is only signalled: starting it again would bring back a window just ended.
     if (window.origin === 'api') {
       await this.options.client.workflow.getHandle(maintenanceWorkflowId(window.name)).signal(suppressedSignal, signal);

@@ -50,6 +50,8 @@ export interface SuppressedAlert {
   incidentId: string;
   summary: string;
   at: string;
+  /** How many alerts this one signal counts (the latest named); absent: one. */
+  count?: number;
 }
 
 /** A hold an incident is under: paging waits until `until` (epoch ms). */

@@ -21,8 +21,8 @@ export async function maintenanceWindow(window: MaintenanceWindowSpec): Promise<
   setHandler(endMaintenanceSignal, (input) => {
     if (!outcome.ended) outcome.ended = { ...input, at: new Date().toISOString() };
   });
-  setHandler(suppressedSignal, () => {
-    outcome.suppressed += 1;
+  setHandler(suppressedSignal, (alert) => {
+    outcome.suppressed += alert.count ?? 1;
     upsertMemo({ [SUPPRESSED_MEMO]: outcome.suppressed });
   });
   setHandler(maintenanceQuery, () => outcome);
