@@ -9,7 +9,7 @@ import type { ConfigHolder } from '../runtime/config-holder.js';
 /**
  * The heartbeat activities over the client library's ingest path: the worker owns the client
  * (activities never import client/), so a missed beat opens its incident through the same
- * validation, gates, routes, inhibition and dedup as any alert.
+ * validation, gates, routes, inhibition and dedup as every other alert.
  */
 export function createHeartbeatActivitiesOver(incidents: IncidentClient): HeartbeatActivities {
   return createHeartbeatActivities({ incidents: heartbeatIncidentPort(incidents) });

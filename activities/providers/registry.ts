@@ -1,5 +1,6 @@
 import { ApplicationFailure, type Logger } from '@temporalio/common';
 import type { Providers } from '../../domain/config.js';
+import { CHANNEL_PROVIDER } from '../../domain/config-checks.js';
 import { DELIVERY_FAILURE, type DeliveryRequest } from '../../domain/delivery.js';
 import type { Channel } from '../../domain/policy.js';
 import { failureDetails } from '../errors.js';
@@ -89,28 +90,22 @@ export function createProviderRegistry(providers: Providers, deps: RegistryDeps)
   };
 }
 
-/** What `providers:` needs for each channel, as the engineer would type it. */
-const PROVIDER_SECTION: Record<Channel, { key: keyof Providers; example: string }> = {
-  log: { key: 'log', example: 'log: { level: info }' },
-  webhook: { key: 'webhook', example: 'webhook: { secret: "${WEBHOOK_SECRET}" }' },
-  slack: { key: 'slack', example: 'slack: { token: "${SLACK_BOT_TOKEN}" }' },
-  email: { key: 'email', example: 'email: { url: "smtp://mail.example.com:587", from: "oncall@example.com" }' },
-  sms: {
-    key: 'twilio',
-    example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }',
-  },
-  voice: {
-    key: 'twilio',
-    example: 'twilio: { accountSid: "${TWILIO_ACCOUNT_SID}", authToken: "${TWILIO_AUTH_TOKEN}", from: "+15550000000" }',
-  },
-  pagerduty: { key: 'pagerduty', example: 'pagerduty: { routingKey: "${PD_ROUTING_KEY}" }' },
-  opsgenie: { key: 'opsgenie', example: 'opsgenie: { apiKey: "${OPSGENIE_API_KEY}" }' },
-};
+/**
+ * What `providers:` needs for `channel`, as the engineer would type it: the config checks' table
+ * (domain/config-checks.ts); log and webhook need no section, but take one for their settings.
+ */
+function providerSection(channel: Channel): { key: keyof Providers; example: string } {
+  const needs = CHANNEL_PROVIDER[channel];
+  if (needs !== 'always') return { key: needs.section, example: needs.example };
+  return channel === 'log'
+    ? { key: 'log', example: 'log: { level: info }' }
+    : { key: 'webhook', example: 'webhook: { secret: "${WEBHOOK_SECRET}" }' };
+}
 
 /** The non-retryable failure for a delivery on a channel with no provider: says what to add where. */
 export function providerNotConfigured(request: DeliveryRequest, providers: Providers, attempt: number): ApplicationFailure {
   const { channel, target, address } = request.delivery;
-  const section = PROVIDER_SECTION[channel];
+  const section = providerSection(channel);
   const what = `cannot notify ${request.incident.workflowId} on ${channel} (${target} → ${address})`;
   const fix =
     channel === 'voice' && providers.twilio
