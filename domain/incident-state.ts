@@ -5,6 +5,10 @@
 export const INCIDENT_STATES = ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED', 'RESOLVED', 'CANCELLED', 'TIMED_OUT', 'FAILED'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
+export function isIncidentState(value: unknown): value is IncidentState {
+  return typeof value === 'string' && (INCIDENT_STATES as readonly string[]).includes(value);
+}
+
 export function isTerminal(state: IncidentState): boolean {
   return state === 'RESOLVED' || state === 'CANCELLED' || state === 'FAILED';
 }

@@ -2,8 +2,6 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { IncidentState } from '../domain/incident.js';
-import { incidentStateQuery } from '../workflows/messages.js';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from '../activities/index.js';
 import { createMaintenanceActivities } from '../activities/maintenance.js';
@@ -12,6 +10,7 @@ import { reloadOnSighup } from '../runtime/config-reload.js';
 import type { ResponderRuntime } from '../runtime/responder.js';
 import { instrumentActivities, watchIncidentStates, type WorkerMetrics } from './metrics.js';
 import { rotationOver } from './rotation.js';
+import { incidentStateOver } from './incident-state.js';
 import { HeartbeatClient } from '../client/heartbeats.js';
 import { IncidentClient } from '../client/incidents.js';
 import { createHeartbeatActivitiesOver, keepHeartbeatsInSync } from './heartbeats.js';
@@ -108,22 +107,6 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
 }
 
 const STICKY_SCHEDULE_TO_START_TIMEOUT = '3s';
-
-/** How long a page waits to hear whether its incident was answered before it goes out anyway. */
-const ANSWER_CHECK_MS = 2_000;
-
-/**
- * The incident's state, asked by a delivery just before it pages (see activities/index.ts): the
- * server answers after the workflow task in flight, so an acknowledgement being applied right now
- * is seen. Over the worker's own connection.
- */
-function incidentStateOver(connection: NativeConnection, namespace: string) {
-  const client = new Client({ connection, namespace });
-  return (workflowId: string, timeoutMs: number): Promise<IncidentState> =>
-    client.withDeadline(Date.now() + Math.min(ANSWER_CHECK_MS, timeoutMs), () =>
-      client.workflow.getHandle(workflowId).query(incidentStateQuery),
-    );
-}
 
 function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   return bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH };

@@ -1,0 +1,72 @@
+import { NativeConnection } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { acknowledgeSignal } from '../../workflows/messages.js';
+import { incidentStateOver } from '../../worker/incident-state.js';
+import { startStack, webhookLevel, type Stack } from '../helpers/stack.js';
+import { startWebhookPeer, type WebhookPeer } from '../helpers/webhook-peer.js';
+
+// What a delivery asks just before it pages (worker/incident-state.ts): the server's copy of the
+// state when no workflow task is pending, the workflow itself (a query) when one is.
+let peer: WebhookPeer;
+let stack: Stack;
+let connection: NativeConnection;
+let stateOf: ReturnType<typeof incidentStateOver>;
+
+beforeAll(async () => {
+  peer = await startWebhookPeer();
+  stack = await startStack({
+    policies: [{ name: 'state-read', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '1h' })] }],
+  });
+  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  stateOf = incidentStateOver(connection, inject('temporalNamespace'));
+});
+afterAll(async () => {
+  await stack.stop();
+  await connection.close();
+  await peer.close();
+});
+
+describe("a delivery's look at its incident's state", () => {
+  it('reads an answered state from the server while no worker runs, without waiting for one', async () => {
+    await stack.incidents.startIncident({ summary: 'state read acked', severity: 'critical', key: 'state-read-acked' });
+    await stack.waitForState('state-read-acked', 'ACTIVE');
+    await stack.incidents.acknowledge('state-read-acked', 'dana');
+    await stack.stopWorker();
+    try {
+      const started = Date.now();
+      // A query would wait for a worker until the 2 s deadline and fail; the server's copy answers at once.
+      await expect(stateOf('incident-state-read-acked', 2_000)).resolves.toBe('ACKNOWLEDGED');
+      expect(Date.now() - started).toBeLessThan(1_500);
+    } finally {
+      await stack.startWorker();
+    }
+  });
+
+  it('asks the workflow when a task is pending: an answer being applied is not missed', async () => {
+    await stack.incidents.startIncident({ summary: 'state read pending', severity: 'critical', key: 'state-read-pending' });
+    await stack.waitForState('state-read-pending', 'ACTIVE');
+    await stack.stopWorker();
+    try {
+      // The acknowledgement waits in a pending workflow task: the server's copy still says ACTIVE.
+      await stack.incidents.handle('state-read-pending').signal(acknowledgeSignal, { by: 'dana' });
+      const asked = stateOf('incident-state-read-pending', 10_000);
+      await stack.startWorker();
+      await expect(asked).resolves.toBe('ACKNOWLEDGED');
+    } finally {
+      await stack.startWorker();
+    }
+  });
+
+  it('fails, for the caller to page anyway, when a pending task finds no worker in time', async () => {
+    await stack.incidents.startIncident({ summary: 'state read no worker', severity: 'critical', key: 'state-read-none' });
+    await stack.waitForState('state-read-none', 'ACTIVE');
+    await stack.stopWorker();
+    try {
+      await stack.incidents.handle('state-read-none').signal(acknowledgeSignal, { by: 'dana' });
+      await expect(stateOf('incident-state-read-none', 300)).rejects.toThrow();
+    } finally {
+      await stack.startWorker();
+    }
+  });
+});

@@ -1,0 +1,31 @@
+import { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import type { IncidentState } from '../domain/incident.js';
+import { isIncidentState } from '../domain/incident-state.js';
+import { incidentStateQuery } from '../workflows/messages.js';
+import { IncidentStateKey } from '../workflows/search-attributes.js';
+
+/** How long a page waits to hear whether its incident was answered before it goes out anyway. */
+const ANSWER_CHECK_MS = 2_000;
+
+/**
+ * The incident's state, asked by a delivery just before it pages (activities/index.ts), over the
+ * worker's own connection.
+ *
+ * The server's word first: every answer upserts `IncidentState` in the workflow task that takes it,
+ * so with no workflow task pending, the state the server holds is the workflow's latest. That costs
+ * one read of the server's copy and works while no worker runs. Only when a task is pending (it may
+ * carry an acknowledgement being applied right now) is the workflow queried, and the server answers
+ * that query after the task, so the acknowledgement is seen.
+ */
+export function incidentStateOver(connection: NativeConnection, namespace: string) {
+  const client = new Client({ connection, namespace });
+  return (workflowId: string, timeoutMs: number): Promise<IncidentState> =>
+    client.withDeadline(Date.now() + Math.min(ANSWER_CHECK_MS, timeoutMs), async () => {
+      const handle = client.workflow.getHandle(workflowId);
+      const { raw, typedSearchAttributes } = await handle.describe();
+      const held = typedSearchAttributes.get(IncidentStateKey);
+      if (!raw.pendingWorkflowTask && isIncidentState(held)) return held;
+      return handle.query(incidentStateQuery);
+    });
+}
