@@ -9,6 +9,7 @@ import { IncidentClient } from '../client/incidents.js';
 import { Config } from '../domain/config.js';
 import { DEFAULT_SQLITE_PRAGMAS, startDevServer, type DevServer } from '../worker/dev-server.js';
 import { createEscalationWorker, WORKFLOWS_PATH, type EscalationWorkerOptions } from '../worker/worker.js';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../worker/bundle-options.js';
 
 /**
  * The benchmark's fixed parts: one headless Temporal dev server on a file-backed SQLite database in
@@ -90,7 +91,11 @@ export async function startHarness(log: (line: string) => void, options: Harness
     const bundleStarted = Date.now();
     let bundlePath = options.bundlePath;
     if (!bundlePath) {
-      const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+      const { code } = await bundleWorkflowCode({
+        workflowsPath: WORKFLOWS_PATH,
+        logger: new DefaultLogger('WARN'),
+        ...WORKFLOW_BUNDLER_OPTIONS,
+      });
       bundlePath = join(dir, 'workflow-bundle.js');
       await writeFile(bundlePath, code);
       log(`workflows bundled in ${Date.now() - bundleStarted} ms`);

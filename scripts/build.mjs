@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -19,9 +19,11 @@ execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 
 const compiledAt = Date.now();
 
 const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
+const { WORKFLOW_BUNDLER_OPTIONS } = await import(pathToFileURL(join(dist, 'worker', 'bundle-options.js')).href);
 const { code } = await bundleWorkflowCode({
   workflowsPath: join(dist, 'workflows', 'index.js'),
   logger: new DefaultLogger('WARN'),
+  ...WORKFLOW_BUNDLER_OPTIONS,
 });
 writeFileSync(join(dist, 'workflow-bundle.js'), code);
 console.log(

@@ -11,6 +11,7 @@ import type { ResponderRuntime } from '../runtime/responder.js';
 import { instrumentActivities, watchIncidentStates, type WorkerMetrics } from './metrics.js';
 import { rotationOver } from './rotation.js';
 import { incidentStateOver } from './incident-state.js';
+import { WORKFLOW_BUNDLER_OPTIONS } from './bundle-options.js';
 import { HeartbeatClient } from '../client/heartbeats.js';
 import { IncidentClient } from '../client/incidents.js';
 import { createHeartbeatActivitiesOver, keepHeartbeatsInSync } from './heartbeats.js';
@@ -108,8 +109,10 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
 
 const STICKY_SCHEDULE_TO_START_TIMEOUT = '3s';
 
-function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  return bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH };
+function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
+  return bundlePath
+    ? { workflowBundle: { codePath: bundlePath } }
+    : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS };
 }
 
 export interface RunningWorker {

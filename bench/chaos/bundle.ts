@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../worker/worker.js';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../worker/bundle-options.js';
 
 /**
  * The workflow bundle the run's workers load (ESCALATION_WORKFLOW_BUNDLE), built once per run from
@@ -16,7 +17,11 @@ export async function bundleWorkflowsOnce(): Promise<{ path: string; ms: number 
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'escalation-chaos-bundle-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: new DefaultLogger('WARN'),
+    ...WORKFLOW_BUNDLER_OPTIONS,
+  });
   const path = join(dir, 'workflow-bundle.js');
   await writeFile(path, code);
   return { path, ms: Date.now() - started };

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../../worker/dev-server.js';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../worker/bundle-options.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const workflowBundlePath = join(root, '.artifacts', 'workflow-bundle.js');
@@ -49,6 +50,7 @@ async function bundleWorkflows(): Promise<number> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: join(root, 'workflows', 'index.ts'),
     logger: new DefaultLogger('WARN'), // webpack's module listing buries the test output
+    ...WORKFLOW_BUNDLER_OPTIONS,
   });
   await mkdir(dirname(workflowBundlePath), { recursive: true });
   await writeFile(workflowBundlePath, code);
