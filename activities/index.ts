@@ -289,10 +289,12 @@ const PROVIDER_FLOOR_SETTING: Partial<Record<NotificationProvider['channel'], st
 /**
  * Temporal tells an activity it was cancelled (the incident was answered) only in reply to a
  * heartbeat, so a delivery heartbeats while its request is in flight and stops mid-request instead
- * of paging anyway. The SDK throttles what actually reaches the server.
+ * of paging anyway. The SDK throttles what actually reaches the server. The first beat is a second
+ * in: an answer given before the request went out was seen by the state check just before it (the
+ * same workflow task records the answer and cancels the page), and a request answered within the
+ * second has nothing left to stop, so a beat at once would only cost every page a server call.
  */
 async function whileHeartbeating<T>(context: Context, work: () => Promise<T>): Promise<T> {
-  context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), 1_000);
   timer.unref();
   try {
