@@ -36,7 +36,8 @@ export interface ActivityDeps {
   version?: string;
   /**
    * The incident's state as its workflow sees it now, asked just before a page goes out (the
-   * worker wires a query). Undefined, or no answer in time: the page goes out.
+   * worker reads the server's copy, or queries the workflow while a task is pending:
+   * worker/incident-state.ts). Undefined, or no answer in time: the page goes out.
    */
   incidentState?: (workflowId: string, timeoutMs: number) => Promise<IncidentState | undefined>;
   /**
