@@ -19,6 +19,8 @@ export interface Sizes {
   openDelayMs: number;
   bigIncidents: number;
   bigDelayMs: number;
+  /** --big-rate: incidents opened per second in the big section (undefined: as fast as the lanes go). */
+  bigRatePerSecond: number | undefined;
 }
 
 export interface Options {
@@ -37,6 +39,8 @@ export const USAGE = `npm run bench:engine -- [options]
   --quick              small sizes, to try the bench itself (a few minutes)
   --only a,b           sections: ${SECTIONS.join(', ')} (default: all but big; history comes with cpu)
   --big [N]            also the big section: N open incidents on one worker (default 10000)
+  --big-rate R         open the big section's incidents at R per second, so level 2 comes due at that
+                       rate too (default: as fast as 32 lanes go, which makes level 2 a burst)
   --storm N            alerts in the storm (default 6000; 1000 with --quick)
   --before <rev>       the before variant (default: $ENGINE_BEFORE, else HEAD)
   --variants a,b       which of before, after, bare (default: all three)
@@ -65,6 +69,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let before: string | undefined;
   let storm: number | undefined;
   let big: number | undefined;
+  let bigRate: number | undefined;
   let timerShift: string | undefined = '10ms';
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i];
@@ -77,6 +82,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--variants') variants = list(value(), VARIANTS, '--variants');
     else if (arg === '--before') before = value();
     else if (arg === '--storm') storm = count(value(), '--storm');
+    else if (arg === '--big-rate') bigRate = count(value(), '--big-rate');
     else if (arg === '--big') {
       const next = args[i + 1];
       big = next !== undefined && /^\d+$/.test(next) ? count(value(), '--big') : quick ? 500 : 10_000;
@@ -102,6 +108,7 @@ export function parseOptions(argv: readonly string[]): Options {
     bigIncidents: big ?? 10_000,
     // Opening 10,000 takes minutes: level 2 comes due once they are all open, on a worker holding them all.
     bigDelayMs: quick ? 90_000 : 20 * 60_000,
+    bigRatePerSecond: bigRate,
   };
   return { quick, sections, variants, before, sizes, timerShift, profile };
 }

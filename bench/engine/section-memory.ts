@@ -60,7 +60,11 @@ async function hold(world: World, variant: VariantName, big: boolean, log: (line
     const began = Date.now();
     const opened: Opened[] = [];
     // Opening must end before level 2 comes due for the first ones; past that, stop and say so.
+    const rate = big ? sizes.bigRatePerSecond : undefined;
     await lanes(count, sizes.inFlight, performance.now() + delayMs, async (i) => {
+      // Paced (--big-rate): level 2 then comes due at the same rate, not as one burst.
+      const due = rate === undefined ? 0 : began + (i * 1000) / rate;
+      if (due > Date.now()) await sleep(due - Date.now());
       opened.push(await launched.open(policy, `${policy}-${i}`));
     });
     const openingMs = Date.now() - began;
@@ -146,7 +150,7 @@ export async function memorySection(
     title,
     rows,
     notes: [
-      `Per incident = (VmRSS ${SETTLE_MS / 1000} s after every level-1 page arrived − VmRSS before the first was opened, after ${world.sizes.warmup} warm-up incidents) / incidents paged. Opened ${world.sizes.inFlight} at a time.`,
+      `Per incident = (VmRSS ${SETTLE_MS / 1000} s after every level-1 page arrived − VmRSS before the first was opened, after ${world.sizes.warmup} warm-up incidents) / incidents paged. Opened ${world.sizes.inFlight} at a time${big && world.sizes.bigRatePerSecond !== undefined ? `, paced at ${world.sizes.bigRatePerSecond}/s (--big-rate)` : ''}.`,
       'Lateness = level-2 arrival at the receiver − (the clock start + the delay): the due time the policy computes. The product counts from acceptance (WorkflowExecutionStarted), the bare workflow from its first WorkflowTaskStarted.',
       cacheNote,
     ],
