@@ -4,6 +4,7 @@ import type { Config } from '../domain/config.js';
 import { holderOf, type ConfigSource } from '../runtime/config-holder.js';
 import type { DeliveryRequest, DeliveryResult, NotificationActivities, ResolvedLevel, ResolveTargetsRequest } from '../domain/delivery.js';
 import type { IncidentState } from '../domain/incident.js';
+import { isAnsweredState } from '../domain/incident-state.js';
 import { isAtLeast } from '../domain/severity.js';
 import { actUrl, type ResponderRuntime } from '../runtime/responder.js';
 import { createProviderRegistry, providerNotConfigured } from './providers/registry.js';
@@ -58,9 +59,6 @@ function currentPickId(): string {
   // Always set for an activity a workflow scheduled (the only kind this worker runs).
   return pickIdOf(workflowExecution?.workflowId ?? 'standalone', workflowExecution?.runId ?? 'standalone', activityId);
 }
-
-/** States in which nobody needs paging any more: the answer came while this attempt was on its way. */
-const ANSWERED: readonly IncidentState[] = ['ACKNOWLEDGED', 'RESOLVED', 'CANCELLED', 'FAILED'];
 
 export function createActivities(deps: ActivityDeps): NotificationActivities {
   const now = deps.now ?? Date.now;
@@ -233,7 +231,7 @@ async function answeredSince(
 ): Promise<IncidentState | undefined> {
   if (!incidentState) return undefined;
   const state = await incidentState(request.incident.workflowId, timeoutMs).catch(() => undefined);
-  return state !== undefined && ANSWERED.includes(state) ? state : undefined;
+  return isAnsweredState(state) ? state : undefined;
 }
 
 /**

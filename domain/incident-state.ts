@@ -5,6 +5,17 @@
 export const INCIDENT_STATES = ['PENDING', 'ACTIVE', 'ESCALATING', 'ACKNOWLEDGED', 'RESOLVED', 'CANCELLED', 'TIMED_OUT', 'FAILED'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
+/**
+ * States in which a page scheduled before them is no longer wanted: someone answered, or the
+ * incident closed. Only a later workflow task can leave ACKNOWLEDGED, and the pages it wants it
+ * schedules itself.
+ */
+export const ANSWERED_STATES: readonly IncidentState[] = ['ACKNOWLEDGED', 'RESOLVED', 'CANCELLED', 'FAILED'];
+
+export function isAnsweredState(state: IncidentState | undefined): boolean {
+  return state !== undefined && ANSWERED_STATES.includes(state);
+}
+
 export function isIncidentState(value: unknown): value is IncidentState {
   return typeof value === 'string' && (INCIDENT_STATES as readonly string[]).includes(value);
 }

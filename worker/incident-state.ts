@@ -1,7 +1,7 @@
 import { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { IncidentState } from '../domain/incident.js';
-import { isIncidentState } from '../domain/incident-state.js';
+import { isAnsweredState, isIncidentState } from '../domain/incident-state.js';
 import { incidentStateQuery } from '../workflows/messages.js';
 import { IncidentStateKey } from '../workflows/search-attributes.js';
 
@@ -16,7 +16,9 @@ const ANSWER_CHECK_MS = 2_000;
  * so with no workflow task pending, the state the server holds is the workflow's latest. That costs
  * one read of the server's copy and works while no worker runs. Only when a task is pending (it may
  * carry an acknowledgement being applied right now) is the workflow queried, and the server answers
- * that query after the task, so the acknowledgement is seen.
+ * that query after the task, so the acknowledgement is seen. An answer the server already holds is
+ * taken at once, task pending or not: that is the case where a killed worker's task would make the
+ * query wait for the next worker while the page's attempt runs out.
  */
 export function incidentStateOver(connection: NativeConnection, namespace: string) {
   const client = new Client({ connection, namespace });
@@ -25,7 +27,8 @@ export function incidentStateOver(connection: NativeConnection, namespace: strin
       const handle = client.workflow.getHandle(workflowId);
       const { raw, typedSearchAttributes } = await handle.describe();
       const held = typedSearchAttributes.get(IncidentStateKey);
-      if (!raw.pendingWorkflowTask && isIncidentState(held)) return held;
+      // An answer the server holds stands whatever a pending task brings (see ANSWERED_STATES).
+      if (isIncidentState(held) && (!raw.pendingWorkflowTask || isAnsweredState(held))) return held;
       return handle.query(incidentStateQuery);
     });
 }
