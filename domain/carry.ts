@@ -1,6 +1,6 @@
 import type { EscalationCursor } from './escalation.js';
 import type { IncidentRecord } from './incident.js';
-import { INCIDENT_STATES } from './incident-state.js';
+import { isIncidentState } from './incident-state.js';
 import type { Policy } from './policy.js';
 import type { IncidentCarry, IncidentWorkflowInput } from './workflow-input.js';
 
@@ -17,7 +17,7 @@ export function isCarriedRecord(value: unknown): value is IncidentRecord {
   const record = value as Partial<IncidentRecord>;
   return (
     typeof record.workflowId === 'string' &&
-    (INCIDENT_STATES as readonly unknown[]).includes(record.state) &&
+    isIncidentState(record.state) &&
     Array.isArray(record.timeline) &&
     Array.isArray(record.notifications)
   );

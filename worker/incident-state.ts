@@ -1,5 +1,4 @@
-import { Client } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident.js';
 import { isAnsweredState, isIncidentState } from '../domain/incident-state.js';
 import { incidentStateQuery } from '../workflows/messages.js';
@@ -9,8 +8,8 @@ import { IncidentStateKey } from '../workflows/search-attributes.js';
 const ANSWER_CHECK_MS = 2_000;
 
 /**
- * The incident's state, asked by a delivery just before it pages (activities/index.ts), over the
- * worker's own connection.
+ * The incident's state, asked by a delivery just before it pages (activities/index.ts), through the
+ * worker's client.
  *
  * The server's word first: every answer upserts `IncidentState` in the workflow task that takes it,
  * so with no workflow task pending, the state the server holds is the workflow's latest. That costs
@@ -20,8 +19,7 @@ const ANSWER_CHECK_MS = 2_000;
  * taken at once, task pending or not: that is the case where a killed worker's task would make the
  * query wait for the next worker while the page's attempt runs out.
  */
-export function incidentStateOver(connection: NativeConnection, namespace: string) {
-  const client = new Client({ connection, namespace });
+export function incidentStateOver(client: Client) {
   return (workflowId: string, timeoutMs: number): Promise<IncidentState> =>
     client.withDeadline(Date.now() + Math.min(ANSWER_CHECK_MS, timeoutMs), async () => {
       const handle = client.workflow.getHandle(workflowId);

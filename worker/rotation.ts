@@ -1,5 +1,4 @@
-import { Client, WithStartWorkflowOperation } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
+import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
 import type { RotationPicker } from '../activities/rotation.js';
 import { pickUpdate, ROTATION_WORKFLOW_TYPE, type RotationInput } from '../workflows/rotation-messages.js';
 
@@ -16,13 +15,7 @@ export const ROTATION_PICK_MS = 3_000;
  * Temporal answers a repeated id in the same run with the first outcome, and the rotation keeps
  * its recent picks across continue-as-new for the rest.
  */
-export function rotationOver(
-  connection: NativeConnection,
-  namespace: string,
-  taskQueue: string,
-  timeoutMs = ROTATION_PICK_MS,
-): RotationPicker {
-  const client = new Client({ connection, namespace });
+export function rotationOver(client: Client, taskQueue: string, timeoutMs = ROTATION_PICK_MS): RotationPicker {
   return {
     async pick(rotationId, request) {
       const start = new WithStartWorkflowOperation(ROTATION_WORKFLOW_TYPE, {

@@ -68,18 +68,19 @@ export interface EscalationWorkerOptions {
 
 /** The escalation worker: the incident workflow and the notification activities on one task queue. */
 export async function createEscalationWorker(options: EscalationWorkerOptions): Promise<Worker> {
-  const incidentState = incidentStateOver(options.connection, options.namespace);
+  // One client over the worker's connection for everything its activities ask the server.
+  const client = new Client({ connection: options.connection, namespace: options.namespace });
   const activities = {
     ...createActivities({
       config: options.config,
-      incidentState,
-      rotation: rotationOver(options.connection, options.namespace, options.taskQueue),
+      incidentState: incidentStateOver(client),
+      rotation: rotationOver(client, options.taskQueue),
       ...(options.responder ? { responder: options.responder } : {}),
     }),
     // A missed heartbeat opens its incident through the client library's ingest path.
     ...createHeartbeatActivitiesOver(
       new IncidentClient({
-        client: new Client({ connection: options.connection, namespace: options.namespace }),
+        client,
         config: options.config,
         taskQueue: options.taskQueue,
       }),
@@ -93,7 +94,7 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     activities: {
       ...(options.metrics ? instrumentActivities(activities, options.metrics) : activities),
       // Maintenance windows hold and release open incidents (activities/maintenance.ts).
-      ...createMaintenanceActivities(new Client({ connection: options.connection, namespace: options.namespace })),
+      ...createMaintenanceActivities(client),
     },
     // An incident cached on a worker that died waits this long before any worker may take it (SDK
     // default 10 s). A live worker picks its sticky tasks up in milliseconds; one so busy that they
@@ -137,10 +138,11 @@ export async function runEscalationWorker(
   const holder = holderOf(options.config);
   const worker = await createEscalationWorker({ ...options, config: holder });
   const done = worker.run();
+  const client = new Client({ connection: options.connection, namespace: options.namespace });
   options.logger.info({ taskQueue: options.taskQueue, namespace: options.namespace }, 'escalation worker polling');
   // The config file's maintenance windows run as workflows that hold matching incidents (idempotent).
   new MaintenanceBook({
-    client: new Client({ connection: options.connection, namespace: options.namespace }),
+    client,
     taskQueue: options.taskQueue,
     config: () => holder.current,
   })
@@ -157,7 +159,7 @@ export async function runEscalationWorker(
   // Heartbeat watches follow the config: started now, updated or ended after each reload.
   const stopHeartbeats = keepHeartbeatsInSync(
     new HeartbeatClient({
-      client: new Client({ connection: options.connection, namespace: options.namespace }),
+      client,
       config: holder,
       taskQueue: options.taskQueue,
     }),
@@ -165,14 +167,9 @@ export async function runEscalationWorker(
     options.logger,
   );
   const stopWatching = options.metrics
-    ? watchIncidentStates(
-        new Client({ connection: options.connection, namespace: options.namespace }),
-        options.taskQueue,
-        options.metrics,
-        {
-          onError: (error) => options.logger.warn({ err: error }, 'could not count incidents by state for /metrics; trying again shortly'),
-        },
-      )
+    ? watchIncidentStates(client, options.taskQueue, options.metrics, {
+        onError: (error) => options.logger.warn({ err: error }, 'could not count incidents by state for /metrics; trying again shortly'),
+      })
     : () => undefined;
   void done
     .finally(() => {

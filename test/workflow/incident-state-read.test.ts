@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -19,7 +20,7 @@ beforeAll(async () => {
     policies: [{ name: 'state-read', levels: [webhookLevel(peer.url, '1'), webhookLevel(peer.url, '2', { delay: '1h' })] }],
   });
   connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  stateOf = incidentStateOver(connection, inject('temporalNamespace'));
+  stateOf = incidentStateOver(new Client({ connection, namespace: inject('temporalNamespace') }));
 });
 afterAll(async () => {
   await stack.stop();
@@ -27,12 +28,17 @@ afterAll(async () => {
   await peer.close();
 });
 
+/** An incident at level 1, acknowledged by dana first when asked, then its worker stopped. */
+async function openThenStopWorker(key: string, acknowledged: boolean): Promise<void> {
+  await stack.incidents.startIncident({ summary: `state read ${key}`, severity: 'critical', key });
+  await stack.waitForState(key, 'ACTIVE');
+  if (acknowledged) await stack.incidents.acknowledge(key, 'dana');
+  await stack.stopWorker();
+}
+
 describe("a delivery's look at its incident's state", () => {
   it('reads an answered state from the server while no worker runs, without waiting for one', async () => {
-    await stack.incidents.startIncident({ summary: 'state read acked', severity: 'critical', key: 'state-read-acked' });
-    await stack.waitForState('state-read-acked', 'ACTIVE');
-    await stack.incidents.acknowledge('state-read-acked', 'dana');
-    await stack.stopWorker();
+    await openThenStopWorker('state-read-acked', true);
     try {
       const started = Date.now();
       // A query would wait for a worker until the 2 s deadline and fail; the server's copy answers at once.
@@ -44,10 +50,7 @@ describe("a delivery's look at its incident's state", () => {
   });
 
   it('takes an answer the server holds at once, even with a task pending and no worker to run it', async () => {
-    await stack.incidents.startIncident({ summary: 'state read acked pending', severity: 'critical', key: 'state-read-acked-pending' });
-    await stack.waitForState('state-read-acked-pending', 'ACTIVE');
-    await stack.incidents.acknowledge('state-read-acked-pending', 'dana');
-    await stack.stopWorker();
+    await openThenStopWorker('state-read-acked-pending', true);
     try {
       // A note waits in a pending task: a query would wait for a worker; the acknowledgement stands.
       await stack.incidents.handle('state-read-acked-pending').signal(annotateSignal, { by: 'dana', note: 'still looking' });
@@ -58,9 +61,7 @@ describe("a delivery's look at its incident's state", () => {
   });
 
   it('never reads the state from before an answer waiting in a pending task', async () => {
-    await stack.incidents.startIncident({ summary: 'state read pending', severity: 'critical', key: 'state-read-pending' });
-    await stack.waitForState('state-read-pending', 'ACTIVE');
-    await stack.stopWorker();
+    await openThenStopWorker('state-read-pending', false);
     try {
       // The acknowledgement waits in a pending workflow task: the server's copy still says ACTIVE.
       await stack.incidents.handle('state-read-pending').signal(acknowledgeSignal, { by: 'dana' });
@@ -79,9 +80,7 @@ describe("a delivery's look at its incident's state", () => {
   });
 
   it('fails, for the caller to page anyway, when a pending task finds no worker in time', async () => {
-    await stack.incidents.startIncident({ summary: 'state read no worker', severity: 'critical', key: 'state-read-none' });
-    await stack.waitForState('state-read-none', 'ACTIVE');
-    await stack.stopWorker();
+    await openThenStopWorker('state-read-none', false);
     try {
       await stack.incidents.handle('state-read-none').signal(acknowledgeSignal, { by: 'dana' });
       await expect(stateOf('incident-state-read-none', 300)).rejects.toThrow();

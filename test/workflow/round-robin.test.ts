@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { IncidentRecord } from '../../domain/incident.js';
 import { rotationWorkflowId } from '../../domain/rotation.js';
 import { rotationStateQuery } from '../../workflows/rotation-messages.js';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { rotationOver } from '../../worker/rotation.js';
@@ -136,7 +137,7 @@ describe("a rotation's workflow", () => {
     });
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
     try {
-      const picker = rotationOver(connection, inject('temporalNamespace'), stack.taskQueue, 10_000);
+      const picker = rotationOver(new Client({ connection, namespace: inject('temporalNamespace') }), stack.taskQueue, 10_000);
       const candidates = [{ id: 'ann' }, { id: 'ben' }, { id: 'cat' }];
       const picked: (string | undefined)[] = [];
       for (const n of [1, 2, 3, 4, 5]) picked.push((await picker.pick(id, { pickId: `incident-x/run/${n}`, candidates })).member);
