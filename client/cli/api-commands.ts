@@ -41,19 +41,25 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   return parsed.data;
 }
 
+/** The config file and a Temporal client as the global options and the environment name them. */
+export async function openTemporal(ctx: CommandContext) {
+  const g = ctx.globals();
+  const configFile = g.config ?? ctx.defaultConfig;
+  const config = loadConfigFile(configFile);
+  const target = temporalTarget(process.env, { address: g.address, namespace: g.namespace });
+  const connection = await connectTemporal(target);
+  const client = new Client({ connection, namespace: target.namespace });
+  return { config, configFile, connection, client, taskQueue: g.taskQueue ?? ctx.env.ESCALATION_TASK_QUEUE };
+}
+
 /** `api`, `list`, `stats`, `setup`: the commands beside start/ack/resolve that read visibility or serve HTTP. */
 export function registerApiCommands(cli: Command, ctx: CommandContext): void {
   const open = async () => {
-    const g = ctx.globals();
-    const configFile = g.config ?? ctx.defaultConfig;
-    const config = loadConfigFile(configFile);
-    const target = temporalTarget(process.env, { address: g.address, namespace: g.namespace });
-    const connection = await connectTemporal(target);
-    const client = new Client({ connection, namespace: target.namespace });
+    const { config, configFile, connection, client, taskQueue } = await openTemporal(ctx);
     const incidents = new IncidentClient({
       client,
       config,
-      taskQueue: g.taskQueue ?? ctx.env.ESCALATION_TASK_QUEUE,
+      taskQueue,
       ...(ctx.env.TEMPORAL_UI_URL && { uiUrl: ctx.env.TEMPORAL_UI_URL }),
     });
     return { config, configFile, connection, client, incidents };

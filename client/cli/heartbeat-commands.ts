@@ -1,22 +1,14 @@
 import { userInfo } from 'node:os';
-import { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { HeartbeatStatus } from '../../domain/heartbeat.js';
-import { loadConfigFile } from '../../runtime/config-file.js';
-import { connectTemporal, temporalTarget } from '../../runtime/temporal.js';
 import { HeartbeatClient } from '../heartbeats.js';
-import type { CommandContext } from './api-commands.js';
+import { openTemporal, type CommandContext } from './api-commands.js';
 
 /** `escalate heartbeat ping NAME` and `escalate heartbeat list`: straight to Temporal, no API needed. */
 export function registerHeartbeatCommands(cli: Command, ctx: CommandContext): void {
   const open = async () => {
-    const g = ctx.globals();
-    const config = loadConfigFile(g.config ?? ctx.defaultConfig);
-    const target = temporalTarget(process.env, { address: g.address, namespace: g.namespace });
-    const connection = await connectTemporal(target);
-    const client = new Client({ connection, namespace: target.namespace });
-    const heartbeats = new HeartbeatClient({ client, config, taskQueue: g.taskQueue ?? ctx.env.ESCALATION_TASK_QUEUE });
-    return { connection, heartbeats };
+    const { config, connection, client, taskQueue } = await openTemporal(ctx);
+    return { connection, heartbeats: new HeartbeatClient({ client, config, taskQueue }) };
   };
 
   const heartbeat = cli.command('heartbeat').description("dead-man's switches: ping one, or list them with their state");
