@@ -18,6 +18,7 @@ import {
   type HeartbeatStatus,
   type HeartbeatWorkflowInput,
 } from '../domain/heartbeat.js';
+import { ACCEPT_DEADLINE_MS } from './incidents.js';
 import { holderOf, type ConfigHolder, type ConfigSource } from '../runtime/config-holder.js';
 import { heartbeatConfigSignal, heartbeatPingSignal, heartbeatStopSignal } from '../workflows/heartbeat-messages.js';
 
@@ -45,6 +46,12 @@ export interface HeartbeatClientOptions {
   taskQueue: string;
   /** Only for Temporal's time-skipping test server (see AcceptAlert.timeoutMs); real servers need none. */
   timeoutMs?: number;
+  /**
+   * How long a ping or a list may wait for the Temporal server before it counts as unreachable
+   * (default 2 s, as for an alert): the API answers 503 + Retry-After and a cron job can retry,
+   * instead of hanging on the SDK's reconnects while the server restarts.
+   */
+  deadlineMs?: number;
   now?: () => number;
 }
 
@@ -88,7 +95,7 @@ export class HeartbeatClient {
     const spec = heartbeatSpec(heartbeat);
     const workflowId = heartbeatWorkflowId(name);
     // Used only when the watch is not running: then this ping is its first, and the memo says so at once.
-    await this.options.client.workflow.signalWithStart(HEARTBEAT_WORKFLOW_TYPE, {
+    await this.withinDeadline(() => this.options.client.workflow.signalWithStart(HEARTBEAT_WORKFLOW_TYPE, {
       workflowId,
       taskQueue: this.options.taskQueue,
       args: [{ spec, since: receivedAt } satisfies HeartbeatWorkflowInput],
@@ -97,7 +104,7 @@ export class HeartbeatClient {
       workflowIdConflictPolicy: 'USE_EXISTING',
       memo: { [HEARTBEAT_MEMO]: { name, every: spec.every, grace: spec.grace, since: receivedAt, lastPing: ping, pings: 1 } },
       ...this.timeouts(),
-    });
+    }));
     return { name, workflowId, receivedAt, accepted: true };
   }
 
@@ -105,7 +112,9 @@ export class HeartbeatClient {
   async list(): Promise<HeartbeatStatus[]> {
     const config = this.holder.current;
     const now = this.now();
-    return Promise.all(configuredWatches(config).map(({ spec, self }) => this.status(spec, self !== undefined, self?.url, now)));
+    return this.withinDeadline(() =>
+      Promise.all(configuredWatches(config).map(({ spec, self }) => this.status(spec, self !== undefined, self?.url, now))),
+    );
   }
 
   private async status(spec: HeartbeatSpec, engine: boolean, url: string | undefined, now: number): Promise<HeartbeatStatus> {
@@ -181,6 +190,10 @@ export class HeartbeatClient {
       result.stopped.push(name);
     }
     return result;
+  }
+
+  private withinDeadline<T>(work: () => Promise<T>): Promise<T> {
+    return this.options.client.withDeadline(Date.now() + (this.options.deadlineMs ?? ACCEPT_DEADLINE_MS), work);
   }
 
   private timeouts() {

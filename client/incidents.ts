@@ -125,7 +125,7 @@ export interface IncidentClientOptions {
 const MAX_ANSWERS_IN_FLIGHT = 4;
 
 /** A healthy server takes an alert in milliseconds (tens under load); past this it is away. */
-const DEFAULT_ACCEPT_TIMEOUT_MS = 2_000;
+export const ACCEPT_DEADLINE_MS = 2_000;
 /** An answer no worker has taken after this long stops counting here (the server has dropped it by then). */
 const MAX_ANSWER_HOLD_MS = 10 * 60_000;
 const DEFAULT_ANSWER_TIMEOUT_MS = 5_000;
@@ -182,7 +182,7 @@ export class IncidentClient {
     const workflowId = workflowIdForKey(key);
     // Every Temporal call of one start shares a deadline: with the server away (a restart, a network
     // cut) the caller hears 503 in seconds and can retry, instead of hanging on the SDK's reconnects.
-    const deadline = Date.now() + (this.options.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS);
+    const deadline = Date.now() + (this.options.acceptTimeoutMs ?? ACCEPT_DEADLINE_MS);
     const within = <T>(work: () => Promise<T>): Promise<T> => this.options.client.withDeadline(deadline, work);
     // An open maintenance window answers the alert itself: no incident, nobody paged (visibility and config only).
     const window = windowFor(

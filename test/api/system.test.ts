@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createApi } from '../../client/api/app.js';
+import { HeartbeatClient } from '../../client/heartbeats.js';
 import { IncidentClient } from '../../client/incidents.js';
 import { Config } from '../../domain/config.js';
 import { startApiStack, TOKENS, type ApiStack } from '../helpers/api.js';
@@ -58,6 +59,40 @@ describe('POST /v1/incidents with the Temporal server away', () => {
     await connection.close().catch(() => undefined);
   });
 });
+
+describe('POST /v1/heartbeats/{name} with the Temporal server away', () => {
+  it('answers 503 with Retry-After once its deadline passes, so a cron job can retry instead of hanging', async () => {
+    const connection = await Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
+    const client = new Client({ connection, namespace: 'default' });
+    const config = Config.parse({
+      api: { tokens: [{ name: 'cron', token: 'server-away-heartbeat-token-01', scopes: ['heartbeats:write', 'incidents:read'] }] },
+      policies: [{ name: 'p', levels: [{ targets: [{ type: 'webhook', url: 'http://127.0.0.1:9/' }] }] }],
+      heartbeats: [{ name: 'nightly-backup', every: '24h', grace: '1h' }],
+    });
+    const app = createApi({ incidents: new IncidentClient({ client, config }), config, logger: pino({ level: 'silent' }) });
+    const headers = { authorization: 'Bearer server-away-heartbeat-token-01' };
+    const ping = await app.request('/v1/heartbeats/nightly-backup', { method: 'POST', headers });
+    expect(ping.status).toBe(503);
+    expect(ping.headers.get('retry-after')).toBe('2');
+    expect(((await ping.json()) as { error: string }).error).toContain('unreachable or did not answer in time');
+    const list = await app.request('/v1/heartbeats', { headers });
+    expect(list.status).toBe(503);
+    // The deadline ends the wait, not the SDK's reconnects giving up (UNAVAILABLE) some time later.
+    const heartbeats = new HeartbeatClient({ client, config, taskQueue: 'server-away', deadlineMs: 300 });
+    expect(grpcCode(await heartbeats.ping('nightly-backup', 'cron').catch((e: unknown) => e))).toBe(4); // DEADLINE_EXCEEDED
+    expect(grpcCode(await heartbeats.list().catch((e: unknown) => e))).toBe(4);
+    await connection.close().catch(() => undefined);
+  });
+});
+
+/** The gRPC status code under the SDK's wrapping (ServiceError → cause), if any. */
+function grpcCode(error: unknown): number | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+  }
+  return undefined;
+}
 
 describe('GET /metrics', () => {
   it('counts incidents started, moves by outcome and request latency by route', async () => {

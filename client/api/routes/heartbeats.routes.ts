@@ -33,7 +33,7 @@ export const pingHeartbeat = createRoute({
     202: json(HeartbeatPingAnswer.clone().openapi('HeartbeatPingAnswer'), 'the ping is recorded'),
     400: errorResponse('the name or the body is not valid; nothing was recorded'),
     404: errorResponse('the config has no heartbeat with this name (the answer lists the configured ones); nothing was recorded'),
-    503: errorResponse('the Temporal server is unreachable; nothing was recorded, retry after Retry-After'),
+    503: errorResponse('the Temporal server is unreachable or did not take the ping within 2 s; retry after Retry-After (pinging twice is harmless)'),
     ...auth,
   },
 });
