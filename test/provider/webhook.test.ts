@@ -136,6 +136,33 @@ describe('a page that raced an answer', () => {
     expect(received).toHaveLength(2);
   });
 
+  it('reads the state again when a read took long, so an answer given meanwhile still stops the page', async () => {
+    const reads: IncidentState[] = ['ACTIVE', 'ACKNOWLEDGED'];
+    const asked: number[] = [];
+    // The first read answers after 150 ms (a busy worker): by then the responder may have acknowledged.
+    const slowThenAnswered = async (_workflowId: string, timeoutMs: number): Promise<IncidentState> => {
+      asked.push(timeoutMs);
+      if (asked.length === 1) await new Promise((resolve) => setTimeout(resolve, 150));
+      return reads[asked.length - 1] ?? 'ACTIVE';
+    };
+    const result = await deliver(deliveryRequest(), { incidentState: slowThenAnswered, startToCloseTimeoutMs: 4_000 });
+    expect(result).toMatchObject({ status: 'skipped', reason: 'not sent: incident-db-down was ACKNOWLEDGED before this page went out' });
+    expect(asked).toHaveLength(2);
+    // The second read gets what is left of the asking time (a quarter of 4 s), not a fresh 1 s.
+    expect(asked[1]).toBeLessThan(1_000 - 100);
+
+    // Slow reads that keep saying ACTIVE end after three: the page goes out.
+    asked.length = 0;
+    const alwaysSlow = async (_workflowId: string, timeoutMs: number): Promise<IncidentState> => {
+      asked.push(timeoutMs);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      return 'ACTIVE';
+    };
+    expect((await deliver(deliveryRequest(), { incidentState: alwaysSlow, startToCloseTimeoutMs: 4_000 })).status).toBe('delivered');
+    expect(asked).toHaveLength(3);
+    expect(received).toHaveLength(1);
+  });
+
   it('asks for at most a quarter of its attempt timeout (a state nobody can read still pages), and is not sent once cancelled', async () => {
     const asked: number[] = [];
     const result = await deliver(deliveryRequest(), {
