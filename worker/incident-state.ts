@@ -17,16 +17,35 @@ const ANSWER_CHECK_MS = 2_000;
  * carry an acknowledgement being applied right now) is the workflow queried, and the server answers
  * that query after the task, so the acknowledgement is seen. An answer the server already holds is
  * taken at once, task pending or not: that is the case where a killed worker's task would make the
- * query wait for the next worker while the page's attempt runs out.
+ * query wait for the next worker while the page's attempt runs out. A query that does not answer in
+ * time gets one last look at the server's copy before the read fails (and the page goes out).
  */
 export function incidentStateOver(client: Client) {
-  return (workflowId: string, timeoutMs: number): Promise<IncidentState> =>
-    client.withDeadline(Date.now() + Math.min(ANSWER_CHECK_MS, timeoutMs), async () => {
-      const handle = client.workflow.getHandle(workflowId);
+  return async (workflowId: string, timeoutMs: number): Promise<IncidentState> => {
+    const budget = Math.min(ANSWER_CHECK_MS, timeoutMs);
+    const deadline = Date.now() + budget;
+    const handle = client.workflow.getHandle(workflowId);
+    const serverCopy = async () => {
       const { raw, typedSearchAttributes } = await handle.describe();
       const held = typedSearchAttributes.get(IncidentStateKey);
       // An answer the server holds stands whatever a pending task brings (see ANSWERED_STATES).
-      if (isIncidentState(held) && (!raw.pendingWorkflowTask || isAnsweredState(held))) return held;
-      return handle.query(incidentStateQuery);
-    });
+      return isIncidentState(held) && (!raw.pendingWorkflowTask || isAnsweredState(held)) ? held : undefined;
+    };
+    const held = await client.withDeadline(deadline, serverCopy);
+    if (held) return held;
+    // The last slice of the budget is kept for one more look at the server's copy: a query whose
+    // worker died after applying the pending task (an acknowledge, say) never answers, while the
+    // server already holds that acknowledge, and the responder may already have been told.
+    const lastLook = Math.min(LAST_LOOK_MS, Math.floor(budget / 4));
+    try {
+      return await client.withDeadline(deadline - lastLook, () => handle.query(incidentStateQuery));
+    } catch (error) {
+      const late = await client.withDeadline(deadline, serverCopy).catch(() => undefined);
+      if (late) return late;
+      throw error;
+    }
+  };
 }
+
+/** At most this much of a state read is kept for a last look at the server's copy after a query that did not answer. */
+const LAST_LOOK_MS = 200;
