@@ -132,61 +132,73 @@ export function createActivities(deps: ActivityDeps): NotificationActivities {
       if (request.incident.shadow === true)
         return shadowed(request, provider, attempt, context.info.currentAttemptScheduledTimestampMs || now(), log());
       if (!provider) throw providerNotConfigured(request, config.providers, attempt);
-      const answered =
-        request.kind === 'update' || request.whenAnswered === 'send'
-          ? undefined
-          : await answeredSince(request, deps.incidentState, askingTime(context));
-      // A reminder is meant for an acknowledged incident; it stops once the incident is closed.
-      if (answered && !(request.reminder && answered === 'ACKNOWLEDGED')) {
-        log().info('page not sent: the incident was answered while it was on its way', {
-          incidentWorkflowId: request.incident.workflowId,
-          idempotencyKey: request.idempotencyKey,
-          state: answered,
-        });
-        return {
-          status: 'skipped',
-          // An earlier attempt lost with its worker may have reached the provider: say so rather than claim silence.
-          reason:
-            attempt > 1
-              ? `not sent by attempt ${attempt}: ${request.incident.workflowId} was ${answered} by then (an earlier attempt may have reached the provider; look for the idempotency key there)`
-              : `not sent: ${request.incident.workflowId} was ${answered} before this page went out`,
-          attempt,
-          at: new Date(now()).toISOString(),
-        };
-      }
-      const skipped = belowFloor(request, provider);
-      if (skipped) {
-        log().info('notification skipped', {
-          incidentWorkflowId: request.incident.workflowId,
-          level: request.level + 1,
-          target: request.delivery.target,
-          channel: request.delivery.channel,
-          reason: skipped,
-        });
-        return { status: 'skipped', reason: skipped, attempt, at: new Date(now()).toISOString() };
-      }
-
-      stillWorthSending(context, request);
-      const page = withActLink(request, deps.responder, now());
-      const sent = await whileHeartbeating(context, () => provider.send(page, { attempt, signal: context.cancellationSignal }));
-      log().info('notification delivered', {
-        incidentWorkflowId: request.incident.workflowId,
-        level: request.level + 1,
-        repeat: request.repeat,
-        target: request.delivery.target,
-        channel: request.delivery.channel,
-        attempt,
-        idempotencyKey: request.idempotencyKey,
-        ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
-      });
-      return {
-        status: 'delivered',
-        attempt,
-        at: new Date(now()).toISOString(),
-        ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
-      };
+      // From here on the attempt beats every second, through the state read and the request: the
+      // workflow gives up on a delivery whose beats stop (its worker died) well before its timeout.
+      return whileHeartbeating(context, () => checkThenSend(context, request, provider, attempt));
     },
   };
+
+  /** The state check, then the request: the page goes out only if nobody answered the incident meanwhile. */
+  async function checkThenSend(
+    context: Context,
+    request: DeliveryRequest,
+    provider: NotificationProvider,
+    attempt: number,
+  ): Promise<DeliveryResult> {
+    const answered =
+      request.kind === 'update' || request.whenAnswered === 'send'
+        ? undefined
+        : await answeredSince(request, deps.incidentState, askingTime(context));
+    // A reminder is meant for an acknowledged incident; it stops once the incident is closed.
+    if (answered && !(request.reminder && answered === 'ACKNOWLEDGED')) {
+      log().info('page not sent: the incident was answered while it was on its way', {
+        incidentWorkflowId: request.incident.workflowId,
+        idempotencyKey: request.idempotencyKey,
+        state: answered,
+      });
+      return {
+        status: 'skipped',
+        // An earlier attempt lost with its worker may have reached the provider: say so rather than claim silence.
+        reason:
+          attempt > 1
+            ? `not sent by attempt ${attempt}: ${request.incident.workflowId} was ${answered} by then (an earlier attempt may have reached the provider; look for the idempotency key there)`
+            : `not sent: ${request.incident.workflowId} was ${answered} before this page went out`,
+        attempt,
+        at: new Date(now()).toISOString(),
+      };
+    }
+    const skipped = belowFloor(request, provider);
+    if (skipped) {
+      log().info('notification skipped', {
+        incidentWorkflowId: request.incident.workflowId,
+        level: request.level + 1,
+        target: request.delivery.target,
+        channel: request.delivery.channel,
+        reason: skipped,
+      });
+      return { status: 'skipped', reason: skipped, attempt, at: new Date(now()).toISOString() };
+    }
+
+    stillWorthSending(context, request);
+    const page = withActLink(request, deps.responder, now());
+    const sent = await provider.send(page, { attempt, signal: context.cancellationSignal });
+    log().info('notification delivered', {
+      incidentWorkflowId: request.incident.workflowId,
+      level: request.level + 1,
+      repeat: request.repeat,
+      target: request.delivery.target,
+      channel: request.delivery.channel,
+      attempt,
+      idempotencyKey: request.idempotencyKey,
+      ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
+    });
+    return {
+      status: 'delivered',
+      attempt,
+      at: new Date(now()).toISOString(),
+      ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
+    };
+  }
 }
 
 /**
@@ -301,12 +313,15 @@ const PROVIDER_FLOOR_SETTING: Partial<Record<NotificationProvider['channel'], st
 };
 
 /**
+ * A delivery beats every second from its state read to the end of its request, for two reasons.
  * Temporal tells an activity it was cancelled (the incident was answered) only in reply to a
- * heartbeat, so a delivery heartbeats while its request is in flight and stops mid-request instead
- * of paging anyway. The SDK throttles what actually reaches the server. The first beat is a second
- * in: an answer given before the request went out was seen by the state check just before it (the
- * same workflow task records the answer and cancels the page), and a request answered within the
- * second has nothing left to stop, so a beat at once would only cost every page a server call.
+ * heartbeat, so a request in flight can stop instead of paging anyway. And the workflow retries a
+ * delivery whose beats stop (workflows/notifier.ts, heartbeatTimeout) long before its attempt
+ * timeout runs out, which is how a page held by a worker that died goes out again. The SDK
+ * throttles what actually reaches the server. The first beat is a second in: most pages are done
+ * by then, and an answer given before the request went out was seen by the state check (the same
+ * workflow task records the answer and cancels the page), so a beat at once would only cost every
+ * page a server call.
  */
 async function whileHeartbeating<T>(context: Context, work: () => Promise<T>): Promise<T> {
   const timer = setInterval(() => context.heartbeat(), 1_000);

@@ -57,8 +57,7 @@ export class Notifier {
     );
     this.deliver = proxyActivities<NotificationActivities>({
       startToCloseTimeout: delivery.attemptTimeout,
-      // The heartbeat lets a cancelled delivery stop mid-request instead of paging anyway.
-      heartbeatTimeout: Math.max(delivery.attemptTimeout, 10_000),
+      heartbeatTimeout: deliveryHeartbeatTimeout(delivery.attemptTimeout),
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry: {
         initialInterval: delivery.initialInterval,
@@ -293,3 +292,18 @@ export class Notifier {
     this.inFlight.add(run);
   }
 }
+
+/**
+ * How long the server waits for a delivery's next heartbeat. A delivery beats every second from its
+ * state read to the end of its request (activities/index.ts), so when its worker dies mid-page the
+ * page is retried this long after the last beat, not after the whole attempt timeout (30 s by
+ * default). Before the patch, the heartbeat served only to hear a cancellation, and its timeout
+ * never came before the attempt's: max(attemptTimeout, 10 s).
+ */
+function deliveryHeartbeatTimeout(attemptTimeout: number): number {
+  if (!patched('delivery-heartbeat-timeout')) return Math.max(attemptTimeout, 10_000);
+  return Math.min(attemptTimeout, DELIVERY_HEARTBEAT_TIMEOUT_MS);
+}
+
+/** Five beats missed: a worker that stalls a second or two (a replay burst on two cores) is not taken for dead. */
+const DELIVERY_HEARTBEAT_TIMEOUT_MS = 5_000;

@@ -455,6 +455,22 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'delivery-heartbeat-timeout',
+    what: "level 1's webhook answers after 1.5 s, so its delivery beats while it waits (patched 'delivery-heartbeat-timeout': a 5 s heartbeat timeout), then resolved",
+    async run(incidents, peer) {
+      const workflowId = `incident-${this.name}`;
+      peer.respondWith(async ({ body }) => {
+        if (body.incident.workflowId === workflowId) await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return { status: 200 };
+      });
+      await incidents.startIncident({ summary: 'slow receiver', severity: 'critical', key: this.name, policy: 'late' });
+      await waitFor(incidents, this.name, (r) => r.notifications.some((n) => n.status === 'delivered'));
+      peer.respondWith(() => ({ status: 200 }));
+      await incidents.resolve(this.name, 'dana', 'receiver caught up');
+      return closedState(incidents, this.name);
+    },
+  },
+  {
     name: 'round-robin-rotation',
     what: "a round-robin level (patched 'round-robin-rotation'): its page and its repeat each picked by the rotation's workflow, then resolved",
     async run(incidents) {

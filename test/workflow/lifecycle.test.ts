@@ -148,6 +148,21 @@ describe('incident lifecycle', () => {
     expect(Number(description.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds)).toBe(WORKFLOW_TASK_TIMEOUT_MS / 1000);
   });
 
+  it('waits 5 s for a delivery\'s heartbeat, not its whole attempt timeout, so a page held by a worker that died goes out again soon', async () => {
+    // The default attempt timeout (the tests' stack shortens it): before the patch, the heartbeat timeout was as long.
+    stack = await startStack({ policies: [slowPolicy('beats')], delivery: { attemptTimeout: '30s' } });
+    await stack.incidents.startIncident({ summary: 'beats', severity: 'critical', key: 'delivery-beats' });
+    await peer.waitFor(() => peer.keysFor('incident-delivery-beats').length === 1);
+    const history = await stack.incidents.temporal.workflow.getHandle('incident-delivery-beats').fetchHistory();
+    const scheduled = (history.events ?? [])
+      .map((event) => event.activityTaskScheduledEventAttributes)
+      .find((attributes) => attributes?.activityType?.name === 'deliver');
+    const seconds = (duration: { seconds?: unknown } | null | undefined) => Number(duration?.seconds ?? 0);
+    expect(seconds(scheduled?.startToCloseTimeout)).toBe(30);
+    expect(seconds(scheduled?.heartbeatTimeout)).toBe(5);
+    await stack.incidents.resolve('delivery-beats', 'dana');
+  });
+
   it('ends FAILED, saying why, when started with an invalid policy', async () => {
     stack = await startStack({ policies: [slowPolicy('valid')] });
     const handle = await stack.incidents.temporal.workflow.start(WORKFLOW_TYPE, {
