@@ -148,7 +148,7 @@ describe('incident lifecycle', () => {
     expect(Number(description.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds)).toBe(WORKFLOW_TASK_TIMEOUT_MS / 1000);
   });
 
-  it('waits 5 s for a delivery\'s heartbeat, not its whole attempt timeout, so a page held by a worker that died goes out again soon', async () => {
+  it("waits 5 s for a delivery's heartbeat, not its whole attempt timeout, so a page held by a worker that died goes out again soon", async () => {
     // The default attempt timeout (the tests' stack shortens it): before the patch, the heartbeat timeout was as long.
     stack = await startStack({ policies: [slowPolicy('beats')], delivery: { attemptTimeout: '30s' } });
     await stack.incidents.startIncident({ summary: 'beats', severity: 'critical', key: 'delivery-beats' });
