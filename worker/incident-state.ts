@@ -18,7 +18,8 @@ const ANSWER_CHECK_MS = 2_000;
  * that query after the task, so the acknowledgement is seen. An answer the server already holds is
  * taken at once, task pending or not: that is the case where a killed worker's task would make the
  * query wait for the next worker while the page's attempt runs out. A query that does not answer in
- * time gets one last look at the server's copy before the read fails (and the page goes out).
+ * time gets one last look at the server's copy, beyond the budget, before the read fails (and the
+ * page goes out).
  */
 export function incidentStateOver(client: Client) {
   return async (workflowId: string, timeoutMs: number): Promise<IncidentState> => {
@@ -33,19 +34,19 @@ export function incidentStateOver(client: Client) {
     };
     const held = await client.withDeadline(deadline, serverCopy);
     if (held) return held;
-    // The last slice of the budget is kept for one more look at the server's copy: a query whose
-    // worker died after applying the pending task (an acknowledge, say) never answers, while the
-    // server already holds that acknowledge, and the responder may already have been told.
-    const lastLook = Math.min(LAST_LOOK_MS, Math.floor(budget / 4));
     try {
-      return await client.withDeadline(deadline - lastLook, () => handle.query(incidentStateQuery));
+      return await client.withDeadline(deadline, () => handle.query(incidentStateQuery));
     } catch (error) {
-      const late = await client.withDeadline(deadline, serverCopy).catch(() => undefined);
+      // The query did not answer in time: its worker may have died after applying the pending task
+      // (an acknowledge, say), or be too busy to answer. By now that task may have reached the server,
+      // and the responder may have been told: one more look at the server's copy, with a deadline of
+      // its own, since the budget is spent and the page goes out if this fails too.
+      const late = await client.withDeadline(Date.now() + LAST_LOOK_MS, serverCopy).catch(() => undefined);
       if (late) return late;
       throw error;
     }
   };
 }
 
-/** At most this much of a state read is kept for a last look at the server's copy after a query that did not answer. */
-const LAST_LOOK_MS = 200;
+/** The last look at the server's copy after a query that did not answer (a describe takes milliseconds on a worker that is not overloaded). */
+const LAST_LOOK_MS = 500;
