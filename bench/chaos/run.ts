@@ -4,9 +4,10 @@
 //   npm run chaos -- --scenario worker-kill,no-worker --count 50 --kills 5
 //   npm run chaos -- --source                       processes run the source through tsx, not `npm run build`'s dist/
 //   npm run chaos -- --seed 7                        the same kill moments and answer plans as seed 7
+//   npm run chaos -- --logs                         keep every process's output in .artifacts/chaos/logs/<topology>/<scenario>/
 // Everything runs on 127.0.0.1 and stops by itself (a hard limit ends a stuck run); the figures go to
 // stdout, to RELIABILITY.md (the topology's section, on a full run) and to .artifacts/chaos/<topology>.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,14 @@ const TOPOLOGIES: Record<string, (log: (line: string) => void) => Promise<ChaosS
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const log = (line: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 23)}] ${line}\n`);
 
+/** A fresh directory for one scenario's process logs (`--logs`): one file per process, every life in it. */
+function processLogDir(topology: string, scenario: string): string {
+  const dir = join(ROOT, '.artifacts', 'chaos', 'logs', topology, scenario);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -45,6 +54,7 @@ async function main(): Promise<number> {
       topology: { type: 'string', default: 'all' },
       seed: { type: 'string' },
       source: { type: 'boolean', default: false },
+      logs: { type: 'boolean', default: false },
     },
   });
   const names = values.scenario?.split(',') ?? SCENARIOS.map((s) => s.name);
@@ -93,6 +103,7 @@ async function main(): Promise<number> {
         restartDelayMs: RESTART_DELAY_MS,
         workflowBundle: build.bundle,
         ...(build.entry !== undefined && { entry: build.entry }),
+        ...(values.logs && { processLogs: processLogDir(topology, scenario.name) }),
         log,
       }).catch(async (error: unknown) => {
         await server.stop();

@@ -47,6 +47,8 @@ export interface StackOptions {
   workflowBundle?: string;
   /** The `escalate` command the processes run: `bin/escalate.mjs` (source through tsx, the default) or `dist/client/cli/run.js` (what production runs). */
   entry?: string;
+  /** A directory for every process's output, one file per process (`npm run chaos -- --logs`). */
+  processLogs?: string;
   log: (line: string) => void;
 }
 
@@ -87,13 +89,15 @@ export async function startChaosStack(options: StackOptions): Promise<ChaosStack
     };
 
     const apiPort = await freePort();
-    const api = apiProcess(apiPort, env, options.restartDelayMs, log, options.entry);
+    const logFile = (name: string) => (options.processLogs !== undefined ? join(options.processLogs, `${name}.log`) : undefined);
+    const api = apiProcess(apiPort, env, options.restartDelayMs, log, options.entry, logFile('api'));
     cleanups.push(() => api.stop());
     api.start();
 
     const workers: Supervised[] = [];
     const addWorker = () => {
-      const worker = workerProcess(`worker-${workers.length + 1}`, env, options.restartDelayMs, log, options.entry);
+      const name = `worker-${workers.length + 1}`;
+      const worker = workerProcess(name, env, options.restartDelayMs, log, options.entry, logFile(name));
       workers.push(worker);
       cleanups.push(() => worker.stop());
       worker.start();

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -34,6 +35,8 @@ export interface SupervisorOptions {
   isLost?(line: string): boolean;
   restartDelayMs: number;
   log?: (line: string) => void;
+  /** Every line of every life, appended to this file (`npm run chaos -- --logs`). */
+  logFile?: string;
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -147,12 +150,17 @@ export class Supervised {
     this.lives.push(life);
     this.child = child;
     running.add(child);
+    const file: WriteStream | undefined = this.options.logFile ? createWriteStream(this.options.logFile, { flags: 'a' }) : undefined;
+    file?.write(`--- ${this.name} pid ${life.pid} spawned at ${new Date(life.spawnedAt).toISOString()}\n`);
     for (const stream of [child.stdout, child.stderr]) {
       let partial = '';
       stream?.on('data', (chunk: Buffer) => {
         const lines = (partial + chunk.toString('utf8')).split('\n');
         partial = lines.pop() ?? '';
-        for (const line of lines) this.onLine(life, line);
+        for (const line of lines) {
+          file?.write(`${line}\n`);
+          this.onLine(life, line);
+        }
       });
     }
     this.exited = new Promise<void>((resolve) => {
@@ -160,6 +168,7 @@ export class Supervised {
         running.delete(child);
         life.exitedAt = Date.now();
         life.exit = signal ?? `code ${code}`;
+        file?.end(`--- ${this.name} pid ${life.pid} exited at ${new Date(life.exitedAt).toISOString()} (${life.exit})\n`);
         if (this.child === child) this.child = undefined;
         if (!life.killed)
           this.options.log?.(`${this.name} (pid ${life.pid}) exited with ${life.exit}: ${life.lastLines.slice(-3).join(' | ')}`);
@@ -194,8 +203,10 @@ export function workerProcess(
   restartDelayMs: number,
   log?: (line: string) => void,
   entry = SOURCE_ENTRY,
+  logFile?: string,
 ): Supervised {
   return new Supervised({
+    ...(logFile !== undefined && { logFile }),
     name,
     args: [entry, 'worker'],
     env: { LOG_LEVEL: 'info', ...env },
@@ -214,8 +225,10 @@ export function apiProcess(
   restartDelayMs: number,
   log?: (line: string) => void,
   entry = SOURCE_ENTRY,
+  logFile?: string,
 ): Supervised {
   return new Supervised({
+    ...(logFile !== undefined && { logFile }),
     name: 'api',
     args: [entry, 'api', '--port', String(port), '--host', '127.0.0.1', '--json'],
     env: { LOG_LEVEL: 'warn', ...env },
