@@ -99,9 +99,10 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     // An incident cached on a worker that died waits this long before any worker may take it (SDK
     // default 10 s; the server's own "sticky worker gone" check waits 10 s too). A live worker picks
     // its sticky tasks up in milliseconds; one so busy that they wait longer hands them to the normal
-    // queue, where a worker replays the incident's short history. In the failure runs, two workers
-    // with one SIGKILLed every few seconds: level lateness p99 5.2 s at 3 s, 2.1 s at 1 s, 2.8 s at
-    // 500 ms (RELIABILITY.md).
+    // queue, where a worker replays the incident from its history, which a busy worker can least
+    // afford. Tried at 1 s: two workers with one SIGKILLed every few seconds were no less late (level
+    // lateness p99 4.4 to 5.6 s against 4.8 to 5.2 s at 3 s), and with the peer failing, lateness
+    // p50 went from 1.3 s to between 1.5 and 3.9 s (RELIABILITY.md).
     stickyQueueScheduleToStartTimeout: STICKY_SCHEDULE_TO_START_TIMEOUT,
     // A delivery hears that its incident was answered only in reply to a heartbeat: at most a
     // second apart (SDK default: 80% of the heartbeat timeout, 8 s here), so a page stuck behind
@@ -117,7 +118,7 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
   });
 }
 
-const STICKY_SCHEDULE_TO_START_TIMEOUT = '1s';
+const STICKY_SCHEDULE_TO_START_TIMEOUT = '3s';
 const MAX_WORKFLOW_TASKS_HELD = 10;
 
 function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
