@@ -101,8 +101,8 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     // its sticky tasks up in milliseconds; one so busy that they wait longer hands them to the normal
     // queue, where a worker replays the incident from its history, which a busy worker can least
     // afford. Tried at 1 s: two workers with one SIGKILLed every few seconds were no less late (level
-    // lateness p99 4.4 to 5.6 s against 4.8 to 5.2 s at 3 s), and with the peer failing, lateness
-    // p50 went from 1.3 s to between 1.5 and 3.9 s (RELIABILITY.md).
+    // lateness p99 2.1 to 6.0 s in eight failure runs, 4.4 to 5.2 s in four at 3 s), and with the
+    // peer failing, lateness p50 went from 0.6-1.3 s to 1.5-3.9 s (RELIABILITY.md).
     stickyQueueScheduleToStartTimeout: STICKY_SCHEDULE_TO_START_TIMEOUT,
     // A delivery hears that its incident was answered only in reply to a heartbeat: at most a
     // second apart (SDK default: 80% of the heartbeat timeout, 8 s here), so a page stuck behind
