@@ -105,13 +105,13 @@ export async function createEscalationWorker(options: EscalationWorkerOptions): 
     // peer failing, lateness p50 went from 0.6-1.3 s to 1.5-3.9 s (RELIABILITY.md).
     stickyQueueScheduleToStartTimeout: STICKY_SCHEDULE_TO_START_TIMEOUT,
     // A delivery hears that its incident was answered only in reply to a heartbeat: at most a
-    // second apart (SDK default: 80% of the heartbeat timeout, 8 s here), so a page stuck behind
-    // a slow worker learns of the answer before it sends.
+    // second apart (SDK default: 80% of the heartbeat timeout, 4 s for a delivery), so a page stuck
+    // behind a slow worker learns of the answer before it sends.
     maxHeartbeatThrottleInterval: '1s',
     // Workflow tasks this worker holds at once (SDK default 40). They run one at a time on its one
     // workflow thread, so a few keep it busy; every one it holds when it is SIGKILLed waits out the
     // 5 s workflow task timeout (client/ingest.ts) before another worker may run it. In the failure
-    // runs with the only worker killed 20 times: 42 and 47 such timeouts at 10, 46 to 183 at 40;
+    // runs with the only worker killed 20 times: 42 to 55 such timeouts at 10, 46 to 183 at 40;
     // sustained first pages 25.1/s against 26.0/s (BENCHMARKS.md).
     maxConcurrentWorkflowTaskExecutions: MAX_WORKFLOW_TASKS_HELD,
     ...options.tuning,
