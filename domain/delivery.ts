@@ -121,6 +121,20 @@ export interface DeliveryFailureDetails {
   status?: number;
 }
 
+/**
+ * How long the server waits for a delivery's next heartbeat. A delivery beats every second from its
+ * state read to the end of its request (activities/index.ts), so when its worker dies mid-page the
+ * page is retried this long after its last beat, not after the whole attempt timeout (30 s by
+ * default). Before `beatsFromStart` (patch 'delivery-heartbeat-timeout'), the heartbeat served only
+ * to hear a cancellation and never timed out before the attempt: max(attemptTimeout, 10 s).
+ */
+export function deliveryHeartbeatTimeoutMs(attemptTimeoutMs: number, beatsFromStart: boolean): number {
+  return beatsFromStart ? Math.min(attemptTimeoutMs, DELIVERY_HEARTBEAT_TIMEOUT_MS) : Math.max(attemptTimeoutMs, 10_000);
+}
+
+/** Five beats missed: a worker that stalls a second or two (a replay burst on two cores) is not taken for dead. */
+export const DELIVERY_HEARTBEAT_TIMEOUT_MS = 5_000;
+
 /** ApplicationFailure types the providers throw; the retry policy never retries the non-retryable ones. */
 export const DELIVERY_FAILURE = {
   rejected: 'ProviderRejected',

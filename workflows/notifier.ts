@@ -1,17 +1,6 @@
-import {
-  ActivityCancellationType,
-  CancellationScope,
-  condition,
-  isCancellation,
-  log,
-  patched,
-  proxyActivities,
-  sleep,
-  type ActivityInterfaceFor,
-} from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, log, patched, sleep, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { DeliverySettings } from '../domain/config.js';
 import {
-  DELIVERY_FAILURE,
   type AnnouncedEvent,
   type Delivery,
   type DeliveryRequest,
@@ -25,6 +14,7 @@ import type { Target } from '../domain/policy.js';
 import { recordNote, trimNotifications } from '../domain/record.js';
 import { targetLabel } from '../domain/targets.js';
 import { Announcer } from './announcer.js';
+import { deliveryActivity } from './delivery-activity.js';
 import { LevelTargets } from './level-targets.js';
 import { roundKey, type NotifyRound, type Send, type Tally, type UnreachedHandler } from './rounds.js';
 import { deliverySummary, failureAttempt, failureMessage, isNonRetryable } from './delivery-outcome.js';
@@ -55,18 +45,7 @@ export class Notifier {
     this.announcer = new Announcer(record, isPaging, (delivery, send, providerMessageId) =>
       this.dispatch(delivery, send, providerMessageId),
     );
-    this.deliver = proxyActivities<NotificationActivities>({
-      startToCloseTimeout: delivery.attemptTimeout,
-      heartbeatTimeout: deliveryHeartbeatTimeout(delivery.attemptTimeout),
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: {
-        initialInterval: delivery.initialInterval,
-        backoffCoefficient: delivery.backoff,
-        maximumInterval: delivery.maximumInterval,
-        maximumAttempts: delivery.maximumAttempts,
-        nonRetryableErrorTypes: [DELIVERY_FAILURE.rejected, DELIVERY_FAILURE.notConfigured],
-      },
-    }).deliver;
+    this.deliver = deliveryActivity(delivery);
     this.targets = new LevelTargets(record);
   }
 
@@ -292,18 +271,3 @@ export class Notifier {
     this.inFlight.add(run);
   }
 }
-
-/**
- * How long the server waits for a delivery's next heartbeat. A delivery beats every second from its
- * state read to the end of its request (activities/index.ts), so when its worker dies mid-page the
- * page is retried this long after the last beat, not after the whole attempt timeout (30 s by
- * default). Before the patch, the heartbeat served only to hear a cancellation, and its timeout
- * never came before the attempt's: max(attemptTimeout, 10 s).
- */
-function deliveryHeartbeatTimeout(attemptTimeout: number): number {
-  if (!patched('delivery-heartbeat-timeout')) return Math.max(attemptTimeout, 10_000);
-  return Math.min(attemptTimeout, DELIVERY_HEARTBEAT_TIMEOUT_MS);
-}
-
-/** Five beats missed: a worker that stalls a second or two (a replay burst on two cores) is not taken for dead. */
-const DELIVERY_HEARTBEAT_TIMEOUT_MS = 5_000;
