@@ -315,7 +315,7 @@ const PROVIDER_FLOOR_SETTING: Partial<Record<NotificationProvider['channel'], st
  * A delivery beats every second from its state read to the end of its request, for two reasons.
  * Temporal tells an activity it was cancelled (the incident was answered) only in reply to a
  * heartbeat, so a request in flight can stop instead of paging anyway. And the workflow retries a
- * delivery whose beats stop (workflows/notifier.ts, heartbeatTimeout) long before its attempt
+ * delivery whose beats stop (deliveryHeartbeatTimeoutMs in domain/delivery.ts) long before its attempt
  * timeout runs out, which is how a page held by a worker that died goes out again. The SDK
  * throttles what actually reaches the server. The first beat is a second in: most pages are done
  * by then, and an answer given before the request went out was seen by the state check (the same
